@@ -1,0 +1,59 @@
+// swift-tools-version:6.1
+// Tessera: federated LoRA fine-tuning of a medical vision-language model across hospitals.
+// Module boundaries and their allowed imports: ../shared/STYLE.md §2.1 (and docs/ in this repo).
+import PackageDescription
+
+/// A system library from a Debian package, declared by its module map under Sources/.
+func systemLibrary(_ name: String, pkgConfig: String? = nil) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig)
+}
+
+let package = Package(
+    name: "Tessera",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tessera", targets: ["TesseraCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // System libraries (installed by scripts/setup.sh).
+        systemLibrary("CBLAS", pkgConfig: "openblas"),
+        systemLibrary("CLAPACKE"),
+        systemLibrary("CZstd", pkgConfig: "libzstd"),
+        systemLibrary("COpenSSL", pkgConfig: "openssl"),
+        systemLibrary("CCurl", pkgConfig: "libcurl"),
+        systemLibrary("CPNG", pkgConfig: "libpng"),
+        systemLibrary("CJPEG", pkgConfig: "libjpeg"),
+
+        // Core libraries.
+        .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(name: "Reporting"),
+
+        // The wire contract, the site agent and the aggregator (their issues fill them in).
+        .target(name: "Protocols", path: "Protocols"),
+        .target(name: "SiteAgent", path: "Site/SiteAgent"),
+        .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
+
+        // The operator's and ML engineer's command line.
+        .executableTarget(
+            name: "TesseraCLI",
+            dependencies: [
+                "Tensor", "Reporting", "CBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(
+            name: "TensorTests",
+            dependencies: [
+                "Tensor", "CBLAS",
+                .product(name: "Numerics", package: "swift-numerics"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+    ]
+)

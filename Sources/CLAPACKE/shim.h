@@ -1,0 +1,2 @@
+// LAPACK through its C interface (Debian: liblapacke-dev, calling OpenBLAS's LAPACK).
+#include <lapacke.h>

@@ -1,0 +1,29 @@
+// OpenSSL 3 (libssl, libcrypto). Function-like macros do not import into Swift; the
+// static inline wrappers below stand in for the ones Tessera uses.
+#ifndef TESSERA_COPENSSL_SHIM_H
+#define TESSERA_COPENSSL_SHIM_H
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+static inline long tessera_SSL_CTX_set_min_proto_version(SSL_CTX *context, int version) {
+  return SSL_CTX_set_min_proto_version(context, version);
+}
+static inline long tessera_SSL_CTX_set_max_proto_version(SSL_CTX *context, int version) {
+  return SSL_CTX_set_max_proto_version(context, version);
+}
+static inline long tessera_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+  return SSL_set_tlsext_host_name(ssl, name);
+}
+static inline long tessera_BIO_get_mem_data(BIO *bio, char **data) {
+  return BIO_get_mem_data(bio, data);
+}
+static inline void tessera_OPENSSL_free(void *pointer) {
+  OPENSSL_free(pointer);
+}
+#endif
