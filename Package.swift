@@ -46,10 +46,11 @@ let package = Package(
             ]
         ),
 
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(
             name: "TensorTests",
             dependencies: [
-                "Tensor", "CBLAS",
+                "Tensor", "TestSupport", "CBLAS",
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
             resources: [.copy("Fixtures")]

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Activation functions of the LLaVA family: GELU (erf and tanh forms), CLIP's quick-GELU, SiLU,
+/// and LLaMA's SwiGLU gate.
+///
+/// Formulas and derivatives (Φ, φ the standard normal CDF and density):
+/// - GELU: `x Φ(x)`, `d = Φ(x) + x φ(x)` (PyTorch `gelu`, HF `"gelu"`);
+/// - GELU tanh: `½x(1 + tanh(u))`, `u = √(2/π)(x + 0.044715x³)` (HF `"gelu_pytorch_tanh"`);
+/// - quick-GELU: `x σ(1.702x)` (HF `"quick_gelu"`);
+/// - SiLU: `x σ(x)`, `d = σ(x)(1 + x(1 − σ(x)))` (HF `"silu"`);
+/// - SwiGLU: `silu(gate) ⊙ up`.
+public enum Activation: String, Sendable, CaseIterable {
+    case gelu
+    case geluTanh = "gelu_pytorch_tanh"
+    case quickGELU = "quick_gelu"
+    case silu
+
+    /// The activation HF names `name` in a config (`hidden_act`, `projector_hidden_act`), or nil.
+    public init?(huggingFaceName name: String) {
+        switch name {
+        case "gelu": self = .gelu
+        case "gelu_pytorch_tanh", "gelu_new", "gelu_fast": self = .geluTanh
+        case "quick_gelu": self = .quickGELU
+        case "silu", "swish": self = .silu
+        default: return nil
+        }
+    }
+
+    @inline(__always)
+    func value(_ x: Float) -> Float {
+        switch self {
+        case .gelu: return 0.5 * x * (1 + erf(x * 0.70710678118654752))
+        case .geluTanh:
+            let u = 0.7978845608028654 * (x + 0.044715 * x * x * x)
+            return 0.5 * x * (1 + Foundation.tanh(u))
+        case .quickGELU: return x * Tensor.sigmoid(1.702 * x)
+        case .silu: return x * Tensor.sigmoid(x)
+        }
+    }
+
+    @inline(__always)
+    func derivative(_ x: Float) -> Float {
+        switch self {
+        case .gelu:
+            let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
+            let density = 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
+            return cdf + x * density
+        case .geluTanh:
+            let u = 0.7978845608028654 * (x + 0.044715 * x * x * x)
+            let t = Foundation.tanh(u)
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x)
+        case .quickGELU:
+            let s = Tensor.sigmoid(1.702 * x)
+            return s + 1.702 * x * s * (1 - s)
+        case .silu:
+            let s = Tensor.sigmoid(x)
+            return s * (1 + x * (1 - s))
+        }
+    }
+}
+
+extension Tensor {
+    /// The activation applied elementwise.
+    public func activated(_ activation: Activation) -> Tensor {
+        mapped(operation: activation.rawValue, { activation.value($0) }, derivative: { x, _ in activation.derivative(x) })
+    }
+
+    /// LLaMA's gated feed-forward nonlinearity `silu(gate) ⊙ up` (fused: one pass, no temporaries).
+    public static func swiGLU(gate: Tensor, up: Tensor) -> Tensor {
+        precondition(gate.shape == up.shape, "SwiGLU: gate \(gate.shape) and up \(up.shape) differ")
+        var y = [Float](repeating: 0, count: gate.count)
+        gate.values.withUnsafeBufferPointer { g in
+            up.values.withUnsafeBufferPointer { u in
+                for i in 0..<y.count { y[i] = Activation.silu.value(g[i]) * u[i] }
+            }
+        }
+        return Tensor(shape: gate.shape, values: y).recorded(from: [gate, up]) { dy in
+            let g = gate.values, u = up.values
+            if gate.requiresGradient {
+                gate.withGradient { dg in
+                    for i in 0..<dg.count { dg[i] += dy[i] * u[i] * Activation.silu.derivative(g[i]) }
+                }
+            }
+            if up.requiresGradient {
+                up.withGradient { du in
+                    for i in 0..<du.count { du[i] += dy[i] * Activation.silu.value(g[i]) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+
+/// Scaled dot-product attention with causal and key-padding masks and grouped KV heads, fused:
+/// per sequence and head, scores, masked softmax and the weighted sum are computed in place, with
+/// the GEMMs through cblas on strided views of the projections (no permute copies, no mask tensors).
+///
+/// Legend: `N` sequences, `T` query tokens, `S` key tokens, `H` query heads, `Hkv` key/value heads
+/// (`H` a multiple of `Hkv`; query head `h` reads KV head `h / (H/Hkv)`), `D` head size.
+/// `q (N, T, H·D)`, `k, v (N, S, Hkv·D)`, output `(N, T, H·D)` — rows as `linear` produces them.
+/// `P = softmax(Q Kᵀ / √D + mask)` per `(n, h)`, `O = P V`. Causal: query `t` sees keys
+/// `s ≤ t + S − T` (so a KV cache of earlier tokens works). Key padding: `keyMask[n·S + s]`
+/// false hides key `s`. A query that sees no key outputs zeros.
+/// Forward caches `P (N, H, T, S)`. Backward per `(n, h)`:
+/// `dV += Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ += dS K / √D`, `dK += dSᵀ Q / √D`.
+public enum Attention {
+    /// The sizes of one attention call.
+    struct Geometry {
+        let sequences: Int, queries: Int, keys: Int, heads: Int, keyValueHeads: Int, headSize: Int
+        var queryWidth: Int { heads * headSize }
+        var keyValueWidth: Int { keyValueHeads * headSize }
+        var group: Int { heads / keyValueHeads }
+    }
+}
+
+extension Tensor {
+    /// Multi-head scaled dot-product attention (see ``Attention``).
+    /// - Parameters:
+    ///   - keys: `(N, S, Hkv·D)`; values the same shape.
+    ///   - heads: `H`; `keyValueHeads`: `Hkv`.
+    ///   - causal: whether query `t` is limited to keys up to its own position.
+    ///   - keyMask: `N·S` flags, false for padding keys; nil when every key is real.
+    public func attention(keys: Tensor, values: Tensor, heads: Int, keyValueHeads: Int,
+                          causal: Bool, keyMask: [Bool]? = nil) -> Tensor {
+        precondition(rank == 3 && keys.rank == 3 && keys.shape == values.shape
+                     && keys.shape[0] == shape[0] && heads % keyValueHeads == 0 && shape[2] % heads == 0,
+                     "attention: queries \(shape), keys \(keys.shape), values \(values.shape), \(heads)/\(keyValueHeads) heads")
+        let geometry = Attention.Geometry(sequences: shape[0], queries: shape[1], keys: keys.shape[1], heads: heads,
+                                          keyValueHeads: keyValueHeads, headSize: shape[2] / heads)
+        precondition(keys.shape[2] == geometry.keyValueWidth, "attention: keys \(keys.shape) for \(keyValueHeads) KV heads of \(geometry.headSize)")
+        precondition(keyMask == nil || keyMask?.count == geometry.sequences * geometry.keys,
+                     "attention: key mask of \(keyMask?.count ?? 0) for \(geometry.sequences)×\(geometry.keys) keys")
+        let g = geometry
+        let scale = 1 / Float(g.headSize).squareRoot()
+        var probabilities = [Float](repeating: 0, count: g.sequences * g.heads * g.queries * g.keys)
+        var output = [Float](repeating: 0, count: g.sequences * g.queries * g.queryWidth)
+        self.values.withUnsafeBufferPointer { q in
+            keys.values.withUnsafeBufferPointer { k in
+                values.values.withUnsafeBufferPointer { v in
+                    probabilities.withUnsafeMutableBufferPointer { p in
+                        output.withUnsafeMutableBufferPointer { o in
+                            for n in 0..<g.sequences {
+                                for h in 0..<g.heads {
+                                    let kvHead = h / g.group
+                                    let qBase = q.start + n * g.queries * g.queryWidth + h * g.headSize
+                                    let kBase = k.start + n * g.keys * g.keyValueWidth + kvHead * g.headSize
+                                    let vBase = v.start + n * g.keys * g.keyValueWidth + kvHead * g.headSize
+                                    let pBase = p.start + (n * g.heads + h) * g.queries * g.keys
+                                    // Scores (T, S) = Q_h (T, D) · K_hᵀ (D, S), strided rows.
+                                    MatMul.gemm(qBase, transposed: false, kBase, transposed: true, into: pBase,
+                                                m: g.queries, n: g.keys, k: g.headSize,
+                                                lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
+                                    Attention.maskedSoftmax(pBase, geometry: g, sequence: n, scale: scale,
+                                                            causal: causal, keyMask: keyMask)
+                                    // O_h (T, D) = P (T, S) · V_h (S, D).
+                                    MatMul.gemm(pBase, transposed: false, vBase, transposed: false,
+                                                into: o.start + n * g.queries * g.queryWidth + h * g.headSize,
+                                                m: g.queries, n: g.headSize, k: g.keys,
+                                                ldb: g.keyValueWidth, ldc: g.queryWidth)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let result = Tensor(shape: shape, values: output)
+        return result.recorded(from: [self, keys, values]) { dy in
+            Attention.backward(dy: dy, queries: self, keys: keys, values: values, probabilities: probabilities,
+                               geometry: g, scale: scale)
+        }
+    }
+}
+
+extension Attention {
+    /// Turns raw scores `(T, S)` into masked, scaled softmax probabilities in place.
+    @inline(__always)
+    static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, geometry g: Geometry, sequence n: Int,
+                              scale: Float, causal: Bool, keyMask: [Bool]?) {
+        let offset = g.keys - g.queries
+        for t in 0..<g.queries {
+            let row = p + t * g.keys
+            let visible = causal ? Swift.max(0, Swift.min(g.keys, t + offset + 1)) : g.keys
+            var maximum = -Float.infinity
+            for s in 0..<visible where keyMask?[n * g.keys + s] ?? true {
+                maximum = Swift.max(maximum, row[s] * scale)
+            }
+            guard maximum > -Float.infinity else {
+                for s in 0..<g.keys { row[s] = 0 }
+                continue
+            }
+            var sum: Float = 0
+            for s in 0..<g.keys {
+                if s < visible && (keyMask?[n * g.keys + s] ?? true) {
+                    let e = Foundation.exp(row[s] * scale - maximum)
+                    row[s] = e
+                    sum += e
+                } else {
+                    row[s] = 0
+                }
+            }
+            let inverse = 1 / sum
+            for s in 0..<visible { row[s] *= inverse }
+        }
+    }
+
+    static func backward(dy: [Float], queries: Tensor, keys: Tensor, values: Tensor, probabilities: [Float],
+                         geometry g: Geometry, scale: Float) {
+        var dQ = [Float](repeating: 0, count: queries.count)
+        var dK = [Float](repeating: 0, count: keys.count)
+        var dV = [Float](repeating: 0, count: values.count)
+        var dScores = [Float](repeating: 0, count: g.queries * g.keys)
+        dy.withUnsafeBufferPointer { dO in
+            queries.values.withUnsafeBufferPointer { q in
+                keys.values.withUnsafeBufferPointer { k in
+                    values.values.withUnsafeBufferPointer { v in
+                        probabilities.withUnsafeBufferPointer { p in
+                            dQ.withUnsafeMutableBufferPointer { dQ in
+                                dK.withUnsafeMutableBufferPointer { dK in
+                                    dV.withUnsafeMutableBufferPointer { dV in
+                                        dScores.withUnsafeMutableBufferPointer { dS in
+                                            for n in 0..<g.sequences {
+                                                for h in 0..<g.heads {
+                                                    let kvHead = h / g.group
+                                                    let qOffset = n * g.queries * g.queryWidth + h * g.headSize
+                                                    let kvOffset = n * g.keys * g.keyValueWidth + kvHead * g.headSize
+                                                    let pBase = p.start + (n * g.heads + h) * g.queries * g.keys
+                                                    // dV_h (S, D) += Pᵀ (S, T) · dO_h (T, D).
+                                                    MatMul.gemm(pBase, transposed: true, dO.start + qOffset, transposed: false,
+                                                                into: dV.start + kvOffset, m: g.keys, n: g.headSize, k: g.queries,
+                                                                lda: g.keys, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
+                                                    // dP (T, S) = dO_h (T, D) · V_hᵀ (D, S).
+                                                    MatMul.gemm(dO.start + qOffset, transposed: false, v.start + kvOffset, transposed: true,
+                                                                into: dS.start, m: g.queries, n: g.keys, k: g.headSize,
+                                                                lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
+                                                    // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale (the 1/√D of the scores).
+                                                    for t in 0..<g.queries {
+                                                        let row = t * g.keys
+                                                        var dot: Float = 0
+                                                        for s in 0..<g.keys { dot += dS[row + s] * pBase[row + s] }
+                                                        for s in 0..<g.keys { dS[row + s] = pBase[row + s] * (dS[row + s] - dot) * scale }
+                                                    }
+                                                    // dQ_h (T, D) += dS (T, S) · K_h (S, D).
+                                                    MatMul.gemm(dS.start, transposed: false, k.start + kvOffset, transposed: false,
+                                                                into: dQ.start + qOffset, m: g.queries, n: g.headSize, k: g.keys,
+                                                                ldb: g.keyValueWidth, ldc: g.queryWidth, beta: 1)
+                                                    // dK_h (S, D) += dSᵀ (S, T) · Q_h (T, D).
+                                                    MatMul.gemm(dS.start, transposed: true, q.start + qOffset, transposed: false,
+                                                                into: dK.start + kvOffset, m: g.keys, n: g.headSize, k: g.queries,
+                                                                lda: g.keys, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if queries.requiresGradient { queries.accumulateGradient(dQ) }
+        if keys.requiresGradient { keys.accumulateGradient(dK) }
+        if values.requiresGradient { values.accumulateGradient(dV) }
+    }
+}

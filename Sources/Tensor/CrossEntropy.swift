@@ -1,0 +1,55 @@
+import Foundation
+
+/// Cross-entropy of logits against integer targets, fused with log-softmax, as PyTorch's
+/// `F.cross_entropy(logits, targets, ignore_index=-100)` with mean reduction.
+///
+/// Legend: `M` rows (tokens), `V` classes (vocabulary). `logits (M, V)`, `targets (M)`.
+/// `loss = (1/n) Σ_{m counted} (logsumexp(x_m) − x_m[t_m])`, `n` = rows whose target is not the
+/// ignore index. Forward caches each row's `logsumexp (M)`; backward recomputes the softmax from it:
+/// `dx_m = dloss/n · (softmax(x_m) − onehot(t_m))` for counted rows, 0 for ignored ones.
+/// With no counted row the loss is 0 (PyTorch gives NaN; a batch with no assistant tokens should
+/// not poison training).
+public enum CrossEntropy {
+    /// The target that marks a row as not counted (PyTorch's and HF's `-100`).
+    public static let ignoreIndex = -100
+}
+
+extension Tensor {
+    /// Mean cross-entropy of these `(…, V)` logits against `targets` (one per row; `-100` ignores
+    /// the row).
+    /// - Precondition: one target per row; counted targets are in `0..<V`.
+    public func crossEntropy(targets: [Int]) -> Tensor {
+        let classes = shape.last ?? 1, rows = count / Swift.max(classes, 1)
+        precondition(targets.count == rows, "cross-entropy: \(targets.count) targets for \(rows) rows of \(shape)")
+        precondition(targets.allSatisfy { $0 == CrossEntropy.ignoreIndex || (0..<classes).contains($0) },
+                     "cross-entropy: a target is outside 0..<\(classes)")
+        var logSums = [Float](repeating: 0, count: rows)
+        var total: Double = 0
+        var counted = 0
+        values.withUnsafeBufferPointer { x in
+            for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex {
+                let base = row * classes
+                var maximum = -Float.infinity
+                for i in 0..<classes { maximum = Swift.max(maximum, x[base + i]) }
+                var sum: Float = 0
+                for i in 0..<classes { sum += Foundation.exp(x[base + i] - maximum) }
+                logSums[row] = maximum + Foundation.log(sum)
+                total += Double(logSums[row] - x[base + targets[row]])
+                counted += 1
+            }
+        }
+        let loss = Tensor(scalar: counted == 0 ? 0 : Float(total / Double(counted)))
+        return loss.recorded(from: [self]) { dLoss in
+            guard counted > 0 else { return }
+            let scale = dLoss[0] / Float(counted)
+            let x = self.values
+            self.withGradient { dx in
+                for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex {
+                    let base = row * classes
+                    for i in 0..<classes { dx[base + i] += scale * Foundation.exp(x[base + i] - logSums[row]) }
+                    dx[base + targets[row]] -= scale
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/// Layer normalisation over the last dimension (PyTorch's `nn.LayerNorm`, CLIP's norms).
+///
+/// Legend: rows of `C`. `y = (x − μ) · rstd · w + b`, `rstd = 1/√(σ² + ε)` (biased variance).
+/// Forward caches `μ (rows)` and `rstd (rows)`. Backward (llm.c's `layernorm_backward`), with
+/// `n = (x − μ)·rstd` and `g = dy ⊙ w`: `dx = rstd · (g − mean(g) − n · mean(g ⊙ n))`,
+/// `dw += Σ_rows dy ⊙ n`, `db += Σ_rows dy`.
+public enum LayerNorm {}
+
+extension Tensor {
+    /// Layer normalisation of the last dimension with weight and bias `(C)`.
+    public func layerNormalized(weight: Tensor, bias: Tensor, epsilon: Float) -> Tensor {
+        let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
+        precondition(weight.shape == [width] && bias.shape == [width],
+                     "layer norm: weight \(weight.shape), bias \(bias.shape) for rows of \(width)")
+        var y = [Float](repeating: 0, count: count)
+        var means = [Float](repeating: 0, count: rows), rstds = [Float](repeating: 0, count: rows)
+        values.withUnsafeBufferPointer { x in
+            weight.values.withUnsafeBufferPointer { w in
+                bias.values.withUnsafeBufferPointer { b in
+                    for row in 0..<rows {
+                        let base = row * width
+                        var mean: Float = 0
+                        for i in 0..<width { mean += x[base + i] }
+                        mean /= Float(width)
+                        var variance: Float = 0
+                        for i in 0..<width { variance += (x[base + i] - mean) * (x[base + i] - mean) }
+                        let rstd = 1 / (variance / Float(width) + epsilon).squareRoot()
+                        for i in 0..<width { y[base + i] = (x[base + i] - mean) * rstd * w[i] + b[i] }
+                        means[row] = mean
+                        rstds[row] = rstd
+                    }
+                }
+            }
+        }
+        return Tensor(shape: shape, values: y).recorded(from: [self, weight, bias]) { dy in
+            let x = self.values, w = weight.values
+            var dx = [Float](repeating: 0, count: x.count)
+            var dw = [Float](repeating: 0, count: width), db = [Float](repeating: 0, count: width)
+            for row in 0..<rows {
+                let base = row * width
+                var meanG: Float = 0, meanGN: Float = 0
+                for i in 0..<width {
+                    let n = (x[base + i] - means[row]) * rstds[row]
+                    let g = dy[base + i] * w[i]
+                    meanG += g
+                    meanGN += g * n
+                    dw[i] += dy[base + i] * n
+                    db[i] += dy[base + i]
+                }
+                meanG /= Float(width)
+                meanGN /= Float(width)
+                for i in 0..<width {
+                    let n = (x[base + i] - means[row]) * rstds[row]
+                    dx[base + i] = rstds[row] * (dy[base + i] * w[i] - meanG - n * meanGN)
+                }
+            }
+            if self.requiresGradient { self.accumulateGradient(dx) }
+            if weight.requiresGradient { weight.accumulateGradient(dw) }
+            if bias.requiresGradient { bias.accumulateGradient(db) }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import CBLAS
+
+/// Matrix products, all through OpenBLAS's `cblas_sgemm`; transposes are BLAS flags, never copies.
+///
+/// Legend: `M`, `N`, `K` the GEMM sizes (`C (M, N) = op(A) (M, K) · op(B) (K, N)`), `batch` the
+/// product of leading dimensions. Backward of `C = op(A) op(B)`:
+/// `dA += dC · op(B)ᵀ` (or `op(B) · dCᵀ` when A is stored transposed) and
+/// `dB += op(A)ᵀ · dC` (or `dCᵀ · op(A)` when B is stored transposed), with `beta = 1`, so
+/// gradients accumulate in place.
+public enum MatMul {
+    /// `c = op(a) · op(b) + beta · c`, row-major. `lda`, `ldb`, `ldc` default to the dense layout
+    /// and may be larger to address a column block (one attention head inside a `(T, H·D)` row).
+    @inline(__always)
+    static func gemm(_ a: UnsafePointer<Float>, transposed transposeA: Bool,
+                     _ b: UnsafePointer<Float>, transposed transposeB: Bool,
+                     into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
+                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil, beta: Float = 0) {
+        cblas_sgemm(CblasRowMajor,
+                    transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1,
+                    a, Int32(lda ?? (transposeA ? m : k)),
+                    b, Int32(ldb ?? (transposeB ? k : n)),
+                    beta, c, Int32(ldc ?? n))
+    }
+
+    /// Accumulates the gradients of `C = op(A) · op(B)` (one matrix each) into `dA` and `dB`.
+    @inline(__always)
+    static func backward(dC: UnsafePointer<Float>, a: UnsafePointer<Float>, transposedA: Bool,
+                         b: UnsafePointer<Float>, transposedB: Bool, m: Int, n: Int, k: Int,
+                         dA: UnsafeMutablePointer<Float>?, dB: UnsafeMutablePointer<Float>?) {
+        if let dA {
+            if transposedA {
+                // A is stored (K, M): dA = op(B) (K, N) · dCᵀ (N, M).
+                gemm(b, transposed: transposedB, dC, transposed: true, into: dA, m: k, n: m, k: n, beta: 1)
+            } else {
+                // dA (M, K) = dC (M, N) · op(B)ᵀ (N, K).
+                gemm(dC, transposed: false, b, transposed: !transposedB, into: dA, m: m, n: k, k: n,
+                     ldb: transposedB ? k : n, beta: 1)
+            }
+        }
+        if let dB {
+            if transposedB {
+                // B is stored (N, K): dB = dCᵀ (N, M) · op(A) (M, K).
+                gemm(dC, transposed: true, a, transposed: transposedA, into: dB, m: n, n: k, k: m,
+                     lda: n, ldb: transposedA ? m : k, beta: 1)
+            } else {
+                // dB (K, N) = op(A)ᵀ (K, M) · dC (M, N).
+                gemm(a, transposed: !transposedA, dC, transposed: false, into: dB, m: k, n: n, k: m,
+                     lda: transposedA ? m : k, beta: 1)
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// The matrix product `op(self) · op(other)` over the last two dimensions.
+    ///
+    /// `self`: `(…, M, K)` (or `(…, K, M)` when `transposeSelf`); `other`: `(K, N)` shared by every
+    /// leading index, or `(…, K, N)` with the same leading dimensions as `self` (either possibly
+    /// transposed). Result `(…, M, N)`. A shared 2-D `other` folds the leading dimensions into `M`,
+    /// so the whole product is one GEMM.
+    /// - Precondition: the inner sizes agree and leading dimensions match.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+        precondition(rank >= 2 && (other.rank == 2 || other.rank == rank),
+                     "matmul: cannot multiply \(shape) and \(other.shape)")
+        let (rowsA, colsA) = (shape[rank - 2], shape[rank - 1])
+        let (rowsB, colsB) = (other.shape[other.rank - 2], other.shape[other.rank - 1])
+        let (m, k) = transposeSelf ? (colsA, rowsA) : (rowsA, colsA)
+        let (kB, n) = transposeOther ? (colsB, rowsB) : (rowsB, colsB)
+        let leading = Array(shape[..<(rank - 2)])
+        precondition(k == kB && (other.rank == 2 || Array(other.shape[..<(rank - 2)]) == leading),
+                     "matmul: cannot multiply \(shape)\(transposeSelf ? "ᵀ" : "") and \(other.shape)\(transposeOther ? "ᵀ" : "")")
+        let batch = leading.elementCount
+        // One GEMM when `other` is shared and `self` is not transposed: rows of every batch stack.
+        let folded = other.rank == 2 && !transposeSelf
+        let (gemmCount, gemmM) = folded ? (1, batch * m) : (batch, m)
+        let strideA = m * k, strideB = other.rank == 2 ? 0 : k * n, strideC = m * n
+
+        var y = [Float](repeating: 0, count: batch * m * n)
+        values.withUnsafeBufferPointer { a in
+            other.values.withUnsafeBufferPointer { b in
+                y.withUnsafeMutableBufferPointer { c in
+                    for index in 0..<gemmCount {
+                        MatMul.gemm(a.start + index * strideA, transposed: transposeSelf,
+                                    b.start + index * strideB, transposed: transposeOther,
+                                    into: c.start + index * strideC, m: gemmM, n: n, k: k)
+                    }
+                }
+            }
+        }
+        let output = Tensor(shape: leading + [m, n], values: y)
+        return output.recorded(from: [self, other]) { dy in
+            let aValues = self.values, bValues = other.values
+            var dA: [Float]? = self.requiresGradient ? [Float](repeating: 0, count: aValues.count) : nil
+            var dB: [Float]? = other.requiresGradient ? [Float](repeating: 0, count: bValues.count) : nil
+            dy.withUnsafeBufferPointer { dC in
+                aValues.withUnsafeBufferPointer { a in
+                    bValues.withUnsafeBufferPointer { b in
+                        dA.withOptionalMutablePointer { dA in
+                            dB.withOptionalMutablePointer { dB in
+                                for index in 0..<gemmCount {
+                                    MatMul.backward(
+                                        dC: dC.start + index * strideC,
+                                        a: a.start + index * strideA, transposedA: transposeSelf,
+                                        b: b.start + index * strideB, transposedB: transposeOther,
+                                        m: gemmM, n: n, k: k,
+                                        dA: dA.map { $0 + index * strideA }, dB: dB.map { $0 + index * strideB })
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if let dA { self.accumulateGradient(dA) }
+            if let dB { other.accumulateGradient(dB) }
+        }
+    }
+
+    /// A linear layer, `y = x · Wᵀ + b` (PyTorch's `nn.Linear`).
+    ///
+    /// `x`: `(…, in)`; `weight`: `(out, in)`; `bias`: `(out)` or nil. Result `(…, out)`.
+    /// One GEMM with B transposed; backward `dx += dy · W`, `dW += dyᵀ · x`, `db += Σ_rows dy`.
+    public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        let inputs = shape.last ?? 0
+        precondition(weight.rank == 2 && weight.shape[1] == inputs,
+                     "linear: input \(shape) does not fit weight \(weight.shape)")
+        let outputs = weight.shape[0]
+        precondition(bias == nil || bias?.shape == [outputs], "linear: bias \(bias?.shape ?? []) for \(outputs) outputs")
+        let rows = count / Swift.max(inputs, 1)
+        var y = [Float](repeating: 0, count: rows * outputs)
+        y.withUnsafeMutableBufferPointer { y in
+            if let bias {
+                bias.values.withUnsafeBufferPointer { b in
+                    for row in 0..<rows { (y.start + row * outputs).update(from: b.start, count: outputs) }
+                }
+            }
+            values.withUnsafeBufferPointer { x in
+                weight.values.withUnsafeBufferPointer { w in
+                    // y (rows, out) = x (rows, in) · Wᵀ (in, out) [+ bias rows already in y].
+                    MatMul.gemm(x.start, transposed: false, w.start, transposed: true,
+                                into: y.start, m: rows, n: outputs, k: inputs, beta: bias == nil ? 0 : 1)
+                }
+            }
+        }
+        let output = Tensor(shape: Array(shape.dropLast()) + [outputs], values: y)
+        let inputsToRecord = bias.map { [self, weight, $0] } ?? [self, weight]
+        return output.recorded(from: inputsToRecord) { dy in
+            dy.withUnsafeBufferPointer { dy in
+                if self.requiresGradient {
+                    weight.values.withUnsafeBufferPointer { w in
+                        self.withGradient { dx in
+                            // dx (rows, in) += dy (rows, out) · W (out, in).
+                            MatMul.gemm(dy.start, transposed: false, w.start, transposed: false,
+                                        into: dx.start, m: rows, n: inputs, k: outputs, beta: 1)
+                        }
+                    }
+                }
+                if weight.requiresGradient {
+                    self.values.withUnsafeBufferPointer { x in
+                        weight.withGradient { dW in
+                            // dW (out, in) += dyᵀ (out, rows) · x (rows, in).
+                            MatMul.gemm(dy.start, transposed: true, x.start, transposed: false,
+                                        into: dW.start, m: outputs, n: inputs, k: rows, beta: 1)
+                        }
+                    }
+                }
+                if let bias, bias.requiresGradient {
+                    bias.withGradient { db in
+                        for row in 0..<rows {
+                            for j in 0..<outputs { db[j] += dy[row * outputs + j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// Runs `body` with a mutable pointer to the array's storage, or nil when there is no array.
+    @inline(__always)
+    mutating func withOptionalMutablePointer<R>(_ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+        guard var array = self else { return body(nil) }
+        self = nil
+        defer { self = array }
+        return array.withUnsafeMutableBufferPointer { body($0.baseAddress) }
+    }
+}

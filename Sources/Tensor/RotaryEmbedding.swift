@@ -1,0 +1,81 @@
+import Foundation
+
+/// Rotary position embedding in LLaMA's rotate-half convention (HF `apply_rotary_pos_emb`).
+///
+/// Legend: `x (N, T, H, D)` (heads of one projection, as `linear` produces them reshaped),
+/// `p_t` the position of token `t`, `θ` the base. For `i < D/2`:
+/// `f_i = θ^(−2i/D)`, `a = p_t · f_i` (float32, as HF computes it),
+/// `y[i] = x[i] cos a − x[i + D/2] sin a`, `y[i + D/2] = x[i + D/2] cos a + x[i] sin a`.
+/// Backward is the inverse rotation: `dx[i] = dy[i] cos a + dy[i + D/2] sin a`,
+/// `dx[i + D/2] = dy[i + D/2] cos a − dy[i] sin a`.
+public enum RotaryEmbedding {
+    /// `cos` and `sin` tables `(T, D/2)` for the given positions.
+    static func tables(positions: [Int], headSize: Int, base: Float) -> (cos: [Float], sin: [Float]) {
+        let half = headSize / 2
+        var cosines = [Float](repeating: 0, count: positions.count * half)
+        var sines = cosines
+        for i in 0..<half {
+            let frequency = 1 / Foundation.pow(base, Float(2 * i) / Float(headSize))
+            for (t, position) in positions.enumerated() {
+                let angle = Float(position) * frequency
+                cosines[t * half + i] = Foundation.cos(angle)
+                sines[t * half + i] = Foundation.sin(angle)
+            }
+        }
+        return (cosines, sines)
+    }
+
+    /// Rotates every head of every token of `x` (in place into `y`); `direction` −1 rotates back.
+    @inline(__always)
+    static func rotate(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, sequences: Int,
+                       tokens: Int, heads: Int, headSize: Int, cos: [Float], sin: [Float], direction: Float) {
+        let half = headSize / 2
+        cos.withUnsafeBufferPointer { cos in
+            sin.withUnsafeBufferPointer { sin in
+                for n in 0..<sequences {
+                    for t in 0..<tokens {
+                        let table = t * half
+                        for h in 0..<heads {
+                            let base = ((n * tokens + t) * heads + h) * headSize
+                            for i in 0..<half {
+                                let (c, s) = (cos[table + i], direction * sin[table + i])
+                                let (first, second) = (x[base + i], x[base + half + i])
+                                y[base + i] = first * c - second * s
+                                y[base + half + i] = second * c + first * s
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Rotary position embedding of `(N, T, H, D)` heads at `positions` (T of them, shared by the
+    /// sequences) with base `θ`.
+    /// - Precondition: `D` is even; one position per token.
+    public func rotaryEmbedded(positions: [Int], base: Float) -> Tensor {
+        precondition(rank == 4 && shape[3] % 2 == 0 && positions.count == shape[1],
+                     "RoPE: expects (N, T, H, D) with even D and T positions, got \(shape) and \(positions.count)")
+        let (sequences, tokens, heads, headSize) = (shape[0], shape[1], shape[2], shape[3])
+        let (cos, sin) = RotaryEmbedding.tables(positions: positions, headSize: headSize, base: base)
+        var y = [Float](repeating: 0, count: count)
+        values.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                RotaryEmbedding.rotate(x.start, into: y.start, sequences: sequences, tokens: tokens, heads: heads,
+                                       headSize: headSize, cos: cos, sin: sin, direction: 1)
+            }
+        }
+        return Tensor(shape: shape, values: y).recorded(from: [self]) { dy in
+            var dx = [Float](repeating: 0, count: dy.count)
+            dy.withUnsafeBufferPointer { dy in
+                dx.withUnsafeMutableBufferPointer { dx in
+                    RotaryEmbedding.rotate(dy.start, into: dx.start, sequences: sequences, tokens: tokens, heads: heads,
+                                           headSize: headSize, cos: cos, sin: sin, direction: -1)
+                }
+            }
+            self.accumulateGradient(dx)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Softmax and log-softmax over the last dimension, fused and numerically stable (the row maximum
+/// is subtracted before `exp`).
+///
+/// Legend: rows of `C` values. Forward `y = exp(x − max) / Σ exp(x − max)`;
+/// backward `dx = y ⊙ (dy − Σ dy ⊙ y)`. Log-softmax: `y = x − max − log Σ exp(x − max)`,
+/// backward `dx = dy − softmax(x) · Σ dy`.
+public enum Softmax {
+    /// Writes `softmax(x)` of one row into `y`, returning `log Σ exp(x)` of the row.
+    @inline(__always) @discardableResult
+    static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        var maximum = -Float.infinity
+        for i in 0..<count { maximum = Swift.max(maximum, x[i]) }
+        var sum: Float = 0
+        for i in 0..<count {
+            let e = Foundation.exp(x[i] - maximum)
+            y[i] = e
+            sum += e
+        }
+        let inverse = 1 / sum
+        for i in 0..<count { y[i] *= inverse }
+        return maximum + Foundation.log(sum)
+    }
+}
+
+extension Tensor {
+    /// Softmax over the last dimension.
+    public func softmax() -> Tensor {
+        let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
+        var y = [Float](repeating: 0, count: count)
+        values.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                for row in 0..<rows { Softmax.row(x.start + row * width, y.start + row * width, count: width) }
+            }
+        }
+        let output = Tensor(shape: shape, values: y)
+        return output.recorded(from: [self]) { [unowned output] dy in
+            let y = output.values
+            self.withGradient { dx in
+                for row in 0..<rows {
+                    let base = row * width
+                    var dot: Float = 0
+                    for i in 0..<width { dot += dy[base + i] * y[base + i] }
+                    for i in 0..<width { dx[base + i] += y[base + i] * (dy[base + i] - dot) }
+                }
+            }
+        }
+    }
+
+    /// Log-softmax over the last dimension.
+    public func logSoftmax() -> Tensor {
+        let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
+        var y = [Float](repeating: 0, count: count)
+        values.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                for row in 0..<rows {
+                    let base = row * width
+                    var maximum = -Float.infinity
+                    for i in 0..<width { maximum = Swift.max(maximum, x[base + i]) }
+                    var sum: Float = 0
+                    for i in 0..<width { sum += Foundation.exp(x[base + i] - maximum) }
+                    let logSum = maximum + Foundation.log(sum)
+                    for i in 0..<width { y[base + i] = x[base + i] - logSum }
+                }
+            }
+        }
+        let output = Tensor(shape: shape, values: y)
+        return output.recorded(from: [self]) { [unowned output] dy in
+            let y = output.values
+            self.withGradient { dx in
+                for row in 0..<rows {
+                    let base = row * width
+                    var total: Float = 0
+                    for i in 0..<width { total += dy[base + i] }
+                    for i in 0..<width { dx[base + i] += dy[base + i] - Foundation.exp(y[base + i]) * total }
+                }
+            }
+        }
+    }
+}
