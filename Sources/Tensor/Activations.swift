@@ -29,12 +29,12 @@ public enum Activation: String, Sendable, CaseIterable {
     @inline(__always)
     func value(_ x: Float) -> Float {
         switch self {
-        case .gelu: return 0.5 * x * (1 + erf(x * 0.70710678118654752))
+        case .gelu: return 0.5 * x * (1 + FastMath.erf(x * 0.70710678118654752))
         case .geluTanh:
             let u = 0.7978845608028654 * (x + 0.044715 * x * x * x)
-            return 0.5 * x * (1 + Foundation.tanh(u))
-        case .quickGELU: return x * Tensor.sigmoid(1.702 * x)
-        case .silu: return x * Tensor.sigmoid(x)
+            return 0.5 * x * (1 + FastMath.tanh(u))
+        case .quickGELU: return x * FastMath.sigmoid(1.702 * x)
+        case .silu: return x * FastMath.sigmoid(x)
         }
     }
 
@@ -42,18 +42,18 @@ public enum Activation: String, Sendable, CaseIterable {
     func derivative(_ x: Float) -> Float {
         switch self {
         case .gelu:
-            let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
-            let density = 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
+            let cdf = 0.5 * (1 + FastMath.erf(x * 0.70710678118654752))
+            let density = 0.3989422804014327 * FastMath.exp(-0.5 * x * x)
             return cdf + x * density
         case .geluTanh:
             let u = 0.7978845608028654 * (x + 0.044715 * x * x * x)
-            let t = Foundation.tanh(u)
+            let t = FastMath.tanh(u)
             return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x)
         case .quickGELU:
-            let s = Tensor.sigmoid(1.702 * x)
+            let s = FastMath.sigmoid(1.702 * x)
             return s + 1.702 * x * s * (1 - s)
         case .silu:
-            let s = Tensor.sigmoid(x)
+            let s = FastMath.sigmoid(x)
             return s * (1 + x * (1 - s))
         }
     }
@@ -62,7 +62,15 @@ public enum Activation: String, Sendable, CaseIterable {
 extension Tensor {
     /// The activation applied elementwise.
     public func activated(_ activation: Activation) -> Tensor {
-        mapped(operation: activation.rawValue, { activation.value($0) }, derivative: { x, _ in activation.derivative(x) })
+        // One specialised loop per activation: the switch stays out of the inner loop.
+        switch activation {
+        case .gelu: return mapped(operation: "gelu", { Activation.gelu.value($0) }, derivative: { x, _ in Activation.gelu.derivative(x) })
+        case .geluTanh:
+            return mapped(operation: "gelu_tanh", { Activation.geluTanh.value($0) }, derivative: { x, _ in Activation.geluTanh.derivative(x) })
+        case .quickGELU:
+            return mapped(operation: "quick_gelu", { Activation.quickGELU.value($0) }, derivative: { x, _ in Activation.quickGELU.derivative(x) })
+        case .silu: return mapped(operation: "silu", { Activation.silu.value($0) }, derivative: { x, _ in Activation.silu.derivative(x) })
+        }
     }
 
     /// LLaMA's gated feed-forward nonlinearity `silu(gate) ⊙ up` (fused: one pass, no temporaries).

@@ -41,8 +41,8 @@ extension Tensor {
                      "attention: key mask of \(keyMask?.count ?? 0) for \(geometry.sequences)×\(geometry.keys) keys")
         let g = geometry
         let scale = 1 / Float(g.headSize).squareRoot()
-        var probabilities = [Float](repeating: 0, count: g.sequences * g.heads * g.queries * g.keys)
-        var output = [Float](repeating: 0, count: g.sequences * g.queries * g.queryWidth)
+        var probabilities = Tensor.uninitializedValues(count: g.sequences * g.heads * g.queries * g.keys)
+        var output = Tensor.uninitializedValues(count: g.sequences * g.queries * g.queryWidth)
         self.values.withUnsafeBufferPointer { q in
             keys.values.withUnsafeBufferPointer { k in
                 values.values.withUnsafeBufferPointer { v in
@@ -90,26 +90,27 @@ extension Attention {
         for t in 0..<g.queries {
             let row = p + t * g.keys
             let visible = causal ? Swift.max(0, Swift.min(g.keys, t + offset + 1)) : g.keys
-            var maximum = -Float.infinity
-            for s in 0..<visible where keyMask?[n * g.keys + s] ?? true {
-                maximum = Swift.max(maximum, row[s] * scale)
-            }
-            guard maximum > -Float.infinity else {
-                for s in 0..<g.keys { row[s] = 0 }
-                continue
-            }
-            var sum: Float = 0
-            for s in 0..<g.keys {
-                if s < visible && (keyMask?[n * g.keys + s] ?? true) {
-                    let e = Foundation.exp(row[s] * scale - maximum)
-                    row[s] = e
-                    sum += e
-                } else {
-                    row[s] = 0
+            for s in 0..<g.keys { row[s] *= scale }
+            if let keyMask {
+                // Padding: hidden keys get exactly zero weight.
+                var maximum = -Float.infinity
+                for s in 0..<visible where keyMask[n * g.keys + s] { maximum = Swift.max(maximum, row[s]) }
+                guard maximum > -Float.infinity else {
+                    for s in 0..<g.keys { row[s] = 0 }
+                    continue
                 }
+                var sum: Float = 0
+                for s in 0..<g.keys {
+                    let weight = s < visible && keyMask[n * g.keys + s] ? FastMath.exp(row[s] - maximum) : 0
+                    row[s] = weight
+                    sum += weight
+                }
+                let inverse = 1 / sum
+                for s in 0..<visible { row[s] *= inverse }
+            } else {
+                if visible > 0 { Softmax.row(row, row, count: visible) }
+                for s in visible..<g.keys { row[s] = 0 }
             }
-            let inverse = 1 / sum
-            for s in 0..<visible { row[s] *= inverse }
         }
     }
 

@@ -26,28 +26,28 @@ extension Tensor {
         var logSums = [Float](repeating: 0, count: rows)
         var total: Double = 0
         var counted = 0
+        var scratch = Tensor.uninitializedValues(count: classes)
         values.withUnsafeBufferPointer { x in
-            for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex {
-                let base = row * classes
-                var maximum = -Float.infinity
-                for i in 0..<classes { maximum = Swift.max(maximum, x[base + i]) }
-                var sum: Float = 0
-                for i in 0..<classes { sum += Foundation.exp(x[base + i] - maximum) }
-                logSums[row] = maximum + Foundation.log(sum)
-                total += Double(logSums[row] - x[base + targets[row]])
-                counted += 1
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex {
+                    let base = row * classes
+                    logSums[row] = Softmax.row(x.start + base, scratch.start, count: classes)
+                    total += Double(logSums[row] - x[base + targets[row]])
+                    counted += 1
+                }
             }
         }
         let loss = Tensor(scalar: counted == 0 ? 0 : Float(total / Double(counted)))
         return loss.recorded(from: [self]) { dLoss in
             guard counted > 0 else { return }
             let scale = dLoss[0] / Float(counted)
-            let x = self.values
-            self.withGradient { dx in
-                for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex {
-                    let base = row * classes
-                    for i in 0..<classes { dx[base + i] += scale * Foundation.exp(x[base + i] - logSums[row]) }
-                    dx[base + targets[row]] -= scale
+            self.values.withUnsafeBufferPointer { x in
+                self.withGradient { dx in
+                    for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex {
+                        let base = row * classes, logSum = logSums[row]
+                        for i in 0..<classes { dx[base + i] += scale * FastMath.exp(x[base + i] - logSum) }
+                        dx[base + targets[row]] -= scale
+                    }
                 }
             }
         }

@@ -15,16 +15,21 @@ extension Tensor {
         }
         let output = Tensor(shape: shape, values: y)
         return output.recorded(from: [self]) { [unowned output] dy in
-            let x = self.values, y = output.values
-            self.withGradient { gradient in
-                for i in 0..<gradient.count { gradient[i] += dy[i] * derivative(x[i], y[i]) }
+            self.values.withUnsafeBufferPointer { x in
+                output.values.withUnsafeBufferPointer { y in
+                    dy.withUnsafeBufferPointer { dy in
+                        self.withGradient { gradient in
+                            for i in 0..<gradient.count { gradient[i] += dy[i] * derivative(x[i], y[i]) }
+                        }
+                    }
+                }
             }
         }
     }
 
     /// `eˣ`.
     public func exp() -> Tensor {
-        mapped(operation: "exp", { Foundation.exp($0) }, derivative: { _, y in y })
+        mapped(operation: "exp", { FastMath.exp($0) }, derivative: { _, y in y })
     }
 
     /// Natural logarithm.
@@ -45,32 +50,24 @@ extension Tensor {
 
     /// Hyperbolic tangent.
     public func tanh() -> Tensor {
-        mapped(operation: "tanh", { Foundation.tanh($0) }, derivative: { _, y in 1 - y * y })
+        mapped(operation: "tanh", { FastMath.tanh($0) }, derivative: { _, y in 1 - y * y })
     }
 
     /// The logistic function `σ(x) = 1 / (1 + e⁻ˣ)`.
     public func sigmoid() -> Tensor {
-        mapped(operation: "sigmoid", { Tensor.sigmoid($0) }, derivative: { _, y in y * (1 - y) })
+        mapped(operation: "sigmoid", { FastMath.sigmoid($0) }, derivative: { _, y in y * (1 - y) })
     }
 
     /// `log σ(x) = −softplus(−x)`, computed without overflow for large |x|; derivative `σ(−x)`.
     public func logSigmoid() -> Tensor {
         mapped(operation: "logsigmoid",
                { x in Swift.min(x, 0) - Foundation.log1p(Foundation.exp(-Swift.abs(x))) },
-               derivative: { x, _ in Tensor.sigmoid(-x) })
+               derivative: { x, _ in FastMath.sigmoid(-x) })
     }
 
     /// Limits every element to `[lower, upper]`; the gradient is zero where the bound was applied.
     public func clamped(to range: ClosedRange<Float>) -> Tensor {
         mapped(operation: "clamp", { Swift.min(Swift.max($0, range.lowerBound), range.upperBound) },
                derivative: { x, _ in range.contains(x) ? 1 : 0 })
-    }
-
-    @inline(__always)
-    static func sigmoid(_ x: Float) -> Float {
-        // Two branches keep exp's argument non-positive: no overflow for either sign.
-        if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
-        let e = Foundation.exp(x)
-        return e / (1 + e)
     }
 }

@@ -76,7 +76,7 @@ extension Tensor {
         let (gemmCount, gemmM) = folded ? (1, batch * m) : (batch, m)
         let strideA = m * k, strideB = other.rank == 2 ? 0 : k * n, strideC = m * n
 
-        var y = [Float](repeating: 0, count: batch * m * n)
+        var y = Tensor.uninitializedValues(count: batch * m * n)
         values.withUnsafeBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
                 y.withUnsafeMutableBufferPointer { c in
@@ -127,7 +127,7 @@ extension Tensor {
         let outputs = weight.shape[0]
         precondition(bias == nil || bias?.shape == [outputs], "linear: bias \(bias?.shape ?? []) for \(outputs) outputs")
         let rows = count / Swift.max(inputs, 1)
-        var y = [Float](repeating: 0, count: rows * outputs)
+        var y = Tensor.uninitializedValues(count: rows * outputs)
         y.withUnsafeMutableBufferPointer { y in
             if let bias {
                 bias.values.withUnsafeBufferPointer { b in

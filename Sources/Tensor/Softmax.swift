@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 /// Softmax and log-softmax over the last dimension, fused and numerically stable (the row maximum
@@ -7,17 +8,15 @@ import Foundation
 /// backward `dx = y ⊙ (dy − Σ dy ⊙ y)`. Log-softmax: `y = x − max − log Σ exp(x − max)`,
 /// backward `dx = dy − softmax(x) · Σ dy`.
 public enum Softmax {
-    /// Writes `softmax(x)` of one row into `y`, returning `log Σ exp(x)` of the row.
+    /// Writes `softmax(x)` of one row into `y` (which may be `x` itself), returning
+    /// `log Σ exp(x)` of the row. The exponentials are a vectorised loop and their sum is
+    /// `cblas_sasum` (they are positive), so no loop carries a float reduction but the maximum.
     @inline(__always) @discardableResult
     static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Float {
         var maximum = -Float.infinity
         for i in 0..<count { maximum = Swift.max(maximum, x[i]) }
-        var sum: Float = 0
-        for i in 0..<count {
-            let e = Foundation.exp(x[i] - maximum)
-            y[i] = e
-            sum += e
-        }
+        for i in 0..<count { y[i] = FastMath.exp(x[i] - maximum) }
+        let sum = cblas_sasum(Int32(count), y, 1)
         let inverse = 1 / sum
         for i in 0..<count { y[i] *= inverse }
         return maximum + Foundation.log(sum)
@@ -36,13 +35,16 @@ extension Tensor {
         }
         let output = Tensor(shape: shape, values: y)
         return output.recorded(from: [self]) { [unowned output] dy in
-            let y = output.values
-            self.withGradient { dx in
-                for row in 0..<rows {
-                    let base = row * width
-                    var dot: Float = 0
-                    for i in 0..<width { dot += dy[base + i] * y[base + i] }
-                    for i in 0..<width { dx[base + i] += y[base + i] * (dy[base + i] - dot) }
+            output.values.withUnsafeBufferPointer { y in
+                dy.withUnsafeBufferPointer { dy in
+                    self.withGradient { dx in
+                        for row in 0..<rows {
+                            let base = row * width
+                            var dot: Float = 0
+                            for i in 0..<width { dot += dy[base + i] * y[base + i] }
+                            for i in 0..<width { dx[base + i] += y[base + i] * (dy[base + i] - dot) }
+                        }
+                    }
                 }
             }
         }
@@ -56,24 +58,23 @@ extension Tensor {
             y.withUnsafeMutableBufferPointer { y in
                 for row in 0..<rows {
                     let base = row * width
-                    var maximum = -Float.infinity
-                    for i in 0..<width { maximum = Swift.max(maximum, x[base + i]) }
-                    var sum: Float = 0
-                    for i in 0..<width { sum += Foundation.exp(x[base + i] - maximum) }
-                    let logSum = maximum + Foundation.log(sum)
+                    let logSum = Softmax.row(x.start + base, y.start + base, count: width)
                     for i in 0..<width { y[base + i] = x[base + i] - logSum }
                 }
             }
         }
         let output = Tensor(shape: shape, values: y)
         return output.recorded(from: [self]) { [unowned output] dy in
-            let y = output.values
-            self.withGradient { dx in
-                for row in 0..<rows {
-                    let base = row * width
-                    var total: Float = 0
-                    for i in 0..<width { total += dy[base + i] }
-                    for i in 0..<width { dx[base + i] += dy[base + i] - Foundation.exp(y[base + i]) * total }
+            output.values.withUnsafeBufferPointer { y in
+                dy.withUnsafeBufferPointer { dy in
+                    self.withGradient { dx in
+                        for row in 0..<rows {
+                            let base = row * width
+                            var total: Float = 0
+                            for i in 0..<width { total += dy[base + i] }
+                            for i in 0..<width { dx[base + i] += dy[base + i] - FastMath.exp(y[base + i]) * total }
+                        }
+                    }
                 }
             }
         }

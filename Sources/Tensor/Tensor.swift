@@ -78,6 +78,12 @@ public final class Tensor {
         grad = nil
     }
 
+    /// Storage for `count` values that a kernel overwrites completely before anyone reads it (a GEMM
+    /// with `beta = 0`): skips the zero fill, which costs as much as a small GEMM.
+    static func uninitializedValues(count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// Adds `contribution` into the gradient, allocating it on first use.
     func accumulateGradient(_ contribution: [Float]) {
         if grad == nil {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Tensor
 
 /// `tessera`: the operator's, auditor's and ML engineer's command line.
 @main
@@ -9,4 +11,19 @@ struct Tessera: ParsableCommand {
         discussion: "Today: benchmarks of the tensor engine (`tessera bench tensor`).",
         subcommands: [BenchCommand.self]
     )
+
+    static func main() {
+        restartWithFasterBLASKernelIfNeeded()
+        main(nil)
+    }
+
+    /// Re-executes this process with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its generic
+    /// kernel on a CPU it does not recognise (see ``BLAS/preferredCoreType(currentKernel:cpuFlags:)``).
+    /// An explicit `OPENBLAS_CORETYPE` is always respected; if `execv` fails, the run continues.
+    private static func restartWithFasterBLASKernelIfNeeded() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+              let coreType = BLAS.preferredCoreType(cpuFlags: BLAS.cpuFlags()) else { return }
+        setenv("OPENBLAS_CORETYPE", coreType, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+    }
 }

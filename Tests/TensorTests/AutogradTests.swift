@@ -75,3 +75,13 @@ struct AutogradTests {
         #expect(first.map { $0.map(\.bitPattern) } == second.map { $0.map(\.bitPattern) })
     }
 }
+
+struct BLASTests {
+    @Test func prefersAVX512KernelOnlyWhenOpenBLASFellBack() {
+        let avx512: Set<String> = ["avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"]
+        #expect(BLAS.preferredCoreType(currentKernel: "Prescott", cpuFlags: avx512) == "SkylakeX")
+        #expect(BLAS.preferredCoreType(currentKernel: "Prescott", cpuFlags: ["avx2", "fma"]) == "Haswell")
+        #expect(BLAS.preferredCoreType(currentKernel: "Prescott", cpuFlags: ["sse3"]) == nil)
+        #expect(BLAS.preferredCoreType(currentKernel: "Zen", cpuFlags: avx512) == nil)
+    }
+}
