@@ -1,0 +1,72 @@
+import COpenSSL
+import Foundation
+
+/// An Ed25519 public key (RFC 8032) that checks signatures: an auditor's view of the ledger key,
+/// taken from the ledger's certificate.
+public struct Ed25519PublicKey: Hashable, Sendable {
+    /// The 32-byte encoded point (RFC 8032 §5.1.5).
+    public let rawRepresentation: [UInt8]
+    private let handle: OpenSSLHandle
+
+    /// The key whose raw 32-byte encoding is `rawRepresentation`.
+    /// - Throws: `SecurityError.invalidLength` unless there are 32 bytes, `SecurityError.openSSLFailure`
+    ///   if OpenSSL refuses the bytes.
+    public init(rawRepresentation: [UInt8]) throws {
+        guard rawRepresentation.count == Ed25519Key.rawByteCount else {
+            throw SecurityError.invalidLength(
+                field: "Ed25519 public key", found: rawRepresentation.count, expected: Ed25519Key.rawByteCount)
+        }
+        guard let key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, rawRepresentation, rawRepresentation.count)
+        else {
+            throw SecurityError.openSSLFailure(operation: "load a raw Ed25519 public key", openSSL: .drain())
+        }
+        self.rawRepresentation = rawRepresentation
+        self.handle = .key(key)
+    }
+
+    /// The key in SubjectPublicKeyInfo PEM text ("BEGIN PUBLIC KEY").
+    /// - Throws: `SecurityError.invalidPEM`, or `SecurityError.wrongKeyType` if it is not Ed25519.
+    public init(pem: String, source: String) throws {
+        try self.init(handle: try OpenSSLHandle.readPublicKey(pem: pem, source: source), source: source)
+    }
+
+    private init(handle: OpenSSLHandle, source: String) throws {
+        try handle.requireKeyType("ED25519", source: source)
+        var bytes = [UInt8](repeating: 0, count: Ed25519Key.rawByteCount)
+        var length = bytes.count
+        guard EVP_PKEY_get_raw_public_key(handle.pointer, &bytes, &length) == 1, length == bytes.count else {
+            throw SecurityError.openSSLFailure(operation: "extract an Ed25519 public key", openSSL: .drain())
+        }
+        self.rawRepresentation = bytes
+        self.handle = handle
+    }
+
+    /// The key as SubjectPublicKeyInfo PEM.
+    /// - Throws: `SecurityError.openSSLFailure` if OpenSSL cannot encode it.
+    public func pemRepresentation() throws -> String {
+        try handle.publicKeyPEM()
+    }
+
+    /// Whether `signature` is this key's Ed25519 signature of `message`.
+    ///
+    /// False for a wrong signature, a signature of the wrong length, or any failure inside OpenSSL:
+    /// a check that cannot run does not pass.
+    public func isValidSignature(_ signature: [UInt8], for message: some DataProtocol) -> Bool {
+        defer { ERR_clear_error() }  // a failed check leaves entries nobody will read
+        guard signature.count == Ed25519Key.signatureByteCount, let context = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestVerifyInit(context, nil, nil, nil, handle.pointer) == 1 else { return false }
+        let bytes = Array(message)
+        return EVP_DigestVerify(context, signature, signature.count, bytes, bytes.count) == 1
+    }
+
+    /// Keys are equal when their raw encodings are.
+    public static func == (lhs: Ed25519PublicKey, rhs: Ed25519PublicKey) -> Bool {
+        lhs.rawRepresentation == rhs.rawRepresentation
+    }
+
+    /// Hashes the raw encoding.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(rawRepresentation)
+    }
+}

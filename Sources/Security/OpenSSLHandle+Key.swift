@@ -1,0 +1,74 @@
+import COpenSSL
+import Foundation
+
+/// Generating, reading and writing `EVP_PKEY`s: shared by `Ed25519Key`, `Ed25519PublicKey` and the CA.
+extension OpenSSLHandle {
+    /// A new key pair.
+    /// - Parameters:
+    ///   - algorithm: OpenSSL's name, "ED25519" or "EC".
+    ///   - curve: the group for "EC" ("P-256"); nil otherwise.
+    static func generateKey(algorithm: String, curve: String? = nil) throws -> OpenSSLHandle {
+        guard let context = EVP_PKEY_CTX_new_from_name(nil, algorithm, nil) else {
+            throw SecurityError.openSSLFailure(operation: "create a \(algorithm) key context", openSSL: .drain())
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_keygen_init(context) == 1 else {
+            throw SecurityError.openSSLFailure(operation: "start \(algorithm) key generation", openSSL: .drain())
+        }
+        if let curve, EVP_PKEY_CTX_set_group_name(context, curve) != 1 {
+            throw SecurityError.openSSLFailure(operation: "select curve \(curve)", openSSL: .drain())
+        }
+        var key: OpaquePointer?
+        guard EVP_PKEY_generate(context, &key) == 1, let key else {
+            throw SecurityError.openSSLFailure(operation: "generate a \(algorithm) key", openSSL: .drain())
+        }
+        return .key(key)
+    }
+
+    /// The private key in PEM text (PKCS#8, traditional or encrypted forms are not accepted).
+    static func readPrivateKey(pem: String, source: String) throws -> OpenSSLHandle {
+        try MemoryBIO.reading(Array(pem.utf8)) { bio in
+            guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+                throw SecurityError.invalidPEM(source: source, expected: "private key", openSSL: .drain())
+            }
+            return .key(key)
+        }
+    }
+
+    /// The public key in PEM text (SubjectPublicKeyInfo, "BEGIN PUBLIC KEY").
+    static func readPublicKey(pem: String, source: String) throws -> OpenSSLHandle {
+        try MemoryBIO.reading(Array(pem.utf8)) { bio in
+            guard let key = PEM_read_bio_PUBKEY(bio, nil, nil, nil) else {
+                throw SecurityError.invalidPEM(source: source, expected: "public key", openSSL: .drain())
+            }
+            return .key(key)
+        }
+    }
+
+    /// OpenSSL's name of the key's algorithm ("ED25519", "EC", "RSA").
+    var keyTypeName: String {
+        guard let name = EVP_PKEY_get0_type_name(pointer) else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// Throws `SecurityError.wrongKeyType` unless the key's algorithm is `expected`.
+    func requireKeyType(_ expected: String, source: String) throws {
+        guard EVP_PKEY_is_a(pointer, expected) == 1 else {
+            throw SecurityError.wrongKeyType(source: source, found: keyTypeName, expected: expected)
+        }
+    }
+
+    /// The private key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY").
+    func privateKeyPEM() throws -> String {
+        try MemoryBIO.writtenText(operation: "write a private key as PKCS#8 PEM") { bio in
+            PEM_write_bio_PKCS8PrivateKey(bio, pointer, nil, nil, 0, nil, nil)
+        }
+    }
+
+    /// The public key as SubjectPublicKeyInfo PEM ("BEGIN PUBLIC KEY").
+    func publicKeyPEM() throws -> String {
+        try MemoryBIO.writtenText(operation: "write a public key as PEM") { bio in
+            PEM_write_bio_PUBKEY(bio, pointer)
+        }
+    }
+}
