@@ -30,6 +30,15 @@ public struct Ed25519PublicKey: Hashable, Sendable {
         try self.init(handle: try OpenSSLHandle.readPublicKey(pem: pem, source: source), source: source)
     }
 
+    /// The key a certificate certifies (the ledger certificate's).
+    /// - Throws: `SecurityError.wrongKeyType` if the certificate's key is not Ed25519.
+    public init(certificate: X509Certificate) throws {
+        guard let key = X509_get0_pubkey(certificate.handle.pointer), EVP_PKEY_up_ref(key) == 1 else {
+            throw SecurityError.openSSLFailure(operation: "read a certificate's public key", openSSL: .drain())
+        }
+        try self.init(handle: .key(key), source: "certificate \(certificate.subject) (serial \(certificate.serialNumber))")
+    }
+
     private init(handle: OpenSSLHandle, source: String) throws {
         try handle.requireKeyType("ED25519", source: source)
         var bytes = [UInt8](repeating: 0, count: Ed25519Key.rawByteCount)

@@ -19,14 +19,14 @@ enum MemoryBIO {
     ///
     /// - Parameters:
     ///   - operation: what the write does, for the error ("write a certificate as PEM").
-    ///   - write: an OpenSSL writer returning 1 on success (`PEM_write_bio_X509`, `i2d_PUBKEY_bio`…).
-    /// - Throws: `SecurityError.openSSLFailure` if the writer does not return 1.
-    static func written(operation: String, _ write: (OpaquePointer) -> Int32) throws -> [UInt8] {
+    ///   - write: calls an OpenSSL writer (`PEM_write_bio_X509`…) and tells whether it succeeded.
+    /// - Throws: `SecurityError.openSSLFailure` if the writer fails.
+    static func written(operation: String, _ write: (OpaquePointer) -> Bool) throws -> [UInt8] {
         guard let bio = BIO_new(BIO_s_mem()) else {
             throw SecurityError.openSSLFailure(operation: "create a memory BIO", openSSL: .drain())
         }
         defer { BIO_free(bio) }
-        guard write(bio) == 1 else {
+        guard write(bio) else {
             throw SecurityError.openSSLFailure(operation: operation, openSSL: .drain())
         }
         var data: UnsafeMutablePointer<CChar>?
@@ -41,7 +41,7 @@ enum MemoryBIO {
     }
 
     /// `written` as UTF-8 text, for PEM.
-    static func writtenText(operation: String, _ write: (OpaquePointer) -> Int32) throws -> String {
+    static func writtenText(operation: String, _ write: (OpaquePointer) -> Bool) throws -> String {
         String(decoding: try written(operation: operation, write), as: UTF8.self)
     }
 }

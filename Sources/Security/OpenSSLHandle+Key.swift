@@ -47,7 +47,12 @@ extension OpenSSLHandle {
 
     /// OpenSSL's name of the key's algorithm ("ED25519", "EC", "RSA").
     var keyTypeName: String {
-        guard let name = EVP_PKEY_get0_type_name(pointer) else { return "unknown" }
+        Self.typeName(ofKey: pointer)
+    }
+
+    /// OpenSSL's name of an `EVP_PKEY`'s algorithm.
+    static func typeName(ofKey key: OpaquePointer) -> String {
+        guard let name = EVP_PKEY_get0_type_name(key) else { return "unknown" }
         return String(cString: name)
     }
 
@@ -61,14 +66,14 @@ extension OpenSSLHandle {
     /// The private key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY").
     func privateKeyPEM() throws -> String {
         try MemoryBIO.writtenText(operation: "write a private key as PKCS#8 PEM") { bio in
-            PEM_write_bio_PKCS8PrivateKey(bio, pointer, nil, nil, 0, nil, nil)
+            PEM_write_bio_PKCS8PrivateKey(bio, pointer, nil, nil, 0, nil, nil) == 1
         }
     }
 
     /// The public key as SubjectPublicKeyInfo PEM ("BEGIN PUBLIC KEY").
     func publicKeyPEM() throws -> String {
         try MemoryBIO.writtenText(operation: "write a public key as PEM") { bio in
-            PEM_write_bio_PUBKEY(bio, pointer)
+            PEM_write_bio_PUBKEY(bio, pointer) == 1
         }
     }
 }
