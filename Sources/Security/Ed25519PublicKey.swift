@@ -6,7 +6,7 @@ import Foundation
 public struct Ed25519PublicKey: Hashable, Sendable {
     /// The 32-byte encoded point (RFC 8032 §5.1.5).
     public let rawRepresentation: [UInt8]
-    private let handle: OpenSSLHandle
+    let handle: OpenSSLHandle
 
     /// The key whose raw 32-byte encoding is `rawRepresentation`.
     /// - Throws: `SecurityError.invalidLength` unless there are 32 bytes, `SecurityError.openSSLFailure`

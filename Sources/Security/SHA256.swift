@@ -91,41 +91,16 @@ extension SHA256 {
         /// A digest from 64 hexadecimal digits (either case), as `hex` writes it.
         /// - Throws: `SecurityError.invalidDigestHex` for any other text.
         public init(hex: String) throws {
-            let digits = Array(hex.utf8)
-            guard digits.count == 2 * Self.byteCount else { throw SecurityError.invalidDigestHex(value: hex) }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(Self.byteCount)
-            for index in stride(from: 0, to: digits.count, by: 2) {
-                guard let high = Self.nibble(digits[index]), let low = Self.nibble(digits[index + 1]) else {
-                    throw SecurityError.invalidDigestHex(value: hex)
-                }
-                bytes.append(high << 4 | low)
+            guard let bytes = Hex.decoded(hex), bytes.count == Self.byteCount else {
+                throw SecurityError.invalidDigestHex(value: hex)
             }
             self.bytes = bytes
         }
 
         /// The digest as 64 lowercase hexadecimal digits.
-        public var hex: String {
-            let digits = Array("0123456789abcdef".utf8)
-            var text: [UInt8] = []
-            text.reserveCapacity(2 * bytes.count)
-            for byte in bytes {
-                text.append(digits[Int(byte >> 4)])
-                text.append(digits[Int(byte & 0x0f)])
-            }
-            return String(decoding: text, as: UTF8.self)
-        }
+        public var hex: String { Hex.encoded(bytes) }
 
         /// The same as `hex`.
         public var description: String { hex }
-
-        private static func nibble(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-        }
     }
 }

@@ -35,6 +35,8 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
     case certificateRevoked(subject: String, serial: String)
     /// The certificate lacks the extended key usage the check requires.
     case missingExtendedKeyUsage(subject: String, required: ExtendedKeyUsage, found: [ExtendedKeyUsage])
+    /// A CA name is empty or longer than 64 characters (X.520's bound for a common name).
+    case invalidCommonName(value: String)
     /// A site id is empty, too long or has characters outside `A-Z a-z 0-9 . _ -`.
     case invalidSiteID(value: String)
     /// A DNS name for a server certificate is not a plain host name.
@@ -88,6 +90,8 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
         case let .missingExtendedKeyUsage(subject, required, found):
             let list = found.isEmpty ? "none" : found.map(\.description).joined(separator: ", ")
             return "certificate \(subject) lacks extended key usage \(required) (it has: \(list))"
+        case let .invalidCommonName(value):
+            return "common name '\(value)' is invalid: use 1 to 64 characters"
         case let .invalidSiteID(value):
             return "site id '\(value)' is invalid: use 1 to 64 characters from A-Z a-z 0-9 . _ -"
         case let .invalidDNSName(value):
