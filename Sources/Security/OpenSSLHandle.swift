@@ -3,7 +3,8 @@ import COpenSSL
 /// Owns one long-lived OpenSSL object (an `EVP_PKEY` or an `X509`) and frees it when the last
 /// Swift value that holds it goes away.
 ///
-/// `@unchecked Sendable` without a lock: the object is never modified after `init`, and OpenSSL 3
+/// `@unchecked Sendable` without a lock: the object is never modified once a Swift value holds it
+/// (`X509Certificate` fills OpenSSL's extension cache while loading, before sharing), and OpenSSL 3
 /// allows concurrent read-only use of keys and certificates from several threads (openssl-threads(7)).
 final class OpenSSLHandle: @unchecked Sendable {
     /// The OpenSSL object; valid for the handle's lifetime.

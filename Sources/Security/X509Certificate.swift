@@ -112,9 +112,11 @@ public struct X509Certificate: Hashable, Sendable {
               let notAfter = Self.date(of: X509_get0_notAfter(certificate))
         else { throw invalid("validity") }
         guard let key = X509_get0_pubkey(certificate),
-              let publicKeyDER = Self.derBytes(of: key, encoder: i2d_PUBKEY),
-              let derRepresentation = Self.derBytes(of: certificate, encoder: i2d_X509)
+              let publicKeyDER = Self.derBytes(of: key, encoder: i2d_PUBKEY)
         else { throw invalid("public key") }
+        guard let derRepresentation = Self.derBytes(of: certificate, encoder: i2d_X509) else {
+            throw invalid("DER encoding")
+        }
         guard let usages = Self.extendedKeyUsages(of: certificate) else { throw invalid("extendedKeyUsage") }
 
         self.handle = handle
