@@ -27,15 +27,7 @@ public struct Ed25519Key: Sendable {
     /// The key whose 32-byte secret seed is `rawRepresentation` (RFC 8032 §5.1.5's "secret key").
     /// - Throws: `SecurityError.invalidLength` unless there are 32 bytes.
     public init(rawRepresentation: [UInt8]) throws {
-        guard rawRepresentation.count == Self.rawByteCount else {
-            throw SecurityError.invalidLength(
-                field: "Ed25519 private key", found: rawRepresentation.count, expected: Self.rawByteCount)
-        }
-        guard let key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, rawRepresentation, rawRepresentation.count)
-        else {
-            throw SecurityError.openSSLFailure(operation: "load a raw Ed25519 private key", openSSL: .drain())
-        }
-        handle = .key(key)
+        handle = try .ed25519Key(raw: rawRepresentation, isPrivate: true)
     }
 
     /// The key in PKCS#8 PEM text.
@@ -69,12 +61,7 @@ public struct Ed25519Key: Sendable {
     /// The matching public key.
     /// - Throws: `SecurityError.openSSLFailure` if OpenSSL cannot extract it.
     public func publicKey() throws -> Ed25519PublicKey {
-        var bytes = [UInt8](repeating: 0, count: Self.rawByteCount)
-        var length = bytes.count
-        guard EVP_PKEY_get_raw_public_key(handle.pointer, &bytes, &length) == 1, length == Self.rawByteCount else {
-            throw SecurityError.openSSLFailure(operation: "extract an Ed25519 public key", openSSL: .drain())
-        }
-        return try Ed25519PublicKey(rawRepresentation: bytes)
+        try Ed25519PublicKey(rawRepresentation: try handle.rawEd25519PublicKey())
     }
 
     /// The 64-byte Ed25519 signature of `message` (deterministic: the same key and message always

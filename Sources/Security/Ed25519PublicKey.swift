@@ -12,16 +12,8 @@ public struct Ed25519PublicKey: Hashable, Sendable {
     /// - Throws: `SecurityError.invalidLength` unless there are 32 bytes, `SecurityError.openSSLFailure`
     ///   if OpenSSL refuses the bytes.
     public init(rawRepresentation: [UInt8]) throws {
-        guard rawRepresentation.count == Ed25519Key.rawByteCount else {
-            throw SecurityError.invalidLength(
-                field: "Ed25519 public key", found: rawRepresentation.count, expected: Ed25519Key.rawByteCount)
-        }
-        guard let key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, rawRepresentation, rawRepresentation.count)
-        else {
-            throw SecurityError.openSSLFailure(operation: "load a raw Ed25519 public key", openSSL: .drain())
-        }
+        handle = try .ed25519Key(raw: rawRepresentation, isPrivate: false)
         self.rawRepresentation = rawRepresentation
-        self.handle = .key(key)
     }
 
     /// The key in SubjectPublicKeyInfo PEM text ("BEGIN PUBLIC KEY").
@@ -41,12 +33,7 @@ public struct Ed25519PublicKey: Hashable, Sendable {
 
     private init(handle: OpenSSLHandle, source: String) throws {
         try handle.requireKeyType("ED25519", source: source)
-        var bytes = [UInt8](repeating: 0, count: Ed25519Key.rawByteCount)
-        var length = bytes.count
-        guard EVP_PKEY_get_raw_public_key(handle.pointer, &bytes, &length) == 1, length == bytes.count else {
-            throw SecurityError.openSSLFailure(operation: "extract an Ed25519 public key", openSSL: .drain())
-        }
-        self.rawRepresentation = bytes
+        self.rawRepresentation = try handle.rawEd25519PublicKey()
         self.handle = handle
     }
 

@@ -25,6 +25,32 @@ extension OpenSSLHandle {
         return .key(key)
     }
 
+    /// An Ed25519 key from its raw 32 bytes (RFC 8032 §5.1.5): the secret seed or the public point.
+    /// - Throws: `SecurityError.invalidLength` unless there are 32 bytes.
+    static func ed25519Key(raw bytes: [UInt8], isPrivate: Bool) throws -> OpenSSLHandle {
+        let field = isPrivate ? "Ed25519 private key" : "Ed25519 public key"
+        guard bytes.count == Ed25519Key.rawByteCount else {
+            throw SecurityError.invalidLength(field: field, found: bytes.count, expected: Ed25519Key.rawByteCount)
+        }
+        let key = isPrivate
+            ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, bytes, bytes.count)
+            : EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, bytes, bytes.count)
+        guard let key else {
+            throw SecurityError.openSSLFailure(operation: "load a raw \(field)", openSSL: .drain())
+        }
+        return .key(key)
+    }
+
+    /// The raw 32-byte public point of an Ed25519 key (private or public).
+    func rawEd25519PublicKey() throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Ed25519Key.rawByteCount)
+        var length = bytes.count
+        guard EVP_PKEY_get_raw_public_key(pointer, &bytes, &length) == 1, length == bytes.count else {
+            throw SecurityError.openSSLFailure(operation: "extract an Ed25519 public key", openSSL: .drain())
+        }
+        return bytes
+    }
+
     /// The private key in PEM text (PKCS#8, traditional or encrypted forms are not accepted).
     static func readPrivateKey(pem: String, source: String) throws -> OpenSSLHandle {
         try MemoryBIO.reading(Array(pem.utf8)) { bio in
