@@ -89,7 +89,8 @@ struct X509CertificateTests {
         try site.verify(trustAnchor: authority, requiredUsage: .clientAuth, revokedSerials: ["01", "ff"])
     }
 
-    /// Another CA of the same name is not the consortium CA: its signature does not verify.
+    /// Another CA of the same name is not the consortium CA: no certificate in the store matches
+    /// the leaf's authority key identifier, so OpenSSL finds no issuer.
     @Test func rejectsCertificateFromAnotherCA() throws {
         let consortium = try OpenSSLFixtures()
         let impostor = try OpenSSLFixtures()
