@@ -31,6 +31,7 @@ let package = Package(
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Reporting"),
+        .target(name: "Security", dependencies: ["COpenSSL"]),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
         .target(name: "Protocols", path: "Protocols"),
@@ -56,5 +57,6 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security"]),
     ]
 )

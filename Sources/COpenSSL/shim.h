@@ -26,4 +26,8 @@ static inline long tessera_BIO_get_mem_data(BIO *bio, char **data) {
 static inline void tessera_OPENSSL_free(void *pointer) {
   OPENSSL_free(pointer);
 }
+/// XN_FLAG_RFC2253 combines cast macros the importer drops: X509_NAME_print_ex's RFC 2253 form.
+static inline unsigned long tessera_XN_FLAG_RFC2253(void) {
+  return XN_FLAG_RFC2253;
+}
 #endif
