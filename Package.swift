@@ -30,6 +30,7 @@ let package = Package(
 
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(name: "Model", dependencies: ["Tensor"]),
         .target(name: "Reporting"),
         .target(name: "Security", dependencies: ["COpenSSL"]),
 
@@ -56,6 +57,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
     ]

@@ -3,7 +3,8 @@ import Foundation
 /// Rotary position embedding in LLaMA's rotate-half convention (HF `apply_rotary_pos_emb`).
 ///
 /// Legend: `x (N, T, H, D)` (heads of one projection, as `linear` produces them reshaped),
-/// `p_t` the position of token `t`, `θ` the base. For `i < D/2`:
+/// `p_t` the position of token `t` (one list shared by the sequences, or one per sequence, as with
+/// left padding), `θ` the base. For `i < D/2`:
 /// `f_i = θ^(−2i/D)`, `a = p_t · f_i` (float32, as HF computes it),
 /// `y[i] = x[i] cos a − x[i + D/2] sin a`, `y[i + D/2] = x[i + D/2] cos a + x[i] sin a`.
 /// Backward is the inverse rotation: `dx[i] = dy[i] cos a + dy[i + D/2] sin a`,
@@ -32,9 +33,11 @@ public enum RotaryEmbedding {
         let half = headSize / 2
         cos.withUnsafeBufferPointer { cos in
             sin.withUnsafeBufferPointer { sin in
+                // Positions are either shared by all sequences (T of them) or per sequence (N·T).
+                let perSequence = cos.count == sequences * tokens * half && sequences > 1
                 for n in 0..<sequences {
                     for t in 0..<tokens {
-                        let table = t * half
+                        let table = ((perSequence ? n * tokens : 0) + t) * half
                         for h in 0..<heads {
                             let base = ((n * tokens + t) * heads + h) * headSize
                             for i in 0..<half {
@@ -52,11 +55,11 @@ public enum RotaryEmbedding {
 }
 
 extension Tensor {
-    /// Rotary position embedding of `(N, T, H, D)` heads at `positions` (T of them, shared by the
-    /// sequences) with base `θ`.
+    /// Rotary position embedding of `(N, T, H, D)` heads at `positions` (`T` shared by the
+    /// sequences, or `N·T`, one list per sequence) with base `θ`.
     /// - Precondition: `D` is even; one position per token.
     public func rotaryEmbedded(positions: [Int], base: Float) -> Tensor {
-        precondition(rank == 4 && shape[3] % 2 == 0 && positions.count == shape[1],
+        precondition(rank == 4 && shape[3] % 2 == 0 && (positions.count == shape[1] || positions.count == shape[0] * shape[1]),
                      "RoPE: expects (N, T, H, D) with even D and T positions, got \(shape) and \(positions.count)")
         let (sequences, tokens, heads, headSize) = (shape[0], shape[1], shape[2], shape[3])
         let (cos, sin) = RotaryEmbedding.tables(positions: positions, headSize: headSize, base: base)

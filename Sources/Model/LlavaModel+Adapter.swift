@@ -1,0 +1,106 @@
+import Foundation
+import Tensor
+
+/// PEFT adapter directories: `adapter_config.json` + `adapter_model.safetensors`.
+extension LlavaModel {
+    /// Loads a PEFT LoRA adapter (and any modules_to_save tensors it carries) onto this model,
+    /// replacing adapters already present.
+    /// - Throws: ``ModelError`` for an unsupported setting (naming the field), a tensor the model has
+    ///   no place for, a missing factor, or a shape mismatch.
+    public func loadAdapter(from directory: URL) throws {
+        let configFile = directory.appendingPathComponent("adapter_config.json")
+        let lora = try Self.readAdapterConfiguration(configFile)
+        for layer in linearLayers { layer.adapter = nil }
+        // Zero-initialised factors of the right shape, then filled from the file.
+        var unused = SeededGenerator(seed: 0)
+        let targeted = linearLayers.filter { lora.targets(path: $0.path) }
+        guard !targeted.isEmpty else {
+            throw ModelError.adapterMatchesNothing(file: configFile.path, targetModules: "\(lora.targets)")
+        }
+        for layer in targeted {
+            layer.adapter = LoRAAdapter(layer: layer, rank: lora.rank, scale: lora.scale, dropout: lora.dropout, generator: &unused)
+        }
+        self.lora = lora
+        let weightsFile = directory.appendingPathComponent("adapter_model.safetensors")
+        let file = try SafetensorsFile(contentsOf: weightsFile)
+        let expected = Dictionary(uniqueKeysWithValues: adapterTensors.map { ($0.name, $0.tensor) })
+        let unknown = file.names.filter { expected[$0] == nil }
+        guard unknown.isEmpty else { throw ModelError.unexpectedTensors(file: weightsFile.path, tensors: unknown) }
+        for (name, tensor) in expected {
+            guard file.tensors[name] != nil else {
+                // modules_to_save tensors absent from the file keep the base values (PEFT does too).
+                if name.contains(".lora_") { throw ModelError.missingTensor(file: weightsFile.path, tensor: name) }
+                continue
+            }
+            let info = try file.info(name)
+            guard info.shape == tensor.shape else {
+                throw ModelError.shapeMismatch(file: weightsFile.path, tensor: name, found: info.shape, expected: tensor.shape)
+            }
+            tensor.values = try file.floats(name)
+        }
+        setTrainability()
+    }
+
+    /// Writes this model's adapter as PEFT does: `adapter_config.json` and
+    /// `adapter_model.safetensors` (canonical bytes, `format: pt`).
+    /// - Precondition: the model has LoRA adapters.
+    public func saveAdapter(to directory: URL, baseModel: String = "") throws {
+        guard let lora else { throw ModelError.invalidInput(reason: "the model has no LoRA adapter to save") }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let entries = adapterTensors.map { Safetensors.Entry.float32(name: $0.name, shape: $0.tensor.shape, values: $0.tensor.values) }
+        try Data(Safetensors.encode(entries, metadata: ["format": "pt"]))
+            .write(to: directory.appendingPathComponent("adapter_model.safetensors"), options: .atomic)
+        try Self.adapterConfigurationJSON(lora, baseModel: baseModel)
+            .write(to: directory.appendingPathComponent("adapter_config.json"), options: .atomic)
+    }
+
+    static func adapterConfigurationJSON(_ lora: LoRAConfiguration, baseModel: String) -> Data {
+        let targets: Any
+        switch lora.targets {
+        case .names(let names): targets = names
+        case .pattern(let pattern): targets = pattern
+        }
+        let object: [String: Any] = [
+            "alpha_pattern": [String: Any](), "base_model_name_or_path": baseModel, "bias": "none",
+            "fan_in_fan_out": false, "inference_mode": true, "init_lora_weights": true, "lora_alpha": Double(lora.alpha),
+            "lora_dropout": Double(lora.dropout), "modules_to_save": lora.modulesToSave.isEmpty ? NSNull() : lora.modulesToSave,
+            "peft_type": "LORA", "r": lora.rank, "rank_pattern": [String: Any](), "target_modules": targets,
+            "task_type": NSNull(), "use_dora": false, "use_rslora": lora.useRSLoRA,
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+    }
+
+    static func readAdapterConfiguration(_ file: URL) throws -> LoRAConfiguration {
+        guard let data = try? Data(contentsOf: file) else {
+            throw ModelError.unreadable(file: file.path, reason: "no such file or unreadable")
+        }
+        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ModelError.invalidConfiguration(file: file.path, field: "(root)", reason: "not a JSON object")
+        }
+        func fail(_ field: String, _ reason: String) -> ModelError {
+            .invalidConfiguration(file: file.path, field: field, reason: reason)
+        }
+        if let type = root["peft_type"] as? String, type != "LORA" { throw fail("peft_type", "is \(type); only LORA is supported") }
+        guard let rank = root["r"] as? Int, rank > 0 else { throw fail("r", "missing or not a positive integer") }
+        guard let alpha = root["lora_alpha"] as? Double else { throw fail("lora_alpha", "missing or not a number") }
+        let targets: LoRAConfiguration.Targets
+        if let names = root["target_modules"] as? [String] {
+            targets = .names(names)
+        } else if let pattern = root["target_modules"] as? String {
+            targets = .pattern(pattern)
+        } else {
+            throw fail("target_modules", "missing or neither a list of names nor a pattern")
+        }
+        for flag in ["use_dora", "fan_in_fan_out"] where root[flag] as? Bool == true {
+            throw fail(flag, "is true; Tessera implements plain LoRA")
+        }
+        if let bias = root["bias"] as? String, bias != "none" { throw fail("bias", "is \(bias); only \"none\" is supported") }
+        for pattern in ["rank_pattern", "alpha_pattern"] {
+            if let value = root[pattern] as? [String: Any], !value.isEmpty { throw fail(pattern, "per-layer ranks are not supported") }
+        }
+        return LoRAConfiguration(rank: rank, alpha: Float(alpha), targets: targets,
+                                 dropout: Float(root["lora_dropout"] as? Double ?? 0),
+                                 useRSLoRA: root["use_rslora"] as? Bool ?? false,
+                                 modulesToSave: root["modules_to_save"] as? [String] ?? [])
+    }
+}

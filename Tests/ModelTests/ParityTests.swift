@@ -1,0 +1,37 @@
+import Foundation
+@testable import Model
+import Tensor
+import Testing
+
+/// Parity with Hugging Face transformers 5.23 + PEFT 0.21 on the tiny fixture (see
+/// shared/fixtures/make_hf_fixtures.py). Tolerance: |ours − reference| ≤ 1e-4 + 1e-3·|reference|:
+/// float32 sums in a different order differ by ~1e-6 relative, and logits reach ~1, gradients ~10.
+struct ParityTests {
+    static func fixture(_ name: String) throws -> URL {
+        try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil))
+    }
+
+    static func check(adapter: String?, caseFile: String) throws {
+        let model = try LlavaModel.load(from: fixture("llava-tiny"))
+        if let adapter { try model.loadAdapter(from: fixture(adapter)) }
+        let rows = try ParityCheck.run(model: model, caseFile: SafetensorsFile(contentsOf: fixture(caseFile)),
+                                       withAdapter: adapter != nil)
+        #expect(!rows.isEmpty)
+        for row in rows {
+            print(String(format: "parity %@: max abs %.3g, max rel %.3g", row.name, row.maximumAbsoluteDifference, row.maximumRelativeDifference))
+            #expect(row.passed, "\(row.name): max abs \(row.maximumAbsoluteDifference)")
+        }
+    }
+
+    @Test func baseModelLogitsAndLossMatchTransformers() throws {
+        try Self.check(adapter: nil, caseFile: "case.safetensors")
+    }
+
+    @Test func loraLogitsLossAndGradientsMatchPEFT() throws {
+        try Self.check(adapter: "adapter", caseFile: "case.safetensors")
+    }
+
+    @Test func projectorAsModulesToSaveMatchesPEFT() throws {
+        try Self.check(adapter: "adapter-projector", caseFile: "case-projector.safetensors")
+    }
+}
