@@ -35,3 +35,16 @@ struct ParityTests {
         try Self.check(adapter: "adapter-projector", caseFile: "case-projector.safetensors")
     }
 }
+
+extension ParityTests {
+    /// Nothing is special to the first fixture's sizes: another configuration matches as well.
+    @Test func anotherConfigurationMatchesPEFT() throws {
+        let model = try LlavaModel.load(from: Self.fixture("alt/model"))
+        #expect(model.configuration.text.keyValueHeads == 3 && model.configuration.vision.patchSize == 6)
+        try model.loadAdapter(from: Self.fixture("alt/adapter-projector"))
+        let rows = try ParityCheck.run(model: model, caseFile: SafetensorsFile(contentsOf: Self.fixture("alt/case-projector.safetensors")),
+                                       withAdapter: true)
+        #expect(rows.count == 2 + 3 * 4 + 4)
+        for row in rows { #expect(row.passed, "\(row.name): max abs \(row.maximumAbsoluteDifference)") }
+    }
+}
