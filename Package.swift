@@ -31,6 +31,8 @@ let package = Package(
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Reporting"),
+        // Image decoding for training data: DICOM.
+        .target(name: "Data"),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
         .target(name: "Protocols", path: "Protocols"),
@@ -55,5 +57,6 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "DataTests", dependencies: ["Data"], resources: [.copy("Fixtures")]),
     ]
 )

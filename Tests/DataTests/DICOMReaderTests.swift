@@ -1,0 +1,259 @@
+import Foundation
+import Testing
+@testable import Data
+
+/// DICOM reading on files built in the test: encodings, sequences, bit masking, frames and every error.
+struct DICOMReaderTests {
+    private static func littleEndian(_ values: [UInt16]) -> [UInt8] {
+        values.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    }
+
+    /// A 2048 × 2048 16-bit image (8 MiB of pixel data) decodes with every value in place.
+    @Test func decodesLargeSixteenBitImage() throws {
+        let side = 2048
+        let values = (0..<(side * side)).map { UInt16(truncatingIfNeeded: $0 &* 2654435761 >> 7) }
+        let dicom = DICOMTestFile.monochrome(rows: side, columns: side, bitsAllocated: 16,
+                                             pixelData: Self.littleEndian(values))
+        let image = try DICOMReader.read(bytes: dicom.bytes, file: "large.dcm").decodedImage()
+        #expect(image.shape == [1, side, side, 1])
+        #expect(image.samples == .uint16(values))
+    }
+
+    /// Sequences of defined and undefined length, with items of both kinds and nested sequences, are
+    /// skipped: attributes inside their items do not replace the top-level ones.
+    @Test("Skips sequences", arguments: [true, false])
+    func skipsSequences(explicitVR: Bool) throws {
+        var dicom = DICOMTestFile(transferSyntaxUID: explicitVR ? "1.2.840.10008.1.2.1" : "1.2.840.10008.1.2",
+                                  isExplicitVR: explicitVR)
+        // (0008,1140) undefined length: an undefined-length item holding Rows 999 and a nested undefined
+        // sequence, then a defined-length item.
+        dicom.header(0x0008, 0x1140, vr: "SQ", length: 0xFFFF_FFFF)
+        dicom.delimiter(0xE000, length: 0xFFFF_FFFF)
+        dicom.unsignedShort(0x0028, 0x0010, 999)
+        dicom.header(0x0040, 0xA730, vr: "SQ", length: 0xFFFF_FFFF)
+        dicom.delimiter(0xE000, length: 0xFFFF_FFFF)
+        dicom.unsignedShort(0x0028, 0x0011, 999)
+        dicom.delimiter(0xE00D, length: 0)
+        dicom.delimiter(0xE0DD, length: 0)
+        dicom.delimiter(0xE00D, length: 0)
+        var item = DICOMTestFile(isExplicitVR: explicitVR)
+        item.unsignedShort(0x0028, 0x0010, 777)
+        dicom.delimiter(0xE000, length: UInt32(item.body.count))
+        dicom.append(raw: item.body)
+        dicom.delimiter(0xE0DD, length: 0)
+        // (0008,1115) defined length, holding one defined-length item.
+        dicom.header(0x0008, 0x1115, vr: "SQ", length: UInt32(8 + item.body.count))
+        dicom.delimiter(0xE000, length: UInt32(item.body.count))
+        dicom.append(raw: item.body)
+        dicom.imagePixelAttributes(rows: 2, columns: 3, bitsAllocated: 8)
+        dicom.element(0x7FE0, 0x0010, vr: "OB", [1, 2, 3, 4, 5, 6])
+
+        let file = try DICOMReader.read(bytes: dicom.bytes, file: "sequences.dcm")
+        #expect(file.rows == 2 && file.columns == 3)
+        #expect(try file.decodedImage().samples == .uint8([1, 2, 3, 4, 5, 6]))
+    }
+
+    /// Bits above Bits Stored are dropped, and signed values sign-extend from bit Bits Stored − 1, as
+    /// pydicom's left-then-right shift does.
+    @Test func masksToBitsStored() throws {
+        let raw: [UInt16] = [0xF7FF, 0x0800, 0x1FFF, 0x0001]
+        let signed = DICOMTestFile.monochrome(rows: 1, columns: 4, bitsAllocated: 16, bitsStored: 12, signed: true,
+                                              pixelData: Self.littleEndian(raw))
+        #expect(try DICOMReader.read(bytes: signed.bytes, file: "s.dcm").decodedImage().samples
+            == .int16([2047, -2048, -1, 1]))
+        let unsigned = DICOMTestFile.monochrome(rows: 1, columns: 4, bitsAllocated: 16, bitsStored: 12,
+                                                pixelData: Self.littleEndian(raw))
+        #expect(try DICOMReader.read(bytes: unsigned.bytes, file: "u.dcm").decodedImage().samples
+            == .uint16([0x7FF, 0x800, 0xFFF, 1]))
+        let signedBytes = DICOMTestFile.monochrome(rows: 1, columns: 4, bitsAllocated: 8, bitsStored: 6, signed: true,
+                                                   pixelData: [0x1F, 0x20, 0xFF, 0xC1])
+        #expect(try DICOMReader.read(bytes: signedBytes.bytes, file: "s8.dcm").decodedImage().samples
+            == .int8([31, -32, -1, 1]))
+    }
+
+    /// Planar Configuration 1 RGB in Explicit VR Big Endian decodes to interleaved RGB.
+    @Test func interleavesPlanarRGB() throws {
+        var dicom = DICOMTestFile(transferSyntaxUID: "1.2.840.10008.1.2.2", isBigEndian: true)
+        dicom.imagePixelAttributes(rows: 1, columns: 2, bitsAllocated: 16, samplesPerPixel: 3, planarConfiguration: 1,
+                                   photometric: "RGB")
+        let planes: [UInt16] = [0x0102, 0x0304, 0x0506, 0x0708, 0x090A, 0x0B0C]  // R1 R2 G1 G2 B1 B2
+        dicom.element(0x7FE0, 0x0010, vr: "OW", planes.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        let image = try DICOMReader.read(bytes: dicom.bytes, file: "planar.dcm").decodedImage()
+        #expect(image.colorModel == .rgb)
+        #expect(image.samples == .uint16([0x0102, 0x0506, 0x090A, 0x0304, 0x0708, 0x0B0C]))
+    }
+
+    /// One frame of a multi-frame file equals that frame's slice of the whole decode.
+    @Test func selectsFrames() throws {
+        let path = try ReferenceFixtures.dicomPath("emri_small.dcm")
+        let file = try DICOMReader.read(contentsOf: path)
+        let all = try file.decodedImage()
+        let frame = try file.decodedFrame(3)
+        guard case .uint16(let allValues) = all.samples else {
+            Issue.record("emri_small.dcm should decode to UInt16, got \(all.samples.bitsAllocated)-bit")
+            return
+        }
+        let frameSize = 64 * 64
+        #expect(frame.shape == [1, 64, 64, 1])
+        #expect(frame.samples == .uint16(Array(allValues[(3 * frameSize)..<(4 * frameSize)])))
+        #expect(throws: DataError.frameOutOfRange(file: path, frame: 10, frameCount: 10)) {
+            try file.decodedFrame(10)
+        }
+    }
+
+    /// MONOCHROME1 is reported so that the caller can invert it.
+    @Test func reportsMonochrome1() throws {
+        let dicom = DICOMTestFile.monochrome(rows: 1, columns: 2, bitsAllocated: 8, photometric: "MONOCHROME1",
+                                             pixelData: [0, 255])
+        let image = try DICOMReader.read(bytes: dicom.bytes, file: "m1.dcm").decodedImage()
+        #expect(image.colorModel == .monochrome1)
+        #expect(image.inverted().samples == .uint8([255, 0]))
+    }
+
+    // MARK: Errors
+
+    @Test func rejectsNonDICOMBytes() {
+        #expect(throws: DataError.notDICOM(file: "short", found: "the end of the file (4 bytes)")) {
+            try DICOMReader.read(bytes: [1, 2, 3, 4], file: "short")
+        }
+        let png = [UInt8](repeating: 0x89, count: 200)
+        #expect(throws: DataError.notDICOM(file: "x.png", found: "bytes 89 89 89 89")) {
+            try DICOMReader.read(bytes: png, file: "x.png")
+        }
+    }
+
+    @Test func rejectsMissingFile() {
+        #expect {
+            try DICOMReader.read(contentsOf: "/nonexistent/file.dcm")
+        } throws: { error in
+            guard case DataError.unreadableFile(file: "/nonexistent/file.dcm", _) = error else { return false }
+            return true
+        }
+    }
+
+    /// An element whose length runs past the end of the file names the element and its offset.
+    @Test func rejectsTruncatedElement() throws {
+        var dicom = DICOMTestFile()
+        dicom.header(0x0008, 0x0060, vr: "CS", length: 200)
+        dicom.append(raw: Array("MR".utf8))
+        let bytes = dicom.bytes
+        let offset = bytes.count - 10
+        #expect(throws: DataError.truncatedElement(file: "t.dcm", tag: DICOMTag(0x0008, 0x0060), offset: offset,
+                                                   declaredLength: 200, availableBytes: 2)) {
+            try DICOMReader.read(bytes: bytes, file: "t.dcm")
+        }
+    }
+
+    /// Every 7th prefix of a valid file is read or refused with a `DataError`; none crashes or reads out of
+    /// bounds, and every prefix that ends before the last byte of the pixel data is refused.
+    @Test("Truncations of a fixture are refused", arguments: ["MR_small.dcm", "MR_small_bigendian.dcm"])
+    func refusesTruncations(name: String) throws {
+        let bytes = [UInt8](try Foundation.Data(contentsOf: URL(fileURLWithPath: try ReferenceFixtures.dicomPath(name))))
+        let pixelDataEnd = switch try DICOMReader.read(bytes: bytes, file: name).pixelData {
+        case .bytes(let range), .truncated(let range, _): range.upperBound
+        case .encapsulated(let pixelData): (pixelData.fragments.last?.range.upperBound ?? 0) + 8  // + delimiter
+        }
+        for length in stride(from: 0, to: bytes.count, by: 7) {
+            let decode = { () throws(DataError) in
+                _ = try DICOMReader.read(bytes: Array(bytes.prefix(length)), file: name).decodedImage()
+            }
+            if length < pixelDataEnd {
+                #expect(throws: DataError.self, "prefix of \(length) bytes", performing: decode)
+            } else {
+                _ = try? decode()
+            }
+        }
+    }
+
+    /// Random byte flips in encoded pixel data and headers never crash: each file decodes or throws.
+    @Test("Corrupted fixtures decode or throw", arguments: ["CT_small.dcm"])
+    func survivesCorruption(name: String) throws {
+        let original = [UInt8](try Foundation.Data(contentsOf: URL(fileURLWithPath: try ReferenceFixtures.dicomPath(name))))
+        var state: UInt64 = 0x5EED_0001  // explicit seed: the same corruptions every run
+        for _ in 0..<200 {
+            var bytes = original
+            for _ in 0..<4 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                let index = 132 + Int((state >> 33) % UInt64(bytes.count - 132))
+                bytes[index] = UInt8(truncatingIfNeeded: state >> 13)
+            }
+            _ = try? DICOMReader.read(bytes: bytes, file: name).decodedImage()
+        }
+    }
+
+    @Test func rejectsMissingRows() {
+        var dicom = DICOMTestFile()
+        dicom.string(0x0028, 0x0004, vr: "CS", "MONOCHROME2")
+        dicom.element(0x7FE0, 0x0010, vr: "OB", [0, 0])
+        #expect(throws: DataError.missingAttribute(file: "r.dcm", tag: DICOMTag(0x0028, 0x0010), name: "Rows")) {
+            try DICOMReader.read(bytes: dicom.bytes, file: "r.dcm")
+        }
+    }
+
+    @Test func rejectsMissingPixelData() {
+        var dicom = DICOMTestFile()
+        dicom.imagePixelAttributes(rows: 1, columns: 1, bitsAllocated: 8)
+        #expect(throws: DataError.missingPixelData(file: "p.dcm")) {
+            try DICOMReader.read(bytes: dicom.bytes, file: "p.dcm")
+        }
+    }
+
+    @Test func rejectsUnsupportedBitsAllocated() {
+        var dicom = DICOMTestFile()
+        dicom.imagePixelAttributes(rows: 1, columns: 1, bitsAllocated: 32)
+        #expect(throws: DataError.invalidAttribute(file: "b.dcm", tag: DICOMTag(0x0028, 0x0100), name: "Bits Allocated",
+                                                   found: "32", expected: "8 or 16")) {
+            try DICOMReader.read(bytes: dicom.bytes, file: "b.dcm")
+        }
+    }
+
+    @Test func rejectsInvalidVR() {
+        var dicom = DICOMTestFile()
+        dicom.append(raw: [0x08, 0x00, 0x60, 0x00, 0x01, 0x02, 0x00, 0x00])
+        let offset = dicom.bytes.count - 8
+        #expect(throws: DataError.malformedElement(file: "v.dcm", tag: DICOMTag(0x0008, 0x0060), offset: offset,
+                                                   reason: "VR bytes 1 2 are not two upper-case letters")) {
+            try DICOMReader.read(bytes: dicom.bytes, file: "v.dcm")
+        }
+    }
+
+    /// Sequences nested 33 deep are refused before they can exhaust the stack.
+    @Test func rejectsDeeplyNestedSequences() {
+        var dicom = DICOMTestFile()
+        for _ in 0..<40 {
+            dicom.header(0x0008, 0x1140, vr: "SQ", length: 0xFFFF_FFFF)
+            dicom.delimiter(0xE000, length: 0xFFFF_FFFF)
+        }
+        #expect {
+            try DICOMReader.read(bytes: dicom.bytes, file: "deep.dcm")
+        } throws: { error in
+            guard case DataError.malformedElement(file: "deep.dcm", tag: DICOMTag(0x0008, 0x1140), _, let reason) = error
+            else { return false }
+            return reason == "sequences nested deeper than 32 levels"
+        }
+    }
+
+    /// An unknown transfer syntax is refused at read; a known one without a decoder reads, then refuses to decode.
+    @Test func rejectsUnsupportedTransferSyntaxes() throws {
+        var unknown = DICOMTestFile(transferSyntaxUID: "1.2.3.4")
+        unknown.imagePixelAttributes(rows: 1, columns: 1, bitsAllocated: 8)
+        #expect(throws: DataError.unsupportedTransferSyntax(file: "u.dcm", uid: "1.2.3.4", name: "unknown")) {
+            try DICOMReader.read(bytes: unknown.bytes, file: "u.dcm")
+        }
+        var jpeg2000 = DICOMTestFile(transferSyntaxUID: "1.2.840.10008.1.2.4.90")
+        jpeg2000.imagePixelAttributes(rows: 1, columns: 1, bitsAllocated: 8)
+        jpeg2000.header(0x7FE0, 0x0010, vr: "OB", length: 0xFFFF_FFFF)
+        jpeg2000.delimiter(0xE000, length: 0)
+        jpeg2000.delimiter(0xE000, length: 2)
+        jpeg2000.append(raw: [0xFF, 0x4F])
+        jpeg2000.delimiter(0xE0DD, length: 0)
+        let file = try DICOMReader.read(bytes: jpeg2000.bytes, file: "j2k.dcm")
+        #expect(file.transferSyntax.name == "JPEG 2000 Image Compression (Lossless Only)")
+        #expect(throws: DataError.unsupportedTransferSyntax(file: "j2k.dcm", uid: "1.2.840.10008.1.2.4.90",
+                                                            name: "JPEG 2000 Image Compression (Lossless Only)")) {
+            try file.decodedImage()
+        }
+    }
+
+
+}
