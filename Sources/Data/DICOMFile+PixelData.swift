@@ -7,7 +7,7 @@ extension DICOMFile {
     ///   ``rescaleIntercept`` with ``DecodedImage/rescaledValues(slope:intercept:)``).
     /// - Throws: `DataError.unsupportedTransferSyntax`, `.unsupportedPhotometricInterpretation`,
     ///   `.truncatedPixelData` when native pixel data is shorter than the attributes declare,
-    ///   `.malformedEncapsulatedPixelData`, `.imageTooLarge` beyond ``DecodedImage/maximumDecodedBytes``.
+    ///   `.malformedEncapsulatedPixelData`, `.corruptRLEData`, `.imageTooLarge` beyond ``DecodedImage/maximumDecodedBytes``.
     public func decodedImage() throws(DataError) -> DecodedImage {
         try decodeFrames(0..<numberOfFrames)
     }
@@ -39,10 +39,15 @@ extension DICOMFile {
         switch (transferSyntax.pixelEncoding, pixelData) {
         case (.native, .bytes(let range)), (.native, .truncated(let range, _)):
             samples = try nativeSamples(frames, in: range)
+        case (.rleLossless, .encapsulated(let encapsulated)):
+            samples = try rleSamples(frames, in: encapsulated)
         case (.native, .encapsulated):
             throw .malformedEncapsulatedPixelData(
                 file: file, reason: "pixel data has an undefined length under native transfer syntax \(transferSyntax)")
-        case (.rleLossless, _), (.jpegBaseline, _), (.unsupportedEncapsulated, _), (.deflated, _):
+        case (.rleLossless, _):
+            throw .malformedEncapsulatedPixelData(
+                file: file, reason: "pixel data has a defined length under encapsulated transfer syntax \(transferSyntax)")
+        case (.jpegBaseline, _), (.unsupportedEncapsulated, _), (.deflated, _):
             throw .unsupportedTransferSyntax(file: file, uid: transferSyntax.uid, name: transferSyntax.name)
         }
         return try DecodedImage(rows: rows, columns: columns, frames: frames.count, colorModel: colorModel,
@@ -109,6 +114,46 @@ extension DICOMFile {
             }
         }
         return output
+    }
+
+    // MARK: RLE Lossless
+
+    private func rleSamples(_ frames: Range<Int>, in encapsulated: EncapsulatedPixelData) throws(DataError) -> PixelSamples {
+        let segmentCount = samplesPerPixel * bytesPerSample
+        var bytePlanes: [UInt8] = []
+        var words: [UInt16] = []
+        for frame in frames {
+            let data = try encapsulated.frameData(at: frame, frameCount: numberOfFrames, bytes: bytes, file: file,
+                                                  framesEndWithEOI: false)
+            let segments = try RLEDecoder.decodeSegments(data, segmentCount: segmentCount, pixelCount: pixelCount,
+                                                         file: file, frameIndex: frame)
+            if bitsAllocated == 8 {
+                bytePlanes.append(contentsOf: segments)
+            } else {
+                words.append(contentsOf: Self.wordPlanes(segments, planeCount: samplesPerPixel, pixelCount: pixelCount))
+            }
+        }
+        // RLE segments are always planar, whatever Planar Configuration says (PS3.5 G.2).
+        if bitsAllocated == 8 {
+            return maskedSamples(interleaved(bytePlanes, frames: frames.count))
+        }
+        return maskedSamples(interleaved(words, frames: frames.count))
+    }
+
+    /// Combines byte planes (most significant first, two per sample) into planes of 16-bit words.
+    private static func wordPlanes(_ segments: [UInt8], planeCount: Int, pixelCount: Int) -> [UInt16] {
+        [UInt16](unsafeUninitializedCapacity: planeCount * pixelCount) { words, initialized in
+            segments.withUnsafeBufferPointer { source in
+                for plane in 0..<planeCount {
+                    let high = 2 * plane * pixelCount
+                    let low = high + pixelCount
+                    for pixel in 0..<pixelCount {
+                        words[plane * pixelCount + pixel] = UInt16(source[high + pixel]) << 8 | UInt16(source[low + pixel])
+                    }
+                }
+            }
+            initialized = planeCount * pixelCount
+        }
     }
 
     // MARK: Bits Stored

@@ -27,6 +27,8 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingPixelData(file: String)
     /// The encapsulated pixel data cannot be split into the declared number of frames.
     case malformedEncapsulatedPixelData(file: String, reason: String)
+    /// An RLE Lossless frame breaks PS3.5 Annex G (segment count, offsets or decoded length).
+    case corruptRLEData(file: String, frame: Int, reason: String)
     /// A frame index outside `0..<frameCount` was requested.
     case frameOutOfRange(file: String, frame: Int, frameCount: Int)
     /// The image's layout cannot be stored in the requested format.
@@ -54,7 +56,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .malformedElement(file, tag, offset, reason):
             "\(file): element \(tag) at byte \(offset) is malformed: \(reason)"
         case let .unsupportedTransferSyntax(file, uid, name):
-            "\(file): transfer syntax \(uid) (\(name)) is not supported; supported: implicit/explicit VR little endian, explicit VR big endian"
+            "\(file): transfer syntax \(uid) (\(name)) is not supported; supported: implicit/explicit VR little endian, explicit VR big endian, RLE Lossless"
         case let .missingAttribute(file, tag, name):
             "\(file): required attribute \(name) \(tag) is missing"
         case let .invalidAttribute(file, tag, name, found, expected):
@@ -65,6 +67,8 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(file): the data set has no Pixel Data (7FE0,0010) element"
         case let .malformedEncapsulatedPixelData(file, reason):
             "\(file): encapsulated pixel data is malformed: \(reason)"
+        case let .corruptRLEData(file, frame, reason):
+            "\(file): RLE frame \(frame) is corrupt: \(reason)"
         case let .frameOutOfRange(file, frame, frameCount):
             "\(file): frame \(frame) requested, the file has frames 0..<\(frameCount)"
         case let .unsupportedImageLayout(reason):

@@ -13,4 +13,92 @@ struct EncapsulatedPixelData: Sendable {
     let basicOffsetTable: [Int]
     /// The fragments in file order.
     let fragments: [Fragment]
+
+    /// The compressed bytes of frame `index`, found the way PS3.5 A.4 allows: one frame owns every fragment;
+    /// the offset table; one fragment per frame; or, for JPEG, fragments ending with an EOI marker.
+    /// - Parameters:
+    ///   - index: The frame, in `0..<frameCount`.
+    ///   - frameCount: The Number of Frames of the data set.
+    ///   - bytes: The file's bytes.
+    ///   - file: The label used in errors.
+    ///   - framesEndWithEOI: Whether frames are JPEG streams, which end with FF D9.
+    /// - Throws: `DataError.malformedEncapsulatedPixelData` when the fragments cannot be assigned to frames.
+    func frameData(at index: Int, frameCount: Int, bytes: [UInt8], file: String, framesEndWithEOI: Bool)
+        throws(DataError) -> [UInt8]
+    {
+        let groups = try fragmentGroups(frameCount: frameCount, bytes: bytes, file: file,
+                                        framesEndWithEOI: framesEndWithEOI)
+        guard groups.indices.contains(index) else {
+            throw .frameOutOfRange(file: file, frame: index, frameCount: groups.count)
+        }
+        var data: [UInt8] = []
+        data.reserveCapacity(groups[index].reduce(0) { $0 + $1.count })
+        for range in groups[index] {
+            data.append(contentsOf: bytes[range])
+        }
+        return data
+    }
+
+    /// The fragments of each frame, as byte ranges.
+    private func fragmentGroups(frameCount: Int, bytes: [UInt8], file: String, framesEndWithEOI: Bool)
+        throws(DataError) -> [[Range<Int>]]
+    {
+        guard !fragments.isEmpty else {
+            throw .malformedEncapsulatedPixelData(file: file, reason: "no fragments after the offset table")
+        }
+        let ranges = fragments.map(\.range)
+        if frameCount == 1 {
+            return [ranges]
+        }
+        if !basicOffsetTable.isEmpty {
+            return try groupsFromOffsetTable(frameCount: frameCount, file: file)
+        }
+        if fragments.count == frameCount {
+            return ranges.map { [$0] }
+        }
+        if framesEndWithEOI {
+            var groups: [[Range<Int>]] = []
+            var current: [Range<Int>] = []
+            for range in ranges {
+                current.append(range)
+                if Self.endsWithEOI(bytes[range]) {
+                    groups.append(current)
+                    current = []
+                }
+            }
+            if groups.count == frameCount && current.isEmpty {
+                return groups
+            }
+        }
+        throw .malformedEncapsulatedPixelData(
+            file: file,
+            reason: "\(fragments.count) fragments and no offset table for \(frameCount) frames")
+    }
+
+    private func groupsFromOffsetTable(frameCount: Int, file: String) throws(DataError) -> [[Range<Int>]] {
+        guard basicOffsetTable.count == frameCount else {
+            throw .malformedEncapsulatedPixelData(
+                file: file, reason: "offset table has \(basicOffsetTable.count) entries for \(frameCount) frames")
+        }
+        var groups: [[Range<Int>]] = []
+        for (frame, start) in basicOffsetTable.enumerated() {
+            let end = frame + 1 < frameCount ? basicOffsetTable[frame + 1] : Int.max
+            let members = fragments.filter { $0.itemOffset >= start && $0.itemOffset < end }.map(\.range)
+            guard start < end, fragments.contains(where: { $0.itemOffset == start }), !members.isEmpty else {
+                throw .malformedEncapsulatedPixelData(
+                    file: file, reason: "offset table entry \(frame) (\(start)) does not start a fragment")
+            }
+            groups.append(members)
+        }
+        return groups
+    }
+
+    /// Whether a fragment ends with the JPEG EOI marker FF D9, ignoring the zero padding to even length.
+    private static func endsWithEOI(_ fragment: ArraySlice<UInt8>) -> Bool {
+        var end = fragment.endIndex
+        while end > fragment.startIndex, fragment[end - 1] == 0 {
+            end -= 1
+        }
+        return end - fragment.startIndex >= 2 && fragment[end - 2] == 0xFF && fragment[end - 1] == 0xD9
+    }
 }

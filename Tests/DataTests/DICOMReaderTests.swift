@@ -146,7 +146,7 @@ struct DICOMReaderTests {
 
     /// Every 7th prefix of a valid file is read or refused with a `DataError`; none crashes or reads out of
     /// bounds, and every prefix that ends before the last byte of the pixel data is refused.
-    @Test("Truncations of a fixture are refused", arguments: ["MR_small.dcm", "MR_small_bigendian.dcm"])
+    @Test("Truncations of a fixture are refused", arguments: ["MR_small.dcm", "MR_small_RLE.dcm", "MR_small_bigendian.dcm"])
     func refusesTruncations(name: String) throws {
         let bytes = [UInt8](try Foundation.Data(contentsOf: URL(fileURLWithPath: try ReferenceFixtures.dicomPath(name))))
         let pixelDataEnd = switch try DICOMReader.read(bytes: bytes, file: name).pixelData {
@@ -166,7 +166,7 @@ struct DICOMReaderTests {
     }
 
     /// Random byte flips in encoded pixel data and headers never crash: each file decodes or throws.
-    @Test("Corrupted fixtures decode or throw", arguments: ["CT_small.dcm"])
+    @Test("Corrupted fixtures decode or throw", arguments: ["MR_small_RLE.dcm", "CT_small.dcm"])
     func survivesCorruption(name: String) throws {
         let original = [UInt8](try Foundation.Data(contentsOf: URL(fileURLWithPath: try ReferenceFixtures.dicomPath(name))))
         var state: UInt64 = 0x5EED_0001  // explicit seed: the same corruptions every run
@@ -255,5 +255,69 @@ struct DICOMReaderTests {
         }
     }
 
+    /// An RLE header declaring the wrong number of segments is refused with the counts.
+    @Test func rejectsRLEWithWrongSegmentCount() throws {
+        var bytes = [UInt8](try Foundation.Data(contentsOf: URL(fileURLWithPath: try ReferenceFixtures.dicomPath("MR_small_RLE.dcm"))))
+        // The first fragment after the (empty) offset table starts with the segment count, 2 for 16-bit grey.
+        let headerStart = try #require(Self.firstFragmentStart(in: bytes))
+        #expect(bytes[headerStart] == 2)
+        bytes[headerStart] = 3
+        let file = try DICOMReader.read(bytes: bytes, file: "rle.dcm")
+        #expect(throws: DataError.corruptRLEData(
+            file: "rle.dcm", frame: 0,
+            reason: "header declares 3 segments, expected 2 (samples × bytes per sample)")) {
+            try file.decodedImage()
+        }
+    }
 
+    /// Two RGB frames in RLE Lossless, with replicate, literal and no-op (−128) runs, split into frames by
+    /// the Basic Offset Table or, without one, one fragment per frame.
+    @Test("Decodes multi-frame RGB RLE", arguments: [true, false])
+    func decodesMultiFrameRGBRLE(withOffsetTable: Bool) throws {
+        func frame(red: UInt8) -> [UInt8] {
+            let segments: [[UInt8]] = [
+                [0xFB, red],                        // −5: red repeated 6 times
+                [0x05, 1, 2, 3, 4, 5, 6],           // 5: 6 literal bytes
+                [0x80, 0x01, 7, 8, 0xFD, 9, 0],     // no-op, 2 literals, 9 four times, padding
+            ]
+            var offsets: [UInt32] = []
+            var position = 64
+            for segment in segments {
+                offsets.append(UInt32(position))
+                position += segment.count
+            }
+            let header = ([UInt32(3)] + offsets + [UInt32](repeating: 0, count: 12))
+                .flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+            let data = header + segments.joined()
+            return data.count % 2 == 0 ? data : data + [0]
+        }
+        let frames = [frame(red: 10), frame(red: 20)]
+        var dicom = DICOMTestFile(transferSyntaxUID: "1.2.840.10008.1.2.5")
+        dicom.imagePixelAttributes(rows: 2, columns: 3, bitsAllocated: 8, frames: 2, samplesPerPixel: 3,
+                                   planarConfiguration: 0, photometric: "RGB")
+        dicom.header(0x7FE0, 0x0010, vr: "OB", length: 0xFFFF_FFFF)
+        let table: [UInt32] = withOffsetTable ? [0, UInt32(8 + frames[0].count)] : []
+        dicom.delimiter(0xE000, length: UInt32(4 * table.count))
+        dicom.append(raw: table.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } })
+        for data in frames {
+            dicom.delimiter(0xE000, length: UInt32(data.count))
+            dicom.append(raw: data)
+        }
+        dicom.delimiter(0xE0DD, length: 0)
+
+        let file = try DICOMReader.read(bytes: dicom.bytes, file: "rle-rgb.dcm")
+        let blue: [UInt8] = [7, 8, 9, 9, 9, 9]
+        let expected = { (red: UInt8) in (0..<6).flatMap { [red, UInt8($0 + 1), blue[$0]] } }
+        #expect(try file.decodedImage().samples == .uint8(expected(10) + expected(20)))
+        #expect(try file.decodedFrame(1).samples == .uint8(expected(20)))
+    }
+
+    /// The offset of the first fragment's data: Pixel Data tag, VR OB, undefined length, offset-table item, item.
+    private static func firstFragmentStart(in bytes: [UInt8]) -> Int? {
+        let pixelDataHeader: [UInt8] = [0xE0, 0x7F, 0x10, 0x00, 0x4F, 0x42, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]
+        guard let start = (0...(bytes.count - 12)).last(where: { bytes[$0..<($0 + 12)].elementsEqual(pixelDataHeader) })
+        else { return nil }
+        let tableLength = Int(bytes[start + 16]) | Int(bytes[start + 17]) << 8
+        return start + 12 + 8 + tableLength + 8
+    }
 }
