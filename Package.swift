@@ -31,8 +31,8 @@ let package = Package(
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Reporting"),
-        // Image decoding for training data: DICOM.
-        .target(name: "Data"),
+        // Image decoding for training data: PNG (libpng), DICOM.
+        .target(name: "Data", dependencies: ["CPNG"]),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
         .target(name: "Protocols", path: "Protocols"),

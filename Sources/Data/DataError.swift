@@ -31,6 +31,10 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case corruptRLEData(file: String, frame: Int, reason: String)
     /// A frame index outside `0..<frameCount` was requested.
     case frameOutOfRange(file: String, frame: Int, frameCount: Int)
+    /// libpng refused the PNG stream (`message` is libpng's own), or it holds 16-bit samples with alpha.
+    case pngDecodingFailed(file: String, message: String)
+    /// libpng refused to encode the image; `message` is libpng's own.
+    case pngEncodingFailed(message: String)
     /// The image's layout cannot be stored in the requested format.
     case unsupportedImageLayout(reason: String)
     /// The sample array does not hold frames × rows × columns × samplesPerPixel values.
@@ -71,6 +75,10 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(file): RLE frame \(frame) is corrupt: \(reason)"
         case let .frameOutOfRange(file, frame, frameCount):
             "\(file): frame \(frame) requested, the file has frames 0..<\(frameCount)"
+        case let .pngDecodingFailed(file, message):
+            "\(file): PNG decoding failed: \(message)"
+        case let .pngEncodingFailed(message):
+            "PNG encoding failed: \(message)"
         case let .unsupportedImageLayout(reason):
             "unsupported image layout: \(reason)"
         case let .sampleCountMismatch(found, expected):
