@@ -31,8 +31,9 @@ let package = Package(
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Reporting"),
-        // Image decoding for training data: PNG (libpng), DICOM.
-        .target(name: "Data", dependencies: ["CPNG"]),
+        // Image decoding for training data: PNG (libpng), JPEG (libjpeg behind a setjmp wrapper), DICOM.
+        .target(name: "CJPEGDecoder", dependencies: ["CJPEG"]),
+        .target(name: "Data", dependencies: ["CPNG", "CJPEGDecoder"]),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
         .target(name: "Protocols", path: "Protocols"),

@@ -7,7 +7,8 @@ extension DICOMFile {
     ///   ``rescaleIntercept`` with ``DecodedImage/rescaledValues(slope:intercept:)``).
     /// - Throws: `DataError.unsupportedTransferSyntax`, `.unsupportedPhotometricInterpretation`,
     ///   `.truncatedPixelData` when native pixel data is shorter than the attributes declare,
-    ///   `.malformedEncapsulatedPixelData`, `.corruptRLEData`, `.imageTooLarge` beyond ``DecodedImage/maximumDecodedBytes``.
+    ///   `.malformedEncapsulatedPixelData`, `.corruptRLEData`, `.jpegDecodingFailed`,
+    ///   `.frameGeometryMismatch`, `.imageTooLarge` beyond ``DecodedImage/maximumDecodedBytes``.
     public func decodedImage() throws(DataError) -> DecodedImage {
         try decodeFrames(0..<numberOfFrames)
     }
@@ -41,25 +42,30 @@ extension DICOMFile {
             samples = try nativeSamples(frames, in: range)
         case (.rleLossless, .encapsulated(let encapsulated)):
             samples = try rleSamples(frames, in: encapsulated)
+        case (.jpegBaseline, .encapsulated(let encapsulated)):
+            samples = try jpegSamples(frames, in: encapsulated)
         case (.native, .encapsulated):
             throw .malformedEncapsulatedPixelData(
                 file: file, reason: "pixel data has an undefined length under native transfer syntax \(transferSyntax)")
-        case (.rleLossless, _):
+        case (.rleLossless, _), (.jpegBaseline, _):
             throw .malformedEncapsulatedPixelData(
                 file: file, reason: "pixel data has a defined length under encapsulated transfer syntax \(transferSyntax)")
-        case (.jpegBaseline, _), (.unsupportedEncapsulated, _), (.deflated, _):
+        case (.unsupportedEncapsulated, _), (.deflated, _):
             throw .unsupportedTransferSyntax(file: file, uid: transferSyntax.uid, name: transferSyntax.name)
         }
         return try DecodedImage(rows: rows, columns: columns, frames: frames.count, colorModel: colorModel,
                                 bitsStored: bitsStored, samples: samples)
     }
 
-    /// The colour model of the decoded samples.
+    /// The colour model of the decoded samples; YBR under JPEG Baseline decodes to RGB (libjpeg converts it).
     private func decodedColorModel() throws(DataError) -> ColorModel {
         switch (photometricInterpretation, samplesPerPixel) {
         case ("MONOCHROME1", 1): return .monochrome1
         case ("MONOCHROME2", 1): return .monochrome2
         case ("RGB", 3): return .rgb
+        case ("YBR_FULL", 3) where transferSyntax.pixelEncoding == .jpegBaseline,
+             ("YBR_FULL_422", 3) where transferSyntax.pixelEncoding == .jpegBaseline:
+            return .rgb
         default:
             throw .unsupportedPhotometricInterpretation(
                 file: file, found: "\(photometricInterpretation) with \(samplesPerPixel) samples per pixel",
@@ -154,6 +160,30 @@ extension DICOMFile {
             }
             initialized = planeCount * pixelCount
         }
+    }
+
+    // MARK: JPEG Baseline
+
+    private func jpegSamples(_ frames: Range<Int>, in encapsulated: EncapsulatedPixelData) throws(DataError) -> PixelSamples {
+        guard bitsAllocated == 8 else {
+            throw .invalidAttribute(file: file, tag: .bitsAllocated, name: "Bits Allocated", found: "\(bitsAllocated)",
+                                    expected: "8 for \(transferSyntax.name)")
+        }
+        var values: [UInt8] = []
+        for frame in frames {
+            let data = try encapsulated.frameData(at: frame, frameCount: numberOfFrames, bytes: bytes, file: file,
+                                                  framesEndWithEOI: true)
+            let image = try JPEGDecoder.decode(data, file: "\(file) frame \(frame)")
+            guard image.rows == rows, image.columns == columns, image.samplesPerPixel == samplesPerPixel,
+                  case .uint8(let frameValues) = image.samples else {
+                throw .frameGeometryMismatch(
+                    file: file, frame: frame,
+                    found: "\(image.rows) × \(image.columns) × \(image.samplesPerPixel)",
+                    expected: "\(rows) × \(columns) × \(samplesPerPixel) (rows × columns × samples)")
+            }
+            values.append(contentsOf: frameValues)
+        }
+        return maskedSamples(values)
     }
 
     // MARK: Bits Stored

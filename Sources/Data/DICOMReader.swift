@@ -4,7 +4,7 @@ import Foundation
 /// (explicit VR little endian) and the data set in its transfer syntax.
 ///
 /// Data sets in Implicit VR Little Endian, Explicit VR Little Endian, Explicit VR Big Endian, and the
-/// encapsulated syntaxes are read; pixels decode for the first three and RLE Lossless
+/// encapsulated syntaxes are read; pixels decode for the first three, RLE Lossless and JPEG Baseline
 /// (see ``DICOMFile/decodedImage()``). Every read is bounds-checked: a malformed or truncated file
 /// throws a ``DataError`` naming the file, the element and the offset.
 public enum DICOMReader {

@@ -29,12 +29,16 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedEncapsulatedPixelData(file: String, reason: String)
     /// An RLE Lossless frame breaks PS3.5 Annex G (segment count, offsets or decoded length).
     case corruptRLEData(file: String, frame: Int, reason: String)
+    /// A compressed frame decoded to a size other than the one the DICOM attributes declare.
+    case frameGeometryMismatch(file: String, frame: Int, found: String, expected: String)
     /// A frame index outside `0..<frameCount` was requested.
     case frameOutOfRange(file: String, frame: Int, frameCount: Int)
     /// libpng refused the PNG stream (`message` is libpng's own), or it holds 16-bit samples with alpha.
     case pngDecodingFailed(file: String, message: String)
     /// libpng refused to encode the image; `message` is libpng's own.
     case pngEncodingFailed(message: String)
+    /// libjpeg refused the JPEG stream, or warned that it is corrupt; `message` is libjpeg's own.
+    case jpegDecodingFailed(file: String, message: String)
     /// The image's layout cannot be stored in the requested format.
     case unsupportedImageLayout(reason: String)
     /// The sample array does not hold frames × rows × columns × samplesPerPixel values.
@@ -60,7 +64,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .malformedElement(file, tag, offset, reason):
             "\(file): element \(tag) at byte \(offset) is malformed: \(reason)"
         case let .unsupportedTransferSyntax(file, uid, name):
-            "\(file): transfer syntax \(uid) (\(name)) is not supported; supported: implicit/explicit VR little endian, explicit VR big endian, RLE Lossless"
+            "\(file): transfer syntax \(uid) (\(name)) is not supported; supported: implicit/explicit VR little endian, explicit VR big endian, RLE Lossless, JPEG Baseline"
         case let .missingAttribute(file, tag, name):
             "\(file): required attribute \(name) \(tag) is missing"
         case let .invalidAttribute(file, tag, name, found, expected):
@@ -73,12 +77,16 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(file): encapsulated pixel data is malformed: \(reason)"
         case let .corruptRLEData(file, frame, reason):
             "\(file): RLE frame \(frame) is corrupt: \(reason)"
+        case let .frameGeometryMismatch(file, frame, found, expected):
+            "\(file): frame \(frame) decodes to \(found), but the DICOM attributes declare \(expected)"
         case let .frameOutOfRange(file, frame, frameCount):
             "\(file): frame \(frame) requested, the file has frames 0..<\(frameCount)"
         case let .pngDecodingFailed(file, message):
             "\(file): PNG decoding failed: \(message)"
         case let .pngEncodingFailed(message):
             "PNG encoding failed: \(message)"
+        case let .jpegDecodingFailed(file, message):
+            "\(file): JPEG decoding failed: \(message)"
         case let .unsupportedImageLayout(reason):
             "unsupported image layout: \(reason)"
         case let .sampleCountMismatch(found, expected):

@@ -146,7 +146,8 @@ struct DICOMReaderTests {
 
     /// Every 7th prefix of a valid file is read or refused with a `DataError`; none crashes or reads out of
     /// bounds, and every prefix that ends before the last byte of the pixel data is refused.
-    @Test("Truncations of a fixture are refused", arguments: ["MR_small.dcm", "MR_small_RLE.dcm", "MR_small_bigendian.dcm"])
+    @Test("Truncations of a fixture are refused", arguments: ["MR_small.dcm", "MR_small_RLE.dcm",
+                                                              "SC_rgb_jpeg_dcmtk.dcm", "MR_small_bigendian.dcm"])
     func refusesTruncations(name: String) throws {
         let bytes = [UInt8](try Foundation.Data(contentsOf: URL(fileURLWithPath: try ReferenceFixtures.dicomPath(name))))
         let pixelDataEnd = switch try DICOMReader.read(bytes: bytes, file: name).pixelData {
@@ -166,7 +167,7 @@ struct DICOMReaderTests {
     }
 
     /// Random byte flips in encoded pixel data and headers never crash: each file decodes or throws.
-    @Test("Corrupted fixtures decode or throw", arguments: ["MR_small_RLE.dcm", "CT_small.dcm"])
+    @Test("Corrupted fixtures decode or throw", arguments: ["MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm", "CT_small.dcm"])
     func survivesCorruption(name: String) throws {
         let original = [UInt8](try Foundation.Data(contentsOf: URL(fileURLWithPath: try ReferenceFixtures.dicomPath(name))))
         var state: UInt64 = 0x5EED_0001  // explicit seed: the same corruptions every run
@@ -310,6 +311,37 @@ struct DICOMReaderTests {
         let expected = { (red: UInt8) in (0..<6).flatMap { [red, UInt8($0 + 1), blue[$0]] } }
         #expect(try file.decodedImage().samples == .uint8(expected(10) + expected(20)))
         #expect(try file.decodedFrame(1).samples == .uint8(expected(20)))
+    }
+
+    /// Two JPEG frames, each split over two fragments, are reassembled through the Basic Offset Table or,
+    /// without one, by the EOI marker ending each frame's last fragment.
+    @Test("Decodes multi-fragment JPEG frames", arguments: [true, false])
+    func decodesMultiFragmentJPEGFrames(withOffsetTable: Bool) throws {
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let jpeg = [UInt8](try Foundation.Data(contentsOf: fixtures.appendingPathComponent("jpeg/gradient_grey.jpg")))
+        let split = jpeg.count / 2 & ~1
+        let fragments = [Array(jpeg[..<split]), Array(jpeg[split...])].map { $0.count % 2 == 0 ? $0 : $0 + [0] }
+        var dicom = DICOMTestFile(transferSyntaxUID: "1.2.840.10008.1.2.4.50")
+        dicom.imagePixelAttributes(rows: 12, columns: 20, bitsAllocated: 8, frames: 2)
+        dicom.header(0x7FE0, 0x0010, vr: "OB", length: 0xFFFF_FFFF)
+        let frameLength = UInt32(fragments.reduce(0) { $0 + 8 + $1.count })
+        let table: [UInt32] = withOffsetTable ? [0, frameLength] : []
+        dicom.delimiter(0xE000, length: UInt32(4 * table.count))
+        dicom.append(raw: table.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } })
+        for fragment in fragments + fragments {
+            dicom.delimiter(0xE000, length: UInt32(fragment.count))
+            dicom.append(raw: fragment)
+        }
+        dicom.delimiter(0xE0DD, length: 0)
+
+        let single = try JPEGDecoder.decode(jpeg, file: "gradient_grey.jpg")
+        guard case .uint8(let frame) = single.samples else {
+            Issue.record("the greyscale JPEG should decode to 8-bit samples")
+            return
+        }
+        let image = try DICOMReader.read(bytes: dicom.bytes, file: "jpeg2.dcm").decodedImage()
+        #expect(image.shape == [2, 12, 20, 1])
+        #expect(image.samples == .uint8(frame + frame))
     }
 
     /// The offset of the first fragment's data: Pixel Data tag, VR OB, undefined length, offset-table item, item.

@@ -4,22 +4,29 @@ import Testing
 
 /// Parity with pydicom 3 on every file of shared/fixtures/dicom: stored pixels, rescaled values and metadata.
 struct DICOMReferenceTests {
-    /// Every fixture decoded so far; MR_truncated.dcm, which pydicom refuses, is tested separately.
+    /// Every decodable fixture; MR_truncated.dcm, which pydicom refuses, is tested separately.
     static let decodableFixtures = [
         "CT_small.dcm", "MR_small.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_RLE.dcm",
-        "SC_rgb.dcm", "emri_small.dcm",
+        "SC_rgb.dcm", "SC_rgb_jpeg_dcmtk.dcm", "emri_small.dcm",
     ]
+
+    /// Lossless syntaxes must match pydicom exactly; JPEG Baseline is lossy and decoders may differ by one
+    /// level (IDCT and colour conversion rounding), so it is allowed ±1.
+    private static func tolerance(for file: DICOMFile) -> Double {
+        file.transferSyntax == .jpegBaseline ? 1 : 0
+    }
 
     @Test("Stored pixels equal pydicom's NAME.pixels", arguments: decodableFixtures)
     func storedPixelsMatchPydicom(name: String) throws {
-        let image = try DICOMReader.read(contentsOf: try ReferenceFixtures.dicomPath(name)).decodedImage()
+        let file = try DICOMReader.read(contentsOf: try ReferenceFixtures.dicomPath(name))
+        let image = try file.decodedImage()
         let reference = try ReferenceFixtures.tensors()
         let expected = try reference.values("\(name).pixels")
         let found = image.floatValues().map(Double.init)
         try #require(found.count == expected.count)
         let maxDiff = zip(found, expected).map { abs($0 - $1) }.max() ?? 0
         print("\(name).pixels max abs diff \(maxDiff)")
-        #expect(maxDiff == 0)  // lossless: exact
+        #expect(maxDiff <= Self.tolerance(for: file))
 
         let referenceShape = try #require(reference.entries["\(name).pixels"]?.shape)
         let shape = image.shape.enumerated().filter { index, extent in
@@ -47,7 +54,7 @@ struct DICOMReferenceTests {
         #expect(maxDiff == 0)
     }
 
-    @Test("Metadata equals reference.json", arguments: decodableFixtures + ["SC_rgb_jpeg_dcmtk.dcm", "MR_truncated.dcm"])
+    @Test("Metadata equals reference.json", arguments: decodableFixtures + ["MR_truncated.dcm"])
     func metadataMatchesPydicom(name: String) throws {
         let expected = try #require(try ReferenceFixtures.metadata()[name])
         let file = try DICOMReader.read(contentsOf: try ReferenceFixtures.dicomPath(name))
