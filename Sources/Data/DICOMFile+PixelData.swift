@@ -122,15 +122,28 @@ extension DICOMFile {
         return output
     }
 
+    // MARK: Encapsulated
+
+    /// The bytes of a frame's fragments, joined.
+    private func concatenated(_ fragments: [Range<Int>]) -> [UInt8] {
+        var data: [UInt8] = []
+        data.reserveCapacity(fragments.reduce(0) { $0 + $1.count })
+        for range in fragments {
+            data.append(contentsOf: bytes[range])
+        }
+        return data
+    }
+
     // MARK: RLE Lossless
 
     private func rleSamples(_ frames: Range<Int>, in encapsulated: EncapsulatedPixelData) throws(DataError) -> PixelSamples {
         let segmentCount = samplesPerPixel * bytesPerSample
+        let fragments = try encapsulated.frameFragments(frameCount: numberOfFrames, bytes: bytes, file: file,
+                                                        framesEndWithEOI: false)
         var bytePlanes: [UInt8] = []
         var words: [UInt16] = []
         for frame in frames {
-            let data = try encapsulated.frameData(at: frame, frameCount: numberOfFrames, bytes: bytes, file: file,
-                                                  framesEndWithEOI: false)
+            let data = concatenated(fragments[frame])
             let segments = try RLEDecoder.decodeSegments(data, segmentCount: segmentCount, pixelCount: pixelCount,
                                                          file: file, frameIndex: frame)
             if bitsAllocated == 8 {
@@ -169,11 +182,11 @@ extension DICOMFile {
             throw .invalidAttribute(file: file, tag: .bitsAllocated, name: "Bits Allocated", found: "\(bitsAllocated)",
                                     expected: "8 for \(transferSyntax.name)")
         }
+        let fragments = try encapsulated.frameFragments(frameCount: numberOfFrames, bytes: bytes, file: file,
+                                                        framesEndWithEOI: true)
         var values: [UInt8] = []
         for frame in frames {
-            let data = try encapsulated.frameData(at: frame, frameCount: numberOfFrames, bytes: bytes, file: file,
-                                                  framesEndWithEOI: true)
-            let image = try JPEGDecoder.decode(data, file: "\(file) frame \(frame)")
+            let image = try JPEGDecoder.decode(concatenated(fragments[frame]), file: "\(file) frame \(frame)")
             guard image.rows == rows, image.columns == columns, image.samplesPerPixel == samplesPerPixel,
                   case .uint8(let frameValues) = image.samples else {
                 throw .frameGeometryMismatch(

@@ -14,33 +14,16 @@ struct EncapsulatedPixelData: Sendable {
     /// The fragments in file order.
     let fragments: [Fragment]
 
-    /// The compressed bytes of frame `index`, found the way PS3.5 A.4 allows: one frame owns every fragment;
-    /// the offset table; one fragment per frame; or, for JPEG, fragments ending with an EOI marker.
+    /// The fragments of each frame, found the way PS3.5 A.4 allows: one frame owns every fragment; the
+    /// offset table; one fragment per frame; or, for JPEG, fragments ending with an EOI marker.
     /// - Parameters:
-    ///   - index: The frame, in `0..<frameCount`.
     ///   - frameCount: The Number of Frames of the data set.
     ///   - bytes: The file's bytes.
     ///   - file: The label used in errors.
     ///   - framesEndWithEOI: Whether frames are JPEG streams, which end with FF D9.
+    /// - Returns: `frameCount` lists of fragment byte ranges, in frame order.
     /// - Throws: `DataError.malformedEncapsulatedPixelData` when the fragments cannot be assigned to frames.
-    func frameData(at index: Int, frameCount: Int, bytes: [UInt8], file: String, framesEndWithEOI: Bool)
-        throws(DataError) -> [UInt8]
-    {
-        let groups = try fragmentGroups(frameCount: frameCount, bytes: bytes, file: file,
-                                        framesEndWithEOI: framesEndWithEOI)
-        guard groups.indices.contains(index) else {
-            throw .frameOutOfRange(file: file, frame: index, frameCount: groups.count)
-        }
-        var data: [UInt8] = []
-        data.reserveCapacity(groups[index].reduce(0) { $0 + $1.count })
-        for range in groups[index] {
-            data.append(contentsOf: bytes[range])
-        }
-        return data
-    }
-
-    /// The fragments of each frame, as byte ranges.
-    private func fragmentGroups(frameCount: Int, bytes: [UInt8], file: String, framesEndWithEOI: Bool)
+    func frameFragments(frameCount: Int, bytes: [UInt8], file: String, framesEndWithEOI: Bool)
         throws(DataError) -> [[Range<Int>]]
     {
         guard !fragments.isEmpty else {
@@ -51,7 +34,7 @@ struct EncapsulatedPixelData: Sendable {
             return [ranges]
         }
         if !basicOffsetTable.isEmpty {
-            return try groupsFromOffsetTable(frameCount: frameCount, file: file)
+            return try fragmentsFromOffsetTable(frameCount: frameCount, file: file)
         }
         if fragments.count == frameCount {
             return ranges.map { [$0] }
@@ -75,18 +58,25 @@ struct EncapsulatedPixelData: Sendable {
             reason: "\(fragments.count) fragments and no offset table for \(frameCount) frames")
     }
 
-    private func groupsFromOffsetTable(frameCount: Int, file: String) throws(DataError) -> [[Range<Int>]] {
+    /// One pass over the fragments: frame k owns those whose item offset lies in [table[k], table[k + 1]).
+    private func fragmentsFromOffsetTable(frameCount: Int, file: String) throws(DataError) -> [[Range<Int>]] {
         guard basicOffsetTable.count == frameCount else {
             throw .malformedEncapsulatedPixelData(
                 file: file, reason: "offset table has \(basicOffsetTable.count) entries for \(frameCount) frames")
         }
         var groups: [[Range<Int>]] = []
+        groups.reserveCapacity(frameCount)
+        var next = 0
         for (frame, start) in basicOffsetTable.enumerated() {
             let end = frame + 1 < frameCount ? basicOffsetTable[frame + 1] : Int.max
-            let members = fragments.filter { $0.itemOffset >= start && $0.itemOffset < end }.map(\.range)
-            guard start < end, fragments.contains(where: { $0.itemOffset == start }), !members.isEmpty else {
+            guard next < fragments.count, fragments[next].itemOffset == start, start < end else {
                 throw .malformedEncapsulatedPixelData(
                     file: file, reason: "offset table entry \(frame) (\(start)) does not start a fragment")
+            }
+            var members: [Range<Int>] = []
+            while next < fragments.count, fragments[next].itemOffset < end {
+                members.append(fragments[next].range)
+                next += 1
             }
             groups.append(members)
         }

@@ -344,6 +344,25 @@ struct DICOMReaderTests {
         #expect(image.samples == .uint8(frame + frame))
     }
 
+    /// An offset table entry that does not point at a fragment's item tag is refused, naming the entry.
+    @Test func rejectsOffsetTableNotMatchingFragments() throws {
+        var dicom = DICOMTestFile(transferSyntaxUID: "1.2.840.10008.1.2.4.50")
+        dicom.imagePixelAttributes(rows: 1, columns: 1, bitsAllocated: 8, frames: 2)
+        dicom.header(0x7FE0, 0x0010, vr: "OB", length: 0xFFFF_FFFF)
+        dicom.delimiter(0xE000, length: 8)
+        dicom.append(raw: [0, 0, 0, 0, 5, 0, 0, 0])  // frames at offsets 0 and 5; fragments start at 0 and 10
+        for _ in 0..<2 {
+            dicom.delimiter(0xE000, length: 2)
+            dicom.append(raw: [0xFF, 0xD9])
+        }
+        dicom.delimiter(0xE0DD, length: 0)
+        let file = try DICOMReader.read(bytes: dicom.bytes, file: "bot.dcm")
+        #expect(throws: DataError.malformedEncapsulatedPixelData(
+            file: "bot.dcm", reason: "offset table entry 1 (5) does not start a fragment")) {
+            try file.decodedFrame(0)
+        }
+    }
+
     /// The offset of the first fragment's data: Pixel Data tag, VR OB, undefined length, offset-table item, item.
     private static func firstFragmentStart(in bytes: [UInt8]) -> Int? {
         let pixelDataHeader: [UInt8] = [0xE0, 0x7F, 0x10, 0x00, 0x4F, 0x42, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]
