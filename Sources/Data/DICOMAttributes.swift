@@ -13,18 +13,16 @@ struct DICOMAttributes {
         return text.trimmingPadding()
     }
 
-    /// The first value of a US (unsigned short) element; `nil` when absent.
-    /// - Throws: `DataError.invalidAttribute` when the value is not 2 or 4 bytes long.
-    func unsignedInteger(_ tag: DICOMTag, name: String) throws(DataError) -> Int? {
+    /// The first value of a US (unsigned short) element, 0...65535; `nil` when absent.
+    /// - Throws: `DataError.invalidAttribute` when the value is shorter than 2 bytes.
+    func firstUnsignedShort(_ tag: DICOMTag, name: String) throws(DataError) -> Int? {
         guard let element = elements[tag], case .bytes(let range) = element.value else { return nil }
-        var reader = ByteReader(bytes: bytes, file: file, offset: range.lowerBound, isBigEndian: isBigEndian)
-        switch range.count {
-        case 2...3: return Int(try reader.readUInt16())
-        case 4...: return Int(try reader.readUInt32())
-        default:
+        guard range.count >= 2 else {
             throw .invalidAttribute(file: file, tag: tag, name: name, found: "\(range.count) bytes",
                                     expected: "a 2-byte US value")
         }
+        var reader = ByteReader(bytes: bytes, file: file, offset: range.lowerBound, isBigEndian: isBigEndian)
+        return Int(try reader.readUInt16())
     }
 
     /// The first value of a DS (decimal string) element, e.g. `600` from `600\1000`; `nil` when absent or empty.

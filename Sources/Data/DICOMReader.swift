@@ -65,7 +65,7 @@ public enum DICOMReader {
     {
         let file = attributes.file
         func required(_ tag: DICOMTag, _ name: String) throws(DataError) -> Int {
-            guard let value = try attributes.unsignedInteger(tag, name: name) else {
+            guard let value = try attributes.firstUnsignedShort(tag, name: name) else {
                 throw .missingAttribute(file: file, tag: tag, name: name)
             }
             return value
@@ -82,17 +82,17 @@ public enum DICOMReader {
         let bitsAllocated = try required(.bitsAllocated, "Bits Allocated")
         try check(bitsAllocated == 8 || bitsAllocated == 16, .bitsAllocated, "Bits Allocated", bitsAllocated,
                   expected: "8 or 16")
-        let bitsStored = try attributes.unsignedInteger(.bitsStored, name: "Bits Stored") ?? bitsAllocated
+        let bitsStored = try attributes.firstUnsignedShort(.bitsStored, name: "Bits Stored") ?? bitsAllocated
         try check((1...bitsAllocated).contains(bitsStored), .bitsStored, "Bits Stored", bitsStored,
                   expected: "1...\(bitsAllocated) (Bits Allocated)")
-        let highBit = try attributes.unsignedInteger(.highBit, name: "High Bit") ?? bitsStored - 1
-        let samplesPerPixel = try attributes.unsignedInteger(.samplesPerPixel, name: "Samples per Pixel") ?? 1
+        let highBit = try attributes.firstUnsignedShort(.highBit, name: "High Bit") ?? bitsStored - 1
+        let samplesPerPixel = try attributes.firstUnsignedShort(.samplesPerPixel, name: "Samples per Pixel") ?? 1
         try check(samplesPerPixel == 1 || samplesPerPixel == 3, .samplesPerPixel, "Samples per Pixel",
                   samplesPerPixel, expected: "1 or 3")
-        let pixelRepresentation = try attributes.unsignedInteger(.pixelRepresentation, name: "Pixel Representation") ?? 0
+        let pixelRepresentation = try attributes.firstUnsignedShort(.pixelRepresentation, name: "Pixel Representation") ?? 0
         try check(pixelRepresentation <= 1, .pixelRepresentation, "Pixel Representation", pixelRepresentation,
                   expected: "0 or 1")
-        let planarConfiguration = try attributes.unsignedInteger(.planarConfiguration, name: "Planar Configuration") ?? 0
+        let planarConfiguration = try attributes.firstUnsignedShort(.planarConfiguration, name: "Planar Configuration") ?? 0
         try check(planarConfiguration <= 1, .planarConfiguration, "Planar Configuration", planarConfiguration,
                   expected: "0 or 1")
         let frames = try attributes.integerString(.numberOfFrames, name: "Number of Frames") ?? 1

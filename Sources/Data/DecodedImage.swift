@@ -29,9 +29,14 @@ public struct DecodedImage: Sendable, Equatable {
     ///   `DataError.unsupportedImageLayout` when `bitsStored` is outside 1...bitsAllocated.
     public init(rows: Int, columns: Int, frames: Int = 1, colorModel: ColorModel, bitsStored: Int? = nil,
                 samples: PixelSamples) throws(DataError) {
-        let (expected, overflow) = rows.multipliedReportingOverflow(by: columns * frames * colorModel.samplesPerPixel)
-        guard rows >= 0, columns >= 0, frames >= 0, !overflow, samples.count == expected else {
-            throw .sampleCountMismatch(found: samples.count, expected: overflow ? Int.max : expected)
+        let extents = [frames, rows, columns, colorModel.samplesPerPixel]
+        let expected = extents.reduce(Optional(1)) { product, extent in
+            guard let product, extent >= 0 else { return nil }
+            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+            return overflow ? nil : next
+        }
+        guard let expected, samples.count == expected else {
+            throw .sampleCountMismatch(found: samples.count, expected: expected ?? Int.max)
         }
         let bits = bitsStored ?? samples.bitsAllocated
         guard (1...samples.bitsAllocated).contains(bits) else {
