@@ -33,6 +33,10 @@ let package = Package(
         .target(name: "Model", dependencies: ["Tensor"]),
         .target(name: "Reporting"),
         .target(name: "Security", dependencies: ["COpenSSL"]),
+        // Training data: MedSynth, dataset formats, PNG (libpng), JPEG (libjpeg behind a setjmp
+        // wrapper) and DICOM decoding. Named Datasets: a module named Data would shadow Foundation.Data.
+        .target(name: "CJPEGDecoder", dependencies: ["CJPEG"]),
+        .target(name: "Datasets", dependencies: ["CPNG", "CJPEGDecoder"]),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
         .target(name: "Protocols", path: "Protocols"),
@@ -60,5 +64,6 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport", .product(name: "Numerics", package: "swift-numerics")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
     ]
 )
