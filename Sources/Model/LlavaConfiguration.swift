@@ -202,33 +202,34 @@ extension LlavaConfiguration {
 
     /// HF's `config.json` for this configuration (transformers 5 layout, keys sorted).
     public func jsonData() -> Data {
-        var textConfig: [String: Any] = [
-            "attention_bias": text.attentionBias, "attention_dropout": 0.0, "bos_token_id": text.bosTokenID,
-            "eos_token_id": text.eosTokenID, "head_dim": text.headSize, "hidden_act": "silu",
-            "hidden_size": text.hiddenSize, "initializer_range": 0.02, "intermediate_size": text.intermediateSize,
-            "max_position_embeddings": text.maxPositions, "mlp_bias": text.mlpBias, "model_type": "llama",
-            "num_attention_heads": text.heads, "num_hidden_layers": text.layers, "num_key_value_heads": text.keyValueHeads,
-            "pretraining_tp": 1, "rms_norm_eps": Double(text.rmsNormEpsilon),
-            "rope_parameters": ["rope_theta": Double(text.ropeTheta), "rope_type": "default"],
-            "tie_word_embeddings": text.tieWordEmbeddings, "use_cache": true, "vocab_size": text.vocabularySize,
+        let textConfig: [String: JSONValue] = [
+            "attention_bias": .bool(text.attentionBias), "attention_dropout": .double(0), "bos_token_id": .int(text.bosTokenID),
+            "eos_token_id": .int(text.eosTokenID), "head_dim": .int(text.headSize), "hidden_act": .string("silu"),
+            "hidden_size": .int(text.hiddenSize), "initializer_range": .double(0.02), "intermediate_size": .int(text.intermediateSize),
+            "max_position_embeddings": .int(text.maxPositions), "mlp_bias": .bool(text.mlpBias), "model_type": .string("llama"),
+            "num_attention_heads": .int(text.heads), "num_hidden_layers": .int(text.layers),
+            "num_key_value_heads": .int(text.keyValueHeads), "pad_token_id": text.padTokenID.map(JSONValue.int) ?? .null,
+            "pretraining_tp": .int(1), "rms_norm_eps": .double(Double(text.rmsNormEpsilon)),
+            "rope_parameters": .object(["rope_theta": .double(Double(text.ropeTheta)), "rope_type": .string("default")]),
+            "tie_word_embeddings": .bool(text.tieWordEmbeddings), "use_cache": .bool(true), "vocab_size": .int(text.vocabularySize),
         ]
-        textConfig["pad_token_id"] = text.padTokenID ?? NSNull()
-        let visionConfig: [String: Any] = [
-            "attention_dropout": 0.0, "hidden_act": vision.activation.rawValue, "hidden_size": vision.hiddenSize,
-            "image_size": vision.imageSize, "initializer_factor": 1.0, "initializer_range": 0.02,
-            "intermediate_size": vision.intermediateSize, "layer_norm_eps": Double(vision.layerNormEpsilon),
-            "model_type": "clip_vision_model", "num_attention_heads": vision.heads, "num_channels": vision.channels,
-            "num_hidden_layers": vision.layers, "patch_size": vision.patchSize, "projection_dim": 512,
+        let visionConfig: [String: JSONValue] = [
+            "attention_dropout": .double(0), "hidden_act": .string(vision.activation.rawValue), "hidden_size": .int(vision.hiddenSize),
+            "image_size": .int(vision.imageSize), "initializer_factor": .double(1), "initializer_range": .double(0.02),
+            "intermediate_size": .int(vision.intermediateSize), "layer_norm_eps": .double(Double(vision.layerNormEpsilon)),
+            "model_type": .string("clip_vision_model"), "num_attention_heads": .int(vision.heads),
+            "num_channels": .int(vision.channels), "num_hidden_layers": .int(vision.layers), "patch_size": .int(vision.patchSize),
+            "projection_dim": .int(512),
         ]
-        let root: [String: Any] = [
-            "architectures": ["LlavaForConditionalGeneration"], "dtype": "float32", "image_seq_length": imageTokensPerImage,
-            "image_token_index": imageTokenIndex, "model_type": "llava", "multimodal_projector_bias": projectorBias,
-            "projector_hidden_act": projectorActivation.rawValue, "text_config": textConfig,
-            "tie_word_embeddings": text.tieWordEmbeddings, "vision_config": visionConfig,
-            "vision_feature_layer": visionFeatureLayer, "vision_feature_select_strategy": featureSelection.rawValue,
-        ]
-        // Serialising a dictionary of plain JSON values cannot fail.
-        return (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let root: JSONValue = .object([
+            "architectures": .array([.string("LlavaForConditionalGeneration")]), "dtype": .string("float32"),
+            "image_seq_length": .int(imageTokensPerImage), "image_token_index": .int(imageTokenIndex), "model_type": .string("llava"),
+            "multimodal_projector_bias": .bool(projectorBias), "projector_hidden_act": .string(projectorActivation.rawValue),
+            "text_config": .object(textConfig), "tie_word_embeddings": .bool(text.tieWordEmbeddings),
+            "vision_config": .object(visionConfig), "vision_feature_layer": .int(visionFeatureLayer),
+            "vision_feature_select_strategy": .string(featureSelection.rawValue),
+        ])
+        return Data(root.text.utf8)
     }
 }
 

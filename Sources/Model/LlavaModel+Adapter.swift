@@ -55,19 +55,20 @@ extension LlavaModel {
     }
 
     static func adapterConfigurationJSON(_ lora: LoRAConfiguration, baseModel: String) -> Data {
-        let targets: Any
+        let targets: JSONValue
         switch lora.targets {
-        case .names(let names): targets = names
-        case .pattern(let pattern): targets = pattern
+        case .names(let names): targets = .array(names.map(JSONValue.string))
+        case .pattern(let pattern): targets = .string(pattern)
         }
-        let object: [String: Any] = [
-            "alpha_pattern": [String: Any](), "base_model_name_or_path": baseModel, "bias": "none",
-            "fan_in_fan_out": false, "inference_mode": true, "init_lora_weights": true, "lora_alpha": Double(lora.alpha),
-            "lora_dropout": Double(lora.dropout), "modules_to_save": lora.modulesToSave.isEmpty ? NSNull() : lora.modulesToSave,
-            "peft_type": "LORA", "r": lora.rank, "rank_pattern": [String: Any](), "target_modules": targets,
-            "task_type": NSNull(), "use_dora": false, "use_rslora": lora.useRSLoRA,
-        ]
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let object: JSONValue = .object([
+            "alpha_pattern": .object([:]), "base_model_name_or_path": .string(baseModel), "bias": .string("none"),
+            "fan_in_fan_out": .bool(false), "inference_mode": .bool(true), "init_lora_weights": .bool(true),
+            "lora_alpha": .double(Double(lora.alpha)), "lora_dropout": .double(Double(lora.dropout)),
+            "modules_to_save": lora.modulesToSave.isEmpty ? .null : .array(lora.modulesToSave.map(JSONValue.string)),
+            "peft_type": .string("LORA"), "r": .int(lora.rank), "rank_pattern": .object([:]), "target_modules": targets,
+            "task_type": .null, "use_dora": .bool(false), "use_rslora": .bool(lora.useRSLoRA),
+        ])
+        return Data(object.text.utf8)
     }
 
     static func readAdapterConfiguration(_ file: URL) throws -> LoRAConfiguration {

@@ -82,7 +82,7 @@ extension Tensor {
                 for i in 0..<y.count { y[i] = Activation.silu.value(g[i]) * u[i] }
             }
         }
-        return Tensor(shape: gate.shape, values: y).recorded(from: [gate, up]) { dy in
+        return Tensor(shape: gate.shape, values: y).recorded(operation: "swiglu", from: [gate, up]) { dy in
             let g = gate.values, u = up.values
             if gate.requiresGradient {
                 gate.withGradient { dg in

@@ -67,7 +67,7 @@ extension Tensor {
     /// `a + b`, broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let (y, plan) = Arithmetic.forward(a, b, operation: "add") { $0 + $1 }
-        return y.recorded(from: [a, b]) { dy in
+        return y.recorded(operation: "add", from: [a, b]) { dy in
             Arithmetic.accumulate(intoFirst: true, a: a, b: b, plan: plan, dy: dy) { dy, _, _ in dy }
             Arithmetic.accumulate(intoFirst: false, a: a, b: b, plan: plan, dy: dy) { dy, _, _ in dy }
         }
@@ -76,7 +76,7 @@ extension Tensor {
     /// `a - b`, broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let (y, plan) = Arithmetic.forward(a, b, operation: "subtract") { $0 - $1 }
-        return y.recorded(from: [a, b]) { dy in
+        return y.recorded(operation: "subtract", from: [a, b]) { dy in
             Arithmetic.accumulate(intoFirst: true, a: a, b: b, plan: plan, dy: dy) { dy, _, _ in dy }
             Arithmetic.accumulate(intoFirst: false, a: a, b: b, plan: plan, dy: dy) { dy, _, _ in -dy }
         }
@@ -85,7 +85,7 @@ extension Tensor {
     /// `a * b` elementwise, broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let (y, plan) = Arithmetic.forward(a, b, operation: "multiply") { $0 * $1 }
-        return y.recorded(from: [a, b]) { dy in
+        return y.recorded(operation: "multiply", from: [a, b]) { dy in
             Arithmetic.accumulate(intoFirst: true, a: a, b: b, plan: plan, dy: dy) { dy, _, b in dy * b }
             Arithmetic.accumulate(intoFirst: false, a: a, b: b, plan: plan, dy: dy) { dy, a, _ in dy * a }
         }
@@ -94,7 +94,7 @@ extension Tensor {
     /// `a / b` elementwise, broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let (y, plan) = Arithmetic.forward(a, b, operation: "divide") { $0 / $1 }
-        return y.recorded(from: [a, b]) { dy in
+        return y.recorded(operation: "divide", from: [a, b]) { dy in
             Arithmetic.accumulate(intoFirst: true, a: a, b: b, plan: plan, dy: dy) { dy, _, b in dy / b }
             Arithmetic.accumulate(intoFirst: false, a: a, b: b, plan: plan, dy: dy) { dy, a, b in -dy * a / (b * b) }
         }

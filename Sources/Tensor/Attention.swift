@@ -74,7 +74,7 @@ extension Tensor {
             }
         }
         let result = Tensor(shape: shape, values: output)
-        return result.recorded(from: [self, keys, values]) { dy in
+        return result.recorded(operation: "attention", from: [self, keys, values]) { dy in
             Attention.backward(dy: dy, queries: self, keys: keys, values: values, probabilities: probabilities,
                                geometry: g, scale: scale)
         }

@@ -1,13 +1,18 @@
+import Foundation
+
 /// The record of how a tensor was computed: its inputs and the rule that turns the output's
 /// gradient into the inputs' gradients.
 final class GradientFunction {
+    /// The operation's name, for profiles.
+    let operation: String
     /// The tensors the operation read, in the order its backward rule expects.
     let inputs: [Tensor]
     /// Adds the operation's vector-Jacobian product into `inputs`' gradients, given the output's
     /// gradient (same layout as the output's values). Captures what the forward cached for it.
     let backward: (_ outputGradient: [Float]) -> Void
 
-    init(inputs: [Tensor], backward: @escaping (_ outputGradient: [Float]) -> Void) {
+    init(operation: String, inputs: [Tensor], backward: @escaping (_ outputGradient: [Float]) -> Void) {
+        self.operation = operation
         self.inputs = inputs
         self.backward = backward
     }
@@ -26,12 +31,14 @@ public enum Autograd {
 
 extension Tensor {
     /// Makes `output` the result of a recorded operation on `inputs`, when any of them requires a
-    /// gradient and recording is on; otherwise leaves it a constant. Returns `output`.
+    /// gradient and recording is on; otherwise leaves it a constant. Returns `output`. Every
+    /// operation calls it when its forward work is done (the profiler's clock).
     @discardableResult
-    func recorded(from inputs: [Tensor], backward: @escaping (_ outputGradient: [Float]) -> Void) -> Tensor {
+    func recorded(operation: String, from inputs: [Tensor], backward: @escaping (_ outputGradient: [Float]) -> Void) -> Tensor {
+        if Profiler.shared.isEnabled { Profiler.shared.recordForward(operation) }
         guard Autograd.isRecording, inputs.contains(where: \.requiresGradient) else { return self }
         requiresGradient = true
-        gradientFunction = GradientFunction(inputs: inputs, backward: backward)
+        gradientFunction = GradientFunction(operation: operation, inputs: inputs, backward: backward)
         return self
     }
 
@@ -50,10 +57,15 @@ extension Tensor {
         precondition(seed.count == values.count, "seed has \(seed.count) values for shape \(shape)")
         guard gradientFunction != nil || requiresGradient else { return }
         accumulateGradient(seed)
+        let profiling = Profiler.shared.isEnabled
         for tensor in topologicallySorted().reversed() {
             guard let function = tensor.gradientFunction else { continue }
             if let gradient = tensor.grad {
+                let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
                 function.backward(gradient)
+                if profiling {
+                    Profiler.shared.recordBackward(function.operation, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
             }
             // Intermediate results keep neither their gradient nor their inputs alive.
             tensor.grad = nil

@@ -38,7 +38,7 @@ extension Tensor {
             }
         }
         let loss = Tensor(scalar: counted == 0 ? 0 : Float(total / Double(counted)))
-        return loss.recorded(from: [self]) { dLoss in
+        return loss.recorded(operation: "cross-entropy", from: [self]) { dLoss in
             guard counted > 0 else { return }
             let scale = dLoss[0] / Float(counted)
             self.values.withUnsafeBufferPointer { x in

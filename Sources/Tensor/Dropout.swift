@@ -14,7 +14,7 @@ extension Tensor {
         for i in 0..<count where generator.uniform() >= p { mask[i] = keep }
         var y = values
         for i in 0..<count { y[i] *= mask[i] }
-        return Tensor(shape: shape, values: y).recorded(from: [self]) { dy in
+        return Tensor(shape: shape, values: y).recorded(operation: "dropout", from: [self]) { dy in
             self.withGradient { dx in
                 for i in 0..<dx.count { dx[i] += dy[i] * mask[i] }
             }

@@ -14,7 +14,7 @@ extension Tensor {
             }
         }
         let output = Tensor(shape: shape, values: y)
-        return output.recorded(from: [self]) { [unowned output] dy in
+        return output.recorded(operation: operation, from: [self]) { [unowned output] dy in
             self.values.withUnsafeBufferPointer { x in
                 output.values.withUnsafeBufferPointer { y in
                     dy.withUnsafeBufferPointer { dy in

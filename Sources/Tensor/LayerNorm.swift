@@ -32,7 +32,7 @@ extension Tensor {
                 }
             }
         }
-        return Tensor(shape: shape, values: y).recorded(from: [self, weight, bias]) { dy in
+        return Tensor(shape: shape, values: y).recorded(operation: "layernorm", from: [self, weight, bias]) { dy in
             let x = self.values, w = weight.values
             var dx = [Float](repeating: 0, count: x.count)
             var dw = [Float](repeating: 0, count: width), db = [Float](repeating: 0, count: width)

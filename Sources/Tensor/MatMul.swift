@@ -89,7 +89,7 @@ extension Tensor {
             }
         }
         let output = Tensor(shape: leading + [m, n], values: y)
-        return output.recorded(from: [self, other]) { dy in
+        return output.recorded(operation: "matmul", from: [self, other]) { dy in
             let aValues = self.values, bValues = other.values
             var dA: [Float]? = self.requiresGradient ? [Float](repeating: 0, count: aValues.count) : nil
             var dB: [Float]? = other.requiresGradient ? [Float](repeating: 0, count: bValues.count) : nil
@@ -144,7 +144,7 @@ extension Tensor {
         }
         let output = Tensor(shape: Array(shape.dropLast()) + [outputs], values: y)
         let inputsToRecord = bias.map { [self, weight, $0] } ?? [self, weight]
-        return output.recorded(from: inputsToRecord) { dy in
+        return output.recorded(operation: "linear", from: inputsToRecord) { dy in
             dy.withUnsafeBufferPointer { dy in
                 if self.requiresGradient {
                     weight.values.withUnsafeBufferPointer { w in

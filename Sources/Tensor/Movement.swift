@@ -14,7 +14,7 @@ extension Tensor {
             newShape[inferred] = count / known
         }
         precondition(newShape.elementCount == count, "reshape: cannot fit \(shape) into \(newShape)")
-        return Tensor(shape: newShape, values: values).recorded(from: [self]) { dy in
+        return Tensor(shape: newShape, values: values).recorded(operation: "reshape", from: [self]) { dy in
             self.accumulateGradient(dy)
         }
     }
@@ -27,7 +27,7 @@ extension Tensor {
         let y = Tensor.gathered(values, shape: newShape, strides: axes.map { inputStrides[$0] })
         var inverse = [Int](repeating: 0, count: rank)
         for (position, axis) in axes.enumerated() { inverse[axis] = position }
-        return Tensor(shape: newShape, values: y).recorded(from: [self]) { dy in
+        return Tensor(shape: newShape, values: y).recorded(operation: "permute", from: [self]) { dy in
             let outputStrides = newShape.rowMajorStrides
             self.accumulateGradient(Tensor.gathered(dy, shape: self.shape, strides: inverse.map { outputStrides[$0] }))
         }
@@ -96,7 +96,7 @@ extension Tensor {
         }
         var newShape = first.shape
         newShape[axis] = total / Swift.max(inner, 1)
-        return Tensor(shape: newShape, values: y).recorded(from: tensors) { dy in
+        return Tensor(shape: newShape, values: y).recorded(operation: "concat", from: tensors) { dy in
             var start = 0
             for (tensor, width) in zip(tensors, widths) {
                 if tensor.requiresGradient {
@@ -126,7 +126,7 @@ extension Tensor {
         }
         var newShape = shape
         newShape[axis] = range.count
-        return Tensor(shape: newShape, values: y).recorded(from: [self]) { dy in
+        return Tensor(shape: newShape, values: y).recorded(operation: "slice", from: [self]) { dy in
             self.withGradient { dx in
                 for o in 0..<outer {
                     for i in 0..<width { dx[o * n * inner + offset + i] += dy[o * width + i] }
@@ -161,7 +161,7 @@ extension Tensor {
                 }
             }
         }
-        return Tensor(shape: (indexShape ?? [indices.count]) + [width], values: y).recorded(from: [self]) { dy in
+        return Tensor(shape: (indexShape ?? [indices.count]) + [width], values: y).recorded(operation: "gather", from: [self]) { dy in
             self.withGradient { dTable in
                 for (position, row) in indices.enumerated() {
                     for i in 0..<width { dTable[row * width + i] += dy[position * width + i] }
@@ -189,7 +189,7 @@ extension Tensor {
                 }
             }
         }
-        return Tensor(shape: shape, values: y).recorded(from: [self, replacement]) { dy in
+        return Tensor(shape: shape, values: y).recorded(operation: "index-put", from: [self, replacement]) { dy in
             if self.requiresGradient {
                 var passed = dy
                 for row in positions {

@@ -23,7 +23,7 @@ extension Tensor {
             }
         }
         let output = Tensor(shape: shape, values: y)
-        return output.recorded(from: [self]) { [unowned output] dy in
+        return output.recorded(operation: "l2-normalize", from: [self]) { [unowned output] dy in
             let y = output.values
             self.withGradient { dx in
                 for row in 0..<rows {

@@ -24,7 +24,7 @@ extension Tensor {
                 }
             }
         }
-        return Tensor(shape: shape, values: y).recorded(from: [self, weight]) { dy in
+        return Tensor(shape: shape, values: y).recorded(operation: "rmsnorm", from: [self, weight]) { dy in
             let x = self.values, w = weight.values
             var dx = [Float](repeating: 0, count: x.count)
             var dw = [Float](repeating: 0, count: width)

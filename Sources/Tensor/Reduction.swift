@@ -18,7 +18,7 @@ extension Tensor {
     public func sum() -> Tensor {
         var total: Float = 0
         for value in values { total += value }
-        return Tensor(scalar: total).recorded(from: [self]) { dy in
+        return Tensor(scalar: total).recorded(operation: "sum", from: [self]) { dy in
             let g = dy[0]
             self.withGradient { dx in for i in 0..<dx.count { dx[i] += g } }
         }
@@ -45,7 +45,7 @@ extension Tensor {
             }
         }
         let output = Tensor(shape: reducedShape(axis: axis, keepingDimension: keepingDimension), values: y)
-        return output.recorded(from: [self]) { dy in
+        return output.recorded(operation: "reduce-axis", from: [self]) { dy in
             self.withGradient { dx in
                 for o in 0..<outer {
                     for j in 0..<n {
@@ -74,7 +74,7 @@ extension Tensor {
             }
         }
         let output = Tensor(shape: reducedShape(axis: axis, keepingDimension: keepingDimension), values: y)
-        return output.recorded(from: [self]) { dy in
+        return output.recorded(operation: "max", from: [self]) { dy in
             self.withGradient { dx in
                 for o in 0..<outer {
                     for i in 0..<inner { dx[(o * n + argmax[o * inner + i]) * inner + i] += dy[o * inner + i] }

@@ -70,7 +70,7 @@ extension Tensor {
                                        headSize: headSize, cos: cos, sin: sin, direction: 1)
             }
         }
-        return Tensor(shape: shape, values: y).recorded(from: [self]) { dy in
+        return Tensor(shape: shape, values: y).recorded(operation: "rope", from: [self]) { dy in
             var dx = [Float](repeating: 0, count: dy.count)
             dy.withUnsafeBufferPointer { dy in
                 dx.withUnsafeMutableBufferPointer { dx in

@@ -34,7 +34,7 @@ extension Tensor {
             }
         }
         let output = Tensor(shape: shape, values: y)
-        return output.recorded(from: [self]) { [unowned output] dy in
+        return output.recorded(operation: "softmax", from: [self]) { [unowned output] dy in
             output.values.withUnsafeBufferPointer { y in
                 dy.withUnsafeBufferPointer { dy in
                     self.withGradient { dx in
@@ -64,7 +64,7 @@ extension Tensor {
             }
         }
         let output = Tensor(shape: shape, values: y)
-        return output.recorded(from: [self]) { [unowned output] dy in
+        return output.recorded(operation: "log-softmax", from: [self]) { [unowned output] dy in
             output.values.withUnsafeBufferPointer { y in
                 dy.withUnsafeBufferPointer { dy in
                     self.withGradient { dx in

@@ -8,8 +8,7 @@ struct Tessera: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Federated LoRA fine-tuning of a medical vision-language model across hospitals.",
-        discussion: "Today: benchmarks of the tensor engine (`tessera bench tensor`).",
-        subcommands: [BenchCommand.self]
+        subcommands: [ModelCommand.self, BenchCommand.self]
     )
 
     static func main() {

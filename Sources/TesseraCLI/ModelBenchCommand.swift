@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Model
+import Reporting
+import Tensor
+
+/// `tessera bench model`: one LoRA training step (forward + backward + AdamW) of the `small` and
+/// `demo` presets, against the sgemm peak measured in the same run and, optionally, PyTorch.
+struct ModelBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Time a LoRA training step of the small and demo presets, with a per-op breakdown.",
+        discussion: """
+            The small step is the PyTorch reference's (shared/anchors/torch_llava_tiny_step.py): batch \
+            16 × (64 image + 64 text tokens), LoRA r 8, alpha 16 on every LLaMA linear, projector \
+            trained. With --pytorch-anchor the script runs in the same invocation and the ratio is printed.
+            """
+    )
+
+    @Option(help: "Timed steps per preset; the median is reported (default: 5).")
+    var runs = 5
+
+    @Option(help: "Path of torch_llava_tiny_step.py to run for the same-machine PyTorch figure (needs torch, transformers, peft).")
+    var pytorchAnchor: String?
+
+    @Option(help: "Output format: text or json (default: text).")
+    var format: ResultsTable.Format = .text
+
+    func run() throws {
+        let peak = TensorBenchCommand.sgemmPeakGFLOPs(runs: runs)
+        let pytorchSeconds = try pytorchAnchor.map(Self.runPyTorchAnchor)
+        var summary = ResultsTable(title: "LoRA training step (forward + backward + AdamW)",
+                                   columns: ["preset", "batch", "seconds/step", "tokens/s", "GFLOP/step", "GFLOP/s", "fraction of sgemm peak", "PyTorch s/step", "ours/PyTorch"])
+        var breakdowns: [ResultsTable] = []
+        for (preset, textTokens) in [(ModelPreset.small, 64), (.demo, 48)] {
+            let step = try TrainingStep(preset: preset, sequences: 16, textTokens: textTokens)
+            let seconds = BenchmarkClock.median(warmup: 2, runs: runs) { step.run() }
+            let flops = step.estimatedFLOPs
+            let pytorch = preset == .small ? pytorchSeconds : nil
+            summary.append([.text(preset.rawValue), .text("16 × \(step.tokensPerSequence)"), .number(seconds, decimals: 4),
+                            .number(Double(step.tokens) / seconds, decimals: 0), .number(flops / 1e9, decimals: 2),
+                            .number(flops / seconds / 1e9, decimals: 1), .number(flops / seconds / 1e9 / peak, decimals: 3),
+                            pytorch.map { .number($0, decimals: 4) } ?? .missing, pytorch.map { .number(seconds / $0, decimals: 3) } ?? .missing])
+            breakdowns.append(step.profile(title: "where the \(preset.rawValue) step goes (one profiled step)"))
+        }
+        summary.notes = [
+            "GFLOP/step: GEMM FLOPs counted from the shapes (forward; dX and trained dW backward); PyTorch's FLOP counter gives 37.8 for small",
+            String(format: "sgemm peak (1024², this run): %.1f GFLOP/s; target ours/PyTorch ≤ 0.8 (small)", peak),
+            BenchmarkClock.machineNote,
+        ]
+        for table in [summary] + breakdowns {
+            print(table.rendered(as: format), terminator: format == .text ? "\n" : "")
+        }
+    }
+
+    /// Runs the PyTorch anchor script and returns its median step seconds.
+    static func runPyTorchAnchor(_ path: String) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let line = output.split(separator: "\n").first(where: { $0.hasPrefix("median_step_s") }),
+              let value = line.split(separator: " ").last.flatMap({ Double($0) }) else {
+            throw ValidationError("the PyTorch anchor \(path) did not print median_step_s (exit \(process.terminationStatus))")
+        }
+        return value
+    }
+}
+
+/// One LoRA fine-tuning step of a preset on random data, as the benchmark and the PyTorch anchor run it.
+struct TrainingStep {
+    let model: LlavaModel
+    let batch: LlavaModel.Batch
+    let optimizer: AdamW
+    let tokensPerSequence: Int
+
+    init(preset: ModelPreset, sequences: Int, textTokens: Int) throws {
+        model = LlavaModel(configuration: preset.configuration)
+        model.initializeWeights(seed: 0)
+        try model.addLoRA(LoRAConfiguration(rank: 8, alpha: 16, targets: .pattern(#".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"#),
+                                            modulesToSave: ["multi_modal_projector"]), seed: 0)
+        let c = model.configuration
+        var generator = SeededGenerator(seed: 1)
+        var ids: [Int] = [], labels: [Int] = []
+        for _ in 0..<sequences {
+            let text = (0..<textTokens).map { _ in Int(generator.nextWord() % UInt32(c.text.vocabularySize - 2)) }
+            ids += [Int](repeating: c.imageTokenIndex, count: c.imageTokensPerImage) + text
+            labels += [Int](repeating: CrossEntropy.ignoreIndex, count: c.imageTokensPerImage) + text
+        }
+        let side = c.vision.imageSize
+        let pixels = Tensor(shape: [sequences, 3, side, side], values: (0..<(sequences * 3 * side * side)).map { _ in generator.normal() })
+        batch = LlavaModel.Batch(inputIDs: ids, sequences: sequences, pixelValues: pixels, labels: labels)
+        optimizer = AdamW(parameters: model.trainableParameters.map(\.tensor), weightDecay: 0)
+        tokensPerSequence = c.imageTokensPerImage + textTokens
+    }
+
+    var tokens: Int { batch.inputIDs.count }
+
+    func run() {
+        for parameter in optimizer.parameters { parameter.zeroGradient() }
+        // The batch was built to fit the model, so the forward pass cannot throw here.
+        guard let output = try? model.forward(batch, context: ForwardContext(isTraining: true)) else { return }
+        model.loss(logits: output.logits, labels: batch.labels ?? [], sequences: batch.sequences).backward()
+        optimizer.update(learningRate: 1e-4)
+    }
+
+    /// GEMM FLOPs of the step: every linear's `2·rows·in·out` forward, its `dX` backward where a
+    /// gradient flows through it (everything after the image features) and `dW` where it trains;
+    /// attention's `QKᵀ` and `PV` (`2·T²·D` per head each) forward, four such products backward.
+    var estimatedFLOPs: Double {
+        let c = model.configuration
+        let images = Double(batch.sequences)
+        let visionTokens = images * Double(c.vision.patchCount + 1), v = Double(c.vision.hiddenSize)
+        let visionLayers = Double(c.visionLayersToRun)
+        let patch = 2 * images * Double(c.vision.patchCount) * Double(3 * c.vision.patchSize * c.vision.patchSize) * v
+        let visionLayer = 2 * visionTokens * (4 * v * v + 2 * v * Double(c.vision.intermediateSize))
+            + 4 * images * Double((c.vision.patchCount + 1) * (c.vision.patchCount + 1)) * v
+        let projectorRows = images * Double(c.imageTokensPerImage), width = Double(c.text.hiddenSize)
+        // Projector: forward, dW of both, dX of linear_2 only.
+        let projector = 2 * projectorRows * (v * width + width * width) * 2 + 2 * projectorRows * width * width
+        let rows = Double(tokens), headWidth = Double(c.text.heads * c.text.headSize)
+        let kvWidth = Double(c.text.keyValueHeads * c.text.headSize), mlp = Double(c.text.intermediateSize)
+        let linearForward = 2 * rows * (width * headWidth + 2 * width * kvWidth + headWidth * width + 3 * width * mlp)
+        let attentionForward = 4 * images * Double(tokensPerSequence * tokensPerSequence) * headWidth
+        let loraForward = 2 * rows * 8 * (2 * width + headWidth + 2 * kvWidth + headWidth + width + 3 * width + 2 * mlp + width)
+        // Forward, dX (same cost), LoRA dW (same again) and attention's four backward products.
+        let layer = 2 * linearForward + 3 * loraForward + 3 * attentionForward
+        let head = 2 * 2 * rows * width * Double(c.text.vocabularySize)
+        return patch + visionLayers * visionLayer + projector + Double(c.text.layers) * layer + head
+    }
+
+    /// Runs one step with the profiler on and tabulates forward and backward seconds per operation.
+    func profile(title: String) -> ResultsTable {
+        Profiler.shared.start()
+        let start = DispatchTime.now().uptimeNanoseconds
+        run()
+        let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let (forward, backward) = Profiler.shared.stop()
+        var table = ResultsTable(title: title, columns: ["operation", "forward ms", "backward ms", "calls", "share of step"])
+        let operations = Set(forward.keys).union(backward.keys)
+        let rows = operations.map { op in (op, forward[op]?.seconds ?? 0, backward[op]?.seconds ?? 0, forward[op]?.calls ?? 0) }
+            .sorted { $0.1 + $0.2 > $1.1 + $1.2 }
+        for (op, f, b, calls) in rows {
+            table.append([.text(op), .number(f * 1e3, decimals: 2), .number(b * 1e3, decimals: 2), .integer(calls), .number((f + b) / total, decimals: 3)])
+        }
+        let accounted = rows.reduce(0) { $0 + $1.1 + $1.2 }
+        table.notes.append(String(format: "step %.1f ms; operations %.1f ms; optimizer and the rest %.1f ms", total * 1e3, accounted * 1e3, (total - accounted) * 1e3))
+        return table
+    }
+}
