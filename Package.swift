@@ -30,6 +30,7 @@ let package = Package(
 
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(name: "Model", dependencies: ["Tensor"]),
         .target(name: "Reporting"),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
@@ -56,5 +57,6 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
