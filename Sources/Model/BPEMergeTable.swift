@@ -69,7 +69,8 @@ struct BPEMergeTable: Sendable {
         return result
     }
 
-    private static func key(_ left: Int, _ right: Int) -> UInt64 {
+    /// The dictionary key of the pair (`left`, `right`): `left << 32 | right`.
+    static func key(_ left: Int, _ right: Int) -> UInt64 {
         UInt64(left) << 32 | UInt64(right)
     }
 }
