@@ -11,6 +11,8 @@ struct AddedTokenMatcher: Sendable {
 
     /// The tokens whose bytes start with each byte value, longest first.
     private let candidatesByFirstByte: [[(bytes: [UInt8], id: Int)]]
+    /// Whether some token starts with each byte value: the scan over the text tests only this.
+    private let startsToken: [Bool]
 
     /// A matcher for `tokens`; empty contents never match.
     init(tokens: [(content: String, id: Int)]) {
@@ -23,16 +25,20 @@ struct AddedTokenMatcher: Sendable {
         candidatesByFirstByte = candidates.map { list in
             list.sorted { $0.bytes.count > $1.bytes.count }
         }
+        startsToken = candidates.map { !$0.isEmpty }
     }
 
     /// `range` of `text` cut into added tokens and the text between them, in order; empty text
     /// pieces are left out.
     func split(_ text: [UInt8], in range: Range<Int>) -> [Segment] {
+        guard startsToken.contains(true) else {
+            return range.isEmpty ? [] : [.text(range)]
+        }
         var segments: [Segment] = []
         var textStart = range.lowerBound
         var index = range.lowerBound
         while index < range.upperBound {
-            guard let match = longestMatch(in: text, at: index, before: range.upperBound) else {
+            guard startsToken[Int(text[index])], let match = longestMatch(in: text, at: index, before: range.upperBound) else {
                 index += 1
                 continue
             }

@@ -62,19 +62,24 @@ public struct BPETokenizer: Sendable {
     /// Builds a tokenizer from checked-out parts; `file` names the source in errors.
     /// - Throws: ``TokenizerError/conflictingTokenID(file:id:tokens:)`` when two tokens share an id,
     ///   ``TokenizerError/mergeTokenNotInVocabulary(file:index:token:)`` when a merge uses or makes an
-    ///   unknown token, ``TokenizerError/invalidJSON(file:field:reason:)`` for a negative id.
+    ///   unknown token, ``TokenizerError/invalidJSON(file:field:reason:)`` for an id that is negative
+    ///   or not below the number of tokens listed.
     init(
         vocabulary: [String: Int], merges: [(left: String, right: String)], addedTokens: [AddedToken],
         unknownToken: String?, addsPrefixSpace: Bool, file: String
     ) throws(TokenizerError) {
         let sortedVocabulary = vocabulary.map { (token: $0.key, id: $0.value) }.sorted { ($0.id, $0.token) < ($1.id, $1.token) }
-        if let negative = sortedVocabulary.first, negative.id < 0 {
-            throw .invalidJSON(file: file, field: "model.vocab", reason: "token \"\(negative.token)\" has negative id \(negative.id)")
+        // Ids number the listed tokens, so they stay below their count; a larger id is a corrupt file
+        // (and would size the id tables by it).
+        let idLimit = vocabulary.count + addedTokens.count
+        let listed = sortedVocabulary.map { (field: "model.vocab", token: $0.token, id: $0.id) }
+            + addedTokens.map { (field: "added_tokens", token: $0.content, id: $0.id) }
+        if let invalid = listed.first(where: { !(0..<idLimit).contains($0.id) }) {
+            throw .invalidJSON(
+                file: file, field: invalid.field,
+                reason: "token \"\(invalid.token)\" has id \(invalid.id), outside 0..<\(idLimit) for the \(idLimit) tokens listed")
         }
-        if let negative = addedTokens.first(where: { $0.id < 0 }) {
-            throw .invalidJSON(file: file, field: "added_tokens", reason: "token \"\(negative.content)\" has negative id \(negative.id)")
-        }
-        let size = max(sortedVocabulary.last.map { $0.id + 1 } ?? 0, addedTokens.map { $0.id + 1 }.max() ?? 0)
+        let size = listed.map { $0.id + 1 }.max() ?? 0
         var tokensByID = [String?](repeating: nil, count: size)
         var idsByToken: [String: Int] = [:]
         var specialByID = [Bool](repeating: false, count: size)

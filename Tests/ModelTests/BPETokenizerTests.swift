@@ -193,6 +193,28 @@ struct BPETokenizerTests {
         }
     }
 
+    @Test func rejectsTokenIDsBeyondTheTokensListed() throws {
+        let data = try Self.editedFixture { json in
+            var tokens = json["added_tokens"] as? [[String: Any]] ?? []
+            tokens[3]["id"] = 1 << 40
+            json["added_tokens"] = tokens
+        }
+        let expected = TokenizerError.invalidJSON(
+            file: "t.json", field: "added_tokens", reason: "token \"<image>\" has id 1099511627776, outside 0..<320 for the 320 tokens listed")
+        #expect(throws: expected) { try BPETokenizer(data: data, source: "t.json") }
+    }
+
+    @Test func rejectsUnwritableDestination() throws {
+        let tokenizer = try Self.tokenizer.get()
+        let url = URL(fileURLWithPath: "/nonexistent/directory/tokenizer.json")
+        #expect {
+            try tokenizer.write(to: url)
+        } throws: { error in
+            guard case let .fileUnwritable(file, _) = error as? TokenizerError else { return false }
+            return file == url.path
+        }
+    }
+
     @Test func rejectsDecodingAnIDOutOfRange() throws {
         let tokenizer = try Self.tokenizer.get()
         #expect(throws: TokenizerError.idOutOfRange(id: 316, vocabularySize: 316)) {
