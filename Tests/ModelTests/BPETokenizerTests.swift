@@ -59,6 +59,38 @@ struct BPETokenizerTests {
         #expect(try tokenizer.decode(reference.ids, skipSpecialTokens: false) == reference.text)
     }
 
+    /// `add_prefix_space` puts a space before each text piece between added tokens that lacks one,
+    /// as HF does (cases from Fixtures/make_tokenizer_extra_cases.py).
+    @Test func addsPrefixSpaceLikeHF() throws {
+        let data = try Self.editedFixture { json in
+            json["pre_tokenizer"] = ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true]
+        }
+        let tokenizer = try BPETokenizer(data: data, source: "prefix-space.json")
+        let references = Self.cases("tokenizer_prefix_space_cases.json")
+        #expect(references.count == 6)
+        for reference in references {
+            #expect(tokenizer.encode(reference.text) == reference.ids, "\(reference.text.debugDescription)")
+        }
+    }
+
+    /// A byte whose symbol is missing from the vocabulary becomes `unk_token`, or is dropped when
+    /// there is none (ids checked against HF tokenizers 0.23.3 on the same edited file).
+    @Test func mapsBytesMissingFromVocabularyToUnknownTokenAsHF() throws {
+        let withoutTilde = try Self.editedModel { model in
+            var vocabulary = model["vocab"] as? [String: Int] ?? [:]
+            vocabulary["~"] = nil
+            model["vocab"] = vocabulary
+        }
+        #expect(try BPETokenizer(data: withoutTilde, source: "t.json").encode("a~b ~") == [68, 69, 224])
+        let withUnknown = try Self.editedModel { model in
+            var vocabulary = model["vocab"] as? [String: Int] ?? [:]
+            vocabulary["~"] = nil
+            model["vocab"] = vocabulary
+            model["unk_token"] = "<unk>"
+        }
+        #expect(try BPETokenizer(data: withUnknown, source: "t.json").encode("a~b ~") == [68, 0, 69, 224, 0])
+    }
+
     @Test func exposesSpecialTokenIDsAndVocabulary() throws {
         let tokenizer = try Self.tokenizer.get()
         #expect(tokenizer.vocabularySize == 316)

@@ -1,10 +1,12 @@
 """Edge cases for the byte-level BPE tokenizer, encoded by HF `tokenizers` with the fixture tokenizer.
 
-Writes tokenizer_extra_cases.json next to this script: [{"text": ..., "ids": [...]}, ...].
+Writes, next to this script, [{"text": ..., "ids": [...]}, ...] for:
+  tokenizer_extra_cases.json         the fixture tokenizer as is
+  tokenizer_prefix_space_cases.json  the same with the pre-tokenizer's add_prefix_space=True
 Run: python make_tokenizer_extra_cases.py   (needs: pip install tokenizers; made with 0.23.3)
 """
 import json, os
-from tokenizers import Tokenizer
+from tokenizers import Tokenizer, pre_tokenizers
 
 here = os.path.dirname(os.path.abspath(__file__))
 tok = Tokenizer.from_file(os.path.join(here, "tokenizer.json"))
@@ -37,4 +39,8 @@ cases = [
 ]
 json.dump([{"text": t, "ids": tok.encode(t).ids} for t in cases],
           open(os.path.join(here, "tokenizer_extra_cases.json"), "w"), ensure_ascii=False, indent=1)
-print("wrote", len(cases), "cases")
+tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+prefix_cases = ["Is there a nodule?", " Already spaced", "\nnewline first", "<image>\nDescribe it.", "a<image>b <image> c", ""]
+json.dump([{"text": t, "ids": tok.encode(t).ids} for t in prefix_cases],
+          open(os.path.join(here, "tokenizer_prefix_space_cases.json"), "w"), ensure_ascii=False, indent=1)
+print("wrote", len(cases), "and", len(prefix_cases), "cases")
