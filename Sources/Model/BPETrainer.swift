@@ -61,17 +61,17 @@ public struct BPETrainer: Sendable {
             state.merge(pair, into: merged)
         }
 
-        let spelled = { (id: Int) in ByteLevelAlphabet.string(for: tokens[id - specialTokens.count]) }
+        let spellings = tokens.map { ByteLevelAlphabet.string(for: $0) }
         var vocabulary: [String: Int] = [:]
         for (index, token) in specialTokens.enumerated() {
             vocabulary[token] = index
         }
-        for index in tokens.indices {
-            vocabulary[ByteLevelAlphabet.string(for: tokens[index])] = specialTokens.count + index
+        for (index, spelling) in spellings.enumerated() {
+            vocabulary[spelling] = specialTokens.count + index
         }
         return try BPETokenizer(
             vocabulary: vocabulary,
-            merges: merges.map { (spelled($0.left), spelled($0.right)) },
+            merges: merges.map { (spellings[$0.left - specialTokens.count], spellings[$0.right - specialTokens.count]) },
             addedTokens: specialTokens.enumerated().map { AddedToken(id: $0.offset, content: $0.element, isSpecial: true) },
             unknownToken: nil, addsPrefixSpace: false, file: "BPETrainer")
     }
