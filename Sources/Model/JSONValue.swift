@@ -1,56 +1,91 @@
-/// A JSON value written the way Python's `json` writes it: floats always with a decimal point or
-/// exponent (`1.0`, not `1`), because HF's strict config classes reject an integer where they
-/// expect a float. Keys are sorted; output is indented by two spaces.
-enum JSONValue {
+/// JSON written as Python's `json.dump(indent=2)` and serde_json's pretty printer write it: two-space
+/// indentation, `": "` after keys, members in the given order, floats always with a decimal point or
+/// exponent (`1.0`, not `1`: HF's strict config classes reject an integer where a float is due), and
+/// serde_json's string escapes. `JSONSerialization` reproduces none of these exactly.
+indirect enum JSONValue {
     case null
     case bool(Bool)
-    case int(Int)
+    case integer(Int)
     case double(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object([(key: String, value: JSONValue)])
+
+    /// An object with its members sorted by key.
+    static func sortedObject(_ members: [String: JSONValue]) -> JSONValue {
+        .object(members.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
+    }
 
     /// The value as pretty-printed JSON text ending in a newline.
-    var text: String { rendered(indent: "") + "\n" }
+    var text: String {
+        var text = ""
+        write(to: &text, indent: "")
+        return text + "\n"
+    }
 
-    private func rendered(indent: String) -> String {
+    func write(to text: inout String, indent: String) {
         let inner = indent + "  "
         switch self {
-        case .null: return "null"
-        case .bool(let value): return value ? "true" : "false"
-        case .int(let value): return String(value)
-        case .double(let value):
-            let text = "\(value)"
-            return text.contains(where: { $0 == "." || $0 == "e" || $0 == "n" || $0 == "i" }) ? text : text + ".0"
-        case .string(let value): return Self.quoted(value)
-        case .array(let values):
-            if values.isEmpty { return "[]" }
-            return "[\n" + values.map { inner + $0.rendered(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
-        case .object(let members):
-            if members.isEmpty { return "{}" }
-            return "{\n" + members.keys.sorted().map { key in
-                inner + Self.quoted(key) + ": " + (members[key] ?? .null).rendered(indent: inner)
-            }.joined(separator: ",\n") + "\n\(indent)}"
+        case .null:
+            text += "null"
+        case let .bool(value):
+            text += value ? "true" : "false"
+        case let .integer(value):
+            text += String(value)
+        case let .double(value):
+            let written = "\(value)"
+            text += written.contains(where: { ".eni".contains($0) }) ? written : written + ".0"
+        case let .string(value):
+            Self.writeQuoted(value, to: &text)
+        case let .array(elements):
+            guard !elements.isEmpty else {
+                text += "[]"
+                return
+            }
+            text += "[\n"
+            for (index, element) in elements.enumerated() {
+                text += inner
+                element.write(to: &text, indent: inner)
+                text += index == elements.count - 1 ? "\n" : ",\n"
+            }
+            text += indent + "]"
+        case let .object(members):
+            guard !members.isEmpty else {
+                text += "{}"
+                return
+            }
+            text += "{\n"
+            for (index, member) in members.enumerated() {
+                text += inner
+                Self.writeQuoted(member.key, to: &text)
+                text += ": "
+                member.value.write(to: &text, indent: inner)
+                text += index == members.count - 1 ? "\n" : ",\n"
+            }
+            text += indent + "}"
         }
     }
 
-    private static func quoted(_ string: String) -> String {
-        var result = "\""
-        for scalar in string.unicodeScalars {
+    /// serde_json's escapes: `\"`, `\\`, the short forms of control characters, `\u00XX` (lower-case
+    /// hex) for the others; everything else, non-ASCII included, verbatim.
+    private static func writeQuoted(_ value: String, to text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            case _ where scalar.value < 0x20: result += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
-            default: result.unicodeScalars.append(scalar)
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case "\u{08}": text += "\\b"
+            case "\u{0C}": text += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default:
+                text.unicodeScalars.append(scalar)
             }
         }
-        return result + "\""
+        text += "\""
     }
-}
-
-private extension String {
-    func leftPadded(to length: Int) -> String { String(repeating: "0", count: Swift.max(0, length - count)) + self }
 }

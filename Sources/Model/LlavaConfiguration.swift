@@ -203,30 +203,30 @@ extension LlavaConfiguration {
     /// HF's `config.json` for this configuration (transformers 5 layout, keys sorted).
     public func jsonData() -> Data {
         let textConfig: [String: JSONValue] = [
-            "attention_bias": .bool(text.attentionBias), "attention_dropout": .double(0), "bos_token_id": .int(text.bosTokenID),
-            "eos_token_id": .int(text.eosTokenID), "head_dim": .int(text.headSize), "hidden_act": .string("silu"),
-            "hidden_size": .int(text.hiddenSize), "initializer_range": .double(0.02), "intermediate_size": .int(text.intermediateSize),
-            "max_position_embeddings": .int(text.maxPositions), "mlp_bias": .bool(text.mlpBias), "model_type": .string("llama"),
-            "num_attention_heads": .int(text.heads), "num_hidden_layers": .int(text.layers),
-            "num_key_value_heads": .int(text.keyValueHeads), "pad_token_id": text.padTokenID.map(JSONValue.int) ?? .null,
-            "pretraining_tp": .int(1), "rms_norm_eps": .double(Double(text.rmsNormEpsilon)),
-            "rope_parameters": .object(["rope_theta": .double(Double(text.ropeTheta)), "rope_type": .string("default")]),
-            "tie_word_embeddings": .bool(text.tieWordEmbeddings), "use_cache": .bool(true), "vocab_size": .int(text.vocabularySize),
+            "attention_bias": .bool(text.attentionBias), "attention_dropout": .double(0), "bos_token_id": .integer(text.bosTokenID),
+            "eos_token_id": .integer(text.eosTokenID), "head_dim": .integer(text.headSize), "hidden_act": .string("silu"),
+            "hidden_size": .integer(text.hiddenSize), "initializer_range": .double(0.02), "intermediate_size": .integer(text.intermediateSize),
+            "max_position_embeddings": .integer(text.maxPositions), "mlp_bias": .bool(text.mlpBias), "model_type": .string("llama"),
+            "num_attention_heads": .integer(text.heads), "num_hidden_layers": .integer(text.layers),
+            "num_key_value_heads": .integer(text.keyValueHeads), "pad_token_id": text.padTokenID.map(JSONValue.integer) ?? .null,
+            "pretraining_tp": .integer(1), "rms_norm_eps": .double(Double(text.rmsNormEpsilon)),
+            "rope_parameters": .sortedObject(["rope_theta": .double(Double(text.ropeTheta)), "rope_type": .string("default")]),
+            "tie_word_embeddings": .bool(text.tieWordEmbeddings), "use_cache": .bool(true), "vocab_size": .integer(text.vocabularySize),
         ]
         let visionConfig: [String: JSONValue] = [
-            "attention_dropout": .double(0), "hidden_act": .string(vision.activation.rawValue), "hidden_size": .int(vision.hiddenSize),
-            "image_size": .int(vision.imageSize), "initializer_factor": .double(1), "initializer_range": .double(0.02),
-            "intermediate_size": .int(vision.intermediateSize), "layer_norm_eps": .double(Double(vision.layerNormEpsilon)),
-            "model_type": .string("clip_vision_model"), "num_attention_heads": .int(vision.heads),
-            "num_channels": .int(vision.channels), "num_hidden_layers": .int(vision.layers), "patch_size": .int(vision.patchSize),
-            "projection_dim": .int(512),
+            "attention_dropout": .double(0), "hidden_act": .string(vision.activation.rawValue), "hidden_size": .integer(vision.hiddenSize),
+            "image_size": .integer(vision.imageSize), "initializer_factor": .double(1), "initializer_range": .double(0.02),
+            "intermediate_size": .integer(vision.intermediateSize), "layer_norm_eps": .double(Double(vision.layerNormEpsilon)),
+            "model_type": .string("clip_vision_model"), "num_attention_heads": .integer(vision.heads),
+            "num_channels": .integer(vision.channels), "num_hidden_layers": .integer(vision.layers), "patch_size": .integer(vision.patchSize),
+            "projection_dim": .integer(512),
         ]
-        let root: JSONValue = .object([
+        let root: JSONValue = .sortedObject([
             "architectures": .array([.string("LlavaForConditionalGeneration")]), "dtype": .string("float32"),
-            "image_seq_length": .int(imageTokensPerImage), "image_token_index": .int(imageTokenIndex), "model_type": .string("llava"),
+            "image_seq_length": .integer(imageTokensPerImage), "image_token_index": .integer(imageTokenIndex), "model_type": .string("llava"),
             "multimodal_projector_bias": .bool(projectorBias), "projector_hidden_act": .string(projectorActivation.rawValue),
-            "text_config": .object(textConfig), "tie_word_embeddings": .bool(text.tieWordEmbeddings),
-            "vision_config": .object(visionConfig), "vision_feature_layer": .int(visionFeatureLayer),
+            "text_config": .sortedObject(textConfig), "tie_word_embeddings": .bool(text.tieWordEmbeddings),
+            "vision_config": .sortedObject(visionConfig), "vision_feature_layer": .integer(visionFeatureLayer),
             "vision_feature_select_strategy": .string(featureSelection.rawValue),
         ])
         return Data(root.text.utf8)

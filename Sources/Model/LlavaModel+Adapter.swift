@@ -60,12 +60,12 @@ extension LlavaModel {
         case .names(let names): targets = .array(names.map(JSONValue.string))
         case .pattern(let pattern): targets = .string(pattern)
         }
-        let object: JSONValue = .object([
-            "alpha_pattern": .object([:]), "base_model_name_or_path": .string(baseModel), "bias": .string("none"),
+        let object: JSONValue = .sortedObject([
+            "alpha_pattern": .sortedObject([:]), "base_model_name_or_path": .string(baseModel), "bias": .string("none"),
             "fan_in_fan_out": .bool(false), "inference_mode": .bool(true), "init_lora_weights": .bool(true),
             "lora_alpha": .double(Double(lora.alpha)), "lora_dropout": .double(Double(lora.dropout)),
             "modules_to_save": lora.modulesToSave.isEmpty ? .null : .array(lora.modulesToSave.map(JSONValue.string)),
-            "peft_type": .string("LORA"), "r": .int(lora.rank), "rank_pattern": .object([:]), "target_modules": targets,
+            "peft_type": .string("LORA"), "r": .integer(lora.rank), "rank_pattern": .sortedObject([:]), "target_modules": targets,
             "task_type": .null, "use_dora": .bool(false), "use_rslora": .bool(lora.useRSLoRA),
         ])
         return Data(object.text.utf8)
