@@ -24,14 +24,12 @@ public final class LinearLayer {
 
     /// The layer applied to `x (…, in)`.
     public func callAsFunction(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        let y = x.linear(weight: weight, bias: bias)
-        guard let adapter, !adapter.isMerged else { return y }
-        var input = x
-        if adapter.dropout > 0, context.isTraining {
-            input = x.dropout(probability: adapter.dropout, generator: &context.generator)
-        }
-        // Two thin GEMMs, never the (out, in) product: (x Aᵀ) Bᵀ · s.
-        return y + input.linear(weight: adapter.a).linear(weight: adapter.b) * adapter.scale
+        guard let adapter, !adapter.isMerged else { return x.linear(weight: weight, bias: bias) }
+        let dropped = adapter.dropout > 0 && context.isTraining
+            ? x.dropout(probability: adapter.dropout, generator: &context.generator) : nil
+        // One fused op: three GEMMs, never the (out, in) product.
+        return x.linear(weight: weight, bias: bias, lowRankA: adapter.a, lowRankB: adapter.b, scale: adapter.scale,
+                        lowRankInput: dropped)
     }
 }
 

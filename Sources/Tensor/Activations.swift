@@ -79,19 +79,26 @@ extension Tensor {
         var y = [Float](repeating: 0, count: gate.count)
         gate.values.withUnsafeBufferPointer { g in
             up.values.withUnsafeBufferPointer { u in
-                for i in 0..<y.count { y[i] = Activation.silu.value(g[i]) * u[i] }
+                y.withUnsafeMutableBufferPointer { y in
+                    for i in 0..<y.count { y[i] = Activation.silu.value(g[i]) * u[i] }
+                }
             }
         }
         return Tensor(shape: gate.shape, values: y).recorded(operation: "swiglu", from: [gate, up]) { dy in
-            let g = gate.values, u = up.values
-            if gate.requiresGradient {
-                gate.withGradient { dg in
-                    for i in 0..<dg.count { dg[i] += dy[i] * u[i] * Activation.silu.derivative(g[i]) }
-                }
-            }
-            if up.requiresGradient {
-                up.withGradient { du in
-                    for i in 0..<du.count { du[i] += dy[i] * Activation.silu.value(g[i]) }
+            gate.values.withUnsafeBufferPointer { g in
+                up.values.withUnsafeBufferPointer { u in
+                    dy.withUnsafeBufferPointer { dy in
+                        if gate.requiresGradient {
+                            gate.withGradient { dg in
+                                for i in 0..<dg.count { dg[i] += dy[i] * u[i] * Activation.silu.derivative(g[i]) }
+                            }
+                        }
+                        if up.requiresGradient {
+                            up.withGradient { du in
+                                for i in 0..<du.count { du[i] += dy[i] * Activation.silu.value(g[i]) }
+                            }
+                        }
+                    }
                 }
             }
         }

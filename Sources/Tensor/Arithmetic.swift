@@ -68,8 +68,14 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let (y, plan) = Arithmetic.forward(a, b, operation: "add") { $0 + $1 }
         return y.recorded(operation: "add", from: [a, b]) { dy in
-            Arithmetic.accumulate(intoFirst: true, a: a, b: b, plan: plan, dy: dy) { dy, _, _ in dy }
-            Arithmetic.accumulate(intoFirst: false, a: a, b: b, plan: plan, dy: dy) { dy, _, _ in dy }
+            for input in [a, b] where input.requiresGradient {
+                // An operand of the output's shape (a residual) takes dy as it is: no pass over it.
+                if input.shape == plan.shape {
+                    input.accumulateGradient(dy)
+                } else {
+                    Arithmetic.accumulate(intoFirst: input === a, a: a, b: b, plan: plan, dy: dy) { dy, _, _ in dy }
+                }
+            }
         }
     }
 

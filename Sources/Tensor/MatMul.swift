@@ -8,16 +8,16 @@ import CBLAS
 /// `dB += op(A)ᵀ · dC` (or `dCᵀ · op(A)` when B is stored transposed), with `beta = 1`, so
 /// gradients accumulate in place.
 public enum MatMul {
-    /// `c = op(a) · op(b) + beta · c`, row-major. `lda`, `ldb`, `ldc` default to the dense layout
+    /// `c = alpha · op(a) · op(b) + beta · c`, row-major. `lda`, `ldb`, `ldc` default to the dense layout
     /// and may be larger to address a column block (one attention head inside a `(T, H·D)` row).
     @inline(__always)
     static func gemm(_ a: UnsafePointer<Float>, transposed transposeA: Bool,
                      _ b: UnsafePointer<Float>, transposed transposeB: Bool,
                      into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
-                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil, beta: Float = 0) {
+                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil, alpha: Float = 1, beta: Float = 0) {
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1,
+                    Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(lda ?? (transposeA ? m : k)),
                     b, Int32(ldb ?? (transposeB ? k : n)),
                     beta, c, Int32(ldc ?? n))
@@ -145,30 +145,38 @@ extension Tensor {
         let output = Tensor(shape: Array(shape.dropLast()) + [outputs], values: y)
         let inputsToRecord = bias.map { [self, weight, $0] } ?? [self, weight]
         return output.recorded(operation: "linear", from: inputsToRecord) { dy in
-            dy.withUnsafeBufferPointer { dy in
-                if self.requiresGradient {
-                    weight.values.withUnsafeBufferPointer { w in
-                        self.withGradient { dx in
-                            // dx (rows, in) += dy (rows, out) · W (out, in).
-                            MatMul.gemm(dy.start, transposed: false, w.start, transposed: false,
-                                        into: dx.start, m: rows, n: inputs, k: outputs, beta: 1)
-                        }
+            LinearBackward.accumulate(dy: dy, x: self, weight: weight, bias: bias, rows: rows, inputs: inputs, outputs: outputs)
+        }
+    }
+}
+
+/// The backward rule of `y = x Wᵀ + b`, shared by ``Tensor/linear(weight:bias:)`` and the fused
+/// low-rank layer: `dx += dy · W`, `dW += dyᵀ · x`, `db += Σ_rows dy`, each only where needed.
+enum LinearBackward {
+    static func accumulate(dy: [Float], x: Tensor, weight: Tensor, bias: Tensor?, rows: Int, inputs: Int, outputs: Int) {
+        dy.withUnsafeBufferPointer { dy in
+            if x.requiresGradient {
+                weight.values.withUnsafeBufferPointer { w in
+                    x.withGradient { dx in
+                        // dx (rows, in) += dy (rows, out) · W (out, in).
+                        MatMul.gemm(dy.start, transposed: false, w.start, transposed: false,
+                                    into: dx.start, m: rows, n: inputs, k: outputs, beta: 1)
                     }
                 }
-                if weight.requiresGradient {
-                    self.values.withUnsafeBufferPointer { x in
-                        weight.withGradient { dW in
-                            // dW (out, in) += dyᵀ (out, rows) · x (rows, in).
-                            MatMul.gemm(dy.start, transposed: true, x.start, transposed: false,
-                                        into: dW.start, m: outputs, n: inputs, k: rows, beta: 1)
-                        }
+            }
+            if weight.requiresGradient {
+                x.values.withUnsafeBufferPointer { xValues in
+                    weight.withGradient { dW in
+                        // dW (out, in) += dyᵀ (out, rows) · x (rows, in).
+                        MatMul.gemm(dy.start, transposed: true, xValues.start, transposed: false,
+                                    into: dW.start, m: outputs, n: inputs, k: rows, beta: 1)
                     }
                 }
-                if let bias, bias.requiresGradient {
-                    bias.withGradient { db in
-                        for row in 0..<rows {
-                            for j in 0..<outputs { db[j] += dy[row * outputs + j] }
-                        }
+            }
+            if let bias, bias.requiresGradient {
+                bias.withGradient { db in
+                    for row in 0..<rows {
+                        for j in 0..<outputs { db[j] += dy[row * outputs + j] }
                     }
                 }
             }

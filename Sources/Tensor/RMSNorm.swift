@@ -25,20 +25,29 @@ extension Tensor {
             }
         }
         return Tensor(shape: shape, values: y).recorded(operation: "rmsnorm", from: [self, weight]) { dy in
-            let x = self.values, w = weight.values
-            var dx = [Float](repeating: 0, count: x.count)
+            var dx = [Float](repeating: 0, count: self.count)
             var dw = [Float](repeating: 0, count: width)
-            for row in 0..<rows {
-                let base = row * width, rstd = rstds[row]
-                var meanGN: Float = 0
-                for i in 0..<width {
-                    let n = x[base + i] * rstd
-                    meanGN += dy[base + i] * w[i] * n
-                    dw[i] += dy[base + i] * n
-                }
-                meanGN /= Float(width)
-                for i in 0..<width {
-                    dx[base + i] = rstd * (dy[base + i] * w[i] - x[base + i] * rstd * meanGN)
+            self.values.withUnsafeBufferPointer { x in
+                weight.values.withUnsafeBufferPointer { w in
+                    dy.withUnsafeBufferPointer { dy in
+                        dx.withUnsafeMutableBufferPointer { dx in
+                            dw.withUnsafeMutableBufferPointer { dw in
+                                for row in 0..<rows {
+                                    let base = row * width, rstd = rstds[row]
+                                    var meanGN: Float = 0
+                                    for i in 0..<width {
+                                        let n = x[base + i] * rstd
+                                        meanGN += dy[base + i] * w[i] * n
+                                        dw[i] += dy[base + i] * n
+                                    }
+                                    meanGN /= Float(width)
+                                    for i in 0..<width {
+                                        dx[base + i] = rstd * (dy[base + i] * w[i] - x[base + i] * rstd * meanGN)
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             if self.requiresGradient { self.accumulateGradient(dx) }

@@ -76,3 +76,24 @@ struct MatMulTests {
         expectGradientsMatch("linear no bias", GradientCheck.check([x, w]) { $0[0].linear(weight: $0[1]) })
     }
 }
+
+struct LowRankLinearTests {
+    /// The fused layer equals the unfused composition, and its gradients match finite differences.
+    @Test func lowRankLinearMatchesCompositionAndFiniteDifferences() {
+        let x = GradientCheck.random([2, 3, 6], seed: 100)
+        let w = GradientCheck.random([5, 6], seed: 101)
+        let b = GradientCheck.random([5], seed: 102)
+        let a = GradientCheck.random([2, 6], seed: 103)
+        let bFactor = GradientCheck.random([5, 2], seed: 104)
+        let fused = x.linear(weight: w, bias: b, lowRankA: a, lowRankB: bFactor, scale: 1.5)
+        let composed = x.linear(weight: w, bias: b) + x.linear(weight: a).linear(weight: bFactor) * 1.5
+        expectClose(fused.values, composed.values, tolerance: 1e-5)
+        expectGradientsMatch("lora-linear", GradientCheck.check([x, w, b, a, bFactor]) {
+            $0[0].linear(weight: $0[1], bias: $0[2], lowRankA: $0[3], lowRankB: $0[4], scale: 1.5)
+        })
+        let dropped = GradientCheck.random([2, 3, 6], seed: 105)
+        expectGradientsMatch("lora-linear, separate low-rank input", GradientCheck.check([x, a, dropped]) {
+            $0[0].linear(weight: w, bias: nil, lowRankA: $0[1], lowRankB: bFactor, scale: 0.5, lowRankInput: $0[2])
+        })
+    }
+}
