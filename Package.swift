@@ -34,7 +34,11 @@ let package = Package(
         .target(name: "Security", dependencies: ["COpenSSL"]),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
-        .target(name: "Protocols", path: "Protocols"),
+        .target(
+            name: "Protocols",
+            dependencies: ["Tensor", "Security", "CZstd"],
+            path: "Protocols"
+        ),
         .target(name: "SiteAgent", path: "Site/SiteAgent"),
         .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
 
@@ -58,5 +62,6 @@ let package = Package(
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "ProtocolsTests", dependencies: ["Protocols", "TestSupport"]),
     ]
 )
