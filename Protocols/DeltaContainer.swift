@@ -141,9 +141,10 @@ public struct DeltaContainer: Equatable, Sendable {
         return stream
     }
 
-    /// `8 + N` for bytes whose length prefix and header have been checked.
+    /// `8 + N`, the end of the length prefix and header (`Int.max` for a length beyond `Int`).
     static func headerEnd(_ bytes: [UInt8]) -> Int {
-        8 + Int(bytes.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        let length = bytes.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return length > UInt64(Int.max - 8) ? Int.max : 8 + Int(length)
     }
 }
 
