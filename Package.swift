@@ -37,7 +37,8 @@ let package = Package(
         .target(
             name: "Protocols",
             dependencies: ["Tensor", "Security", "CZstd"],
-            path: "Protocols"
+            path: "Protocols",
+            resources: [.copy("openapi.yaml")]
         ),
         .target(name: "SiteAgent", path: "Site/SiteAgent"),
         .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
