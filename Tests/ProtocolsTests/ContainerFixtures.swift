@@ -13,18 +13,11 @@ enum ContainerFixtures {
         let plan = try PlanFixtures.plan(ffa: ffa, encoding: encoding)
         var generator = SeededGenerator(seed: seed)
         let tensors = plan.tensors.upload.map { spec in
-            NamedTensor(name: spec.name, shape: spec.shape, values: (0..<spec.elementCount).map { _ in 0.02 * gaussian(&generator) })
+            NamedTensor(name: spec.name, shape: spec.shape, values: (0..<spec.elementCount).map { _ in 0.02 * generator.normal() })
         }
         let header = DeltaContainer.Header(round: 3, site: "site-a", baseDigest: baseDigest, sampleCount: 120, encoding: encoding,
                                            metrics: ["loss": 1.25, "accuracy": 0.5])
         return DeltaContainer(header: header, tensors: tensors)
-    }
-
-    /// A standard normal sample (Box–Muller).
-    static func gaussian(_ generator: inout SeededGenerator) -> Float {
-        let u = max(generator.uniform(), 1e-7)
-        let v = generator.uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 
     /// A container around arbitrary canonical-layer bytes: shuffled with `width` and compressed
