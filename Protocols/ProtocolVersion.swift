@@ -1,8 +1,8 @@
 /// The version of the wire contract between sites and the aggregator, and the rule for fields a
 /// peer does not know.
 ///
-/// Every JSON message and every upload carries the version: `protocol_version` in
-/// ``TrainingPlan`` and ``RoundStatus``, the `Tessera-Protocol-Version` header on uploads
+/// The version travels where a peer must act on it: `protocol_version` in the ``TrainingPlan``
+/// (so in every ``RoundStatus``), the `Tessera-Protocol-Version` header on uploads
 /// (``UploadMetadata``), `tessera.format_version` in a ``DeltaContainer``'s header. A peer refuses
 /// any other version with ``ErrorCode/unsupportedProtocolVersion``: there is no negotiation, the
 /// consortium upgrades sites and aggregator together.
