@@ -39,7 +39,12 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CPNG", "CJPEGDecoder"]),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
-        .target(name: "Protocols", path: "Protocols"),
+        .target(
+            name: "Protocols",
+            dependencies: ["Tensor", "Security", "CZstd"],
+            path: "Protocols",
+            resources: [.copy("openapi.yaml")]
+        ),
         .target(name: "SiteAgent", path: "Site/SiteAgent"),
         .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
 
@@ -65,5 +70,6 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ProtocolsTests", dependencies: ["Protocols", "TestSupport"]),
     ]
 )
