@@ -17,6 +17,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries (installed by scripts/setup.sh).
@@ -32,6 +37,20 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Reporting"),
         .target(name: "Security", dependencies: ["COpenSSL"]),
+        // Mutual TLS: OpenSSL under SwiftNIO/Hummingbird (aggregator), libcurl (site). Never swift-nio-ssl.
+        .target(
+            name: "Transport",
+            dependencies: [
+                "COpenSSL", "CCurl", "Security",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
         .target(name: "Protocols", path: "Protocols"),
@@ -58,5 +77,17 @@ let package = Package(
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: [
+                "Transport", "Security",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ]
 )
