@@ -5,6 +5,7 @@ enum ExternalTool {
     /// What one run printed and how it ended.
     struct Output {
         var status: Int32
+        var wasKilledAtDeadline: Bool
         var standardOutput: String
         var standardError: String
         /// Both streams, for matching messages wherever the tool printed them.
@@ -32,8 +33,8 @@ enum ExternalTool {
         process.standardInput = try FileHandle(forReadingFrom: inputURL)
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        let (status, reason): (Int32, Process.TerminationReason) = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: ($0.terminationStatus, $0.terminationReason)) }
             do {
                 try process.run()
             } catch {
@@ -45,7 +46,7 @@ enum ExternalTool {
                 if process.isRunning { process.terminate() }
             }
         }
-        return Output(status: status,
+        return Output(status: status, wasKilledAtDeadline: reason == .uncaughtSignal,
                       standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
                       standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
     }
