@@ -11,7 +11,8 @@ import Transport
 /// port 0, in a `ServiceGroup`, stopped with `triggerGracefulShutdown()` when the body returns.
 ///
 /// Routes: `GET /healthz` answers "ok <site id>"; `PUT /upload` streams the body and answers
-/// "<byte count> <sha256 hex>"; everything else is 404 through `JSONErrorMiddleware`.
+/// "<byte count> <sha256 hex>"; `GET /bytes/{count}` streams `TestServer.pattern` bytes;
+/// everything else is 404 through `JSONErrorMiddleware`.
 struct TestServer {
     let port: Int
     /// What the server logged (the TLS refusals among it).
@@ -44,6 +45,18 @@ struct TestServer {
                 count += buffer.readableBytes
             }
             return "\(count) \(try hasher.finalize().hex)"
+        }
+        router.get("/bytes/{count}") { _, context in
+            let count = try context.parameters.require("count", as: Int.self)
+            return Response(status: .ok, body: ResponseBody { writer in
+                var sent = 0
+                while sent < count {
+                    let chunk = min(1 << 20, count - sent)
+                    try await writer.write(ByteBuffer(bytes: pattern(offset: sent, count: chunk)))
+                    sent += chunk
+                }
+                try await writer.finish(nil)
+            })
         }
 
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -80,6 +93,11 @@ struct TestServer {
     var tlsErrors: [String] {
         logs.entries.compactMap { $0.metadata["tls.error"].map { "\($0)" } }
     }
+}
+
+/// Deterministic test bytes: byte `i` of a stream is `(i * 7 + i / 4096) % 251`.
+func pattern(offset: Int, count: Int) -> [UInt8] {
+    (offset..<(offset + count)).map { UInt8(truncatingIfNeeded: ($0 * 7 + $0 / 4096) % 251) }
 }
 
 enum TestServerError: Error {
