@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Reporting", "CBLAS",
+                "Tensor", "Reporting", "CBLAS", "Security",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
