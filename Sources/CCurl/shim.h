@@ -31,4 +31,8 @@ static inline CURLcode tessera_curl_getinfo_long(CURL *handle, CURLINFO info, lo
 static inline CURLcode tessera_curl_getinfo_double(CURL *handle, CURLINFO info, double *value) {
   return curl_easy_getinfo(handle, info, value);
 }
+/// CURL_GLOBAL_DEFAULT combines macros the importer drops.
+static inline long tessera_CURL_GLOBAL_DEFAULT(void) {
+  return CURL_GLOBAL_DEFAULT;
+}
 #endif

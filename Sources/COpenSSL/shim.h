@@ -30,4 +30,24 @@ static inline void tessera_OPENSSL_free(void *pointer) {
 static inline unsigned long tessera_XN_FLAG_RFC2253(void) {
   return XN_FLAG_RFC2253;
 }
+/// SSL_CTX_set_session_cache_mode is a macro over SSL_CTX_ctrl.
+static inline long tessera_SSL_CTX_set_session_cache_mode(SSL_CTX *context, long mode) {
+  return SSL_CTX_set_session_cache_mode(context, mode);
+}
+/// SSL_CTX_add_extra_chain_cert is a macro over SSL_CTX_ctrl; the context takes ownership of `certificate`.
+static inline long tessera_SSL_CTX_add_extra_chain_cert(SSL_CTX *context, X509 *certificate) {
+  return SSL_CTX_add_extra_chain_cert(context, certificate);
+}
+/// SSL_set_app_data/SSL_get_app_data are macros over ex_data index 0.
+static inline int tessera_SSL_set_app_data(SSL *ssl, void *data) {
+  return SSL_set_app_data(ssl, data);
+}
+static inline void *tessera_SSL_get_app_data(const SSL *ssl) {
+  return SSL_get_app_data(ssl);
+}
+/// SSL_OP_* are built with the SSL_OP_BIT function-like macro, which does not import.
+static inline uint64_t tessera_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline uint64_t tessera_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
+static inline uint64_t tessera_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
+static inline uint64_t tessera_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
 #endif

@@ -21,7 +21,7 @@ public struct OpenSSLErrorStack: Sendable, Equatable, CustomStringConvertible {
     /// Empties the calling thread's OpenSSL error queue into a stack.
     ///
     /// Call it on the thread (in the same synchronous function) that made the failing call.
-    static func drain() -> OpenSSLErrorStack {
+    public static func drain() -> OpenSSLErrorStack {
         var entries: [String] = []
         while true {
             let code = ERR_get_error()
