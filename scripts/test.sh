@@ -18,6 +18,6 @@ echo
 echo "seconds per test suite (slowest first):"
 grep -aoE 'Suite "?[A-Za-z0-9_ .-]+"? (passed|failed) after [0-9.]+ seconds' "$log" \
   | sed -E 's/Suite "?([^"]+)"? (passed|failed) after ([0-9.]+) seconds/\3 \1 (\2)/' \
-  | sort -rn | awk '{printf "  %8.2f s  %s %s\n", $1, $2, $3}'
+  | sort -rn | awk '{seconds = $1; $1 = ""; printf "  %8.2f s %s\n", seconds, $0}'
 echo "tests: run took $(( $(date +%s) - built )) s"
 exit "$status"

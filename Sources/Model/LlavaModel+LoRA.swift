@@ -19,8 +19,9 @@ extension LlavaModel {
         setTrainability()
     }
 
-    /// Freezes the base, unfreezes the adapters (A only without FFA) and modules_to_save.
-    func setTrainability() {
+    /// Freezes the base and unfreezes the adapters (A only without FFA) and modules_to_save, as
+    /// ``lora`` says; call it after changing ``lora``.
+    public func setTrainability() {
         for (path, tensor) in parameters {
             tensor.requiresGradient = lora?.savesInFull(parameterPath: path) ?? false
         }

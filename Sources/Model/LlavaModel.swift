@@ -12,7 +12,7 @@ public final class LlavaModel {
     let projector: Projector
     let language: LlamaDecoder
     /// The LoRA configuration applied, if any (``addLoRA(_:seed:)`` or ``loadAdapter(from:)``).
-    public internal(set) var lora: LoRAConfiguration?
+    public var lora: LoRAConfiguration?
 
     /// A model with all weights zero (norm weights one); load or initialise them next.
     public init(configuration: LlavaConfiguration) {
@@ -104,15 +104,25 @@ extension LlavaModel {
     /// Runs the model on `batch`.
     /// - Throws: ``ModelError/invalidInput(reason:)`` when the image tokens do not match the images.
     public func forward(_ batch: Batch, context: ForwardContext = .inference) throws -> Output {
+        let (hidden, features) = try hiddenStates(batch, context)
+        return Output(logits: language.logits(hidden, context), hiddenStates: hidden, imageFeatures: features)
+    }
+
+    /// The final hidden states `(N, T, C)` of `batch` without the `lm_head` projection (for pooled
+    /// text views, which need no logits).
+    public func finalHiddenStates(_ batch: Batch, context: ForwardContext = .inference) throws -> Tensor {
+        try hiddenStates(batch, context).hidden
+    }
+
+    private func hiddenStates(_ batch: Batch, _ context: ForwardContext) throws -> (hidden: Tensor, imageFeatures: Tensor?) {
         let (sequences, tokens) = (batch.sequences, batch.tokens)
         guard sequences > 0, batch.inputIDs.count == sequences * tokens else {
             throw ModelError.invalidInput(reason: "\(batch.inputIDs.count) token ids do not form \(sequences) sequences")
         }
         let (embeddings, features) = try embeddings(for: batch, context)
         let positions = Self.positions(sequences: sequences, tokens: tokens, attentionMask: batch.attentionMask)
-        let hidden = language.hiddenStates(embeddings, positions: positions,
-                                           keyMask: batch.attentionMask, cache: nil, context)
-        return Output(logits: language.logits(hidden, context), hiddenStates: hidden, imageFeatures: features)
+        let hidden = language.hiddenStates(embeddings, positions: positions, keyMask: batch.attentionMask, cache: nil, context)
+        return (hidden, features)
     }
 
     /// Token embeddings `(N, T, C)` with the projected image features `(images, P', C)` written at

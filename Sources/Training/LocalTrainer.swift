@@ -1,0 +1,199 @@
+import Foundation
+import Model
+import Tensor
+
+/// Fine-tunes a model's LoRA adapters (and modules_to_save, and objectives' own parameters) on a
+/// site's examples with a weighted sum of objectives: what every site runs each round, and what
+/// `tessera train` runs locally.
+///
+/// Deterministic: the data order of epoch `e` is a permutation drawn from stream `e` of the seed,
+/// step `k` reads positions `k·B ..< (k+1)·B` of the epochs laid end to end, and dropout at step
+/// `k` draws from its own stream. A checkpoint therefore needs only the step, the trained tensors
+/// and the optimizer state, and a resumed run is bit-identical to an uninterrupted one.
+public final class LocalTrainer {
+    /// One logged step.
+    public struct StepRecord: Sendable, Codable {
+        public var step: Int
+        public var loss: Float
+        public var components: [String: Float]
+        public var learningRate: Float
+        public var gradientNorm: Float
+        public var tokensPerSecond: Double
+        public var seconds: Double
+    }
+
+    public let model: LlavaModel
+    public let tokenizer: BPETokenizer
+    public let configuration: TrainerConfiguration
+    public let objectives: [(objective: TrainingObjective, weight: Float)]
+    public private(set) var step = 0
+    /// Distinct examples read so far (a site's weight `n_i` in the federation).
+    public var distinctExamplesSeen: Int { seen.count }
+
+    let examples: [TrainingExample]
+    let template: ChatTemplate
+    let optimizer: AdamW
+    let parameters: [(name: String, tensor: Tensor)]
+    private var seen = Set<Int>()
+    private var orders: [Int: [Int]] = [:]
+
+    /// Prepares a run: adds fresh adapters from the configuration's seed unless the model already
+    /// carries some (a loaded global adapter), builds the objectives and checks the data.
+    /// - Throws: ``TrainingError`` for an invalid configuration, an unknown objective or data an
+    ///   objective cannot use; ``ModelError`` when the adapter settings match no layer.
+    public init(model: LlavaModel, tokenizer: BPETokenizer, configuration: TrainerConfiguration, examples: [TrainingExample]) throws {
+        try Self.validate(configuration)
+        guard !examples.isEmpty else { throw TrainingError.emptyDataset }
+        self.model = model
+        self.tokenizer = tokenizer
+        self.configuration = configuration
+        self.examples = examples
+        template = ChatTemplate(configuration: model.configuration)
+        if model.lora == nil {
+            let targets: LoRAConfiguration.Targets
+            switch configuration.targetModules {
+            case .names(let names): targets = .names(names)
+            case .pattern(let pattern): targets = .pattern(pattern)
+            }
+            try model.addLoRA(LoRAConfiguration(rank: configuration.loraRank, alpha: configuration.loraAlpha, targets: targets,
+                                                dropout: configuration.loraDropout, useRSLoRA: configuration.useRSLoRA,
+                                                modulesToSave: configuration.modulesToSave, freezeA: configuration.freezeA),
+                              seed: configuration.seed)
+        } else if configuration.freezeA, var lora = model.lora, !lora.freezeA {
+            lora.freezeA = true
+            model.lora = lora
+            model.setTrainability()
+        }
+        let objectives = try configuration.objectives.map { (try ObjectiveRegistry.make($0, model: model), $0.weight) }
+        if configuration.gradientAccumulation > 1,
+           let whole = objectives.first(where: { $0.0.requiresWholeBatches }) {
+            throw TrainingError.invalidConfiguration(field: "gradient_accumulation",
+                                                     reason: "must be 1: objective \(whole.0.name) needs whole batches")
+        }
+        for (objective, _) in objectives {
+            for field in objective.requiredFields {
+                if let missing = examples.first(where: { !Self.has(field, $0) }) {
+                    throw TrainingError.missingField(objective: objective.name, field: field.rawValue, example: missing.id)
+                }
+            }
+        }
+        self.objectives = objectives.map { (objective: $0.0, weight: $0.1) }
+        parameters = model.trainableParameters + objectives.flatMap { $0.0.parameters }
+        optimizer = AdamW(parameters: parameters.map(\.tensor), betas: configuration.betas, epsilon: configuration.epsilon,
+                          weightDecay: configuration.weightDecay)
+    }
+
+    private static func validate(_ c: TrainerConfiguration) throws {
+        func require(_ condition: Bool, _ field: String, _ reason: String) throws {
+            if !condition { throw TrainingError.invalidConfiguration(field: field, reason: reason) }
+        }
+        try require(c.steps > 0, "steps", "must be positive, got \(c.steps)")
+        try require(c.batchSize > 0, "batch_size", "must be positive, got \(c.batchSize)")
+        try require(c.gradientAccumulation > 0 && c.batchSize % c.gradientAccumulation == 0, "gradient_accumulation",
+                    "must divide the batch size \(c.batchSize), got \(c.gradientAccumulation)")
+        try require(c.learningRate > 0 && c.learningRate.isFinite, "learning_rate", "must be a positive number, got \(c.learningRate)")
+        try require(c.loraRank > 0, "lora.r", "must be positive, got \(c.loraRank)")
+        try require(!c.objectives.isEmpty, "objectives", "must name at least one objective")
+        try require(c.maximumSequenceLength > 0, "max_sequence_length", "must be positive")
+    }
+
+    private static func has(_ field: ExampleField, _ example: TrainingExample) -> Bool {
+        switch field {
+        case .image: return example.pixels != nil
+        case .conversation: return example.turns.contains { $0.role == .assistant }
+        case .extendedAnswers: return !example.extendedAnswers.isEmpty
+        }
+    }
+
+    /// Trains from the current step to `configuration.steps` (or to `stopStep`, for a run that
+    /// continues later), reporting each step, writing a checkpoint every `checkpointInterval`
+    /// steps into `checkpointDirectory` when given.
+    /// - Throws: ``TrainingError/nonFiniteLoss(step:component:lastCheckpoint:)`` before applying a
+    ///   step whose loss is NaN or infinite (the model keeps the previous step's values).
+    public func train(checkpointDirectory: URL? = nil, stoppingAt stopStep: Int? = nil,
+                      onStep: (StepRecord) -> Void = { _ in }) throws {
+        BLAS.threads = configuration.threads
+        var lastCheckpoint: String?
+        while step < Swift.min(configuration.steps, stopStep ?? configuration.steps) {
+            let record = try runStep(lastCheckpoint: lastCheckpoint)
+            onStep(record)
+            if let checkpointDirectory, configuration.checkpointInterval > 0,
+               step % configuration.checkpointInterval == 0 || step == configuration.steps {
+                try saveCheckpoint(to: checkpointDirectory)
+                lastCheckpoint = checkpointDirectory.path
+            }
+        }
+    }
+
+    private func runStep(lastCheckpoint: String?) throws -> StepRecord {
+        let start = DispatchTime.now().uptimeNanoseconds
+        for (_, tensor) in parameters { tensor.zeroGradient() }
+        let indices = batchIndices(step: step)
+        seen.formUnion(indices)
+        let microBatches = configuration.gradientAccumulation
+        let microSize = configuration.batchSize / microBatches
+        let context = ForwardContext(isTraining: true, generator: SeededGenerator(seed: configuration.seed, stream: UInt64(step) + 1))
+        var total: Float = 0, components: [String: Float] = [:], counted = 0
+        for micro in 0..<microBatches {
+            let batch = try TrainingBatch(examples: indices[(micro * microSize)..<((micro + 1) * microSize)].map { examples[$0] },
+                                          template: template, tokenizer: tokenizer, maximumLength: configuration.maximumSequenceLength,
+                                          imageSize: model.configuration.vision.imageSize,
+                                          padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
+            counted += batch.countedTokens
+            let output = try model.forward(batch.model, context: context)
+            let input = ObjectiveInput(model: model, tokenizer: tokenizer, batch: batch, mainOutput: output, context: context,
+                                       maximumSequenceLength: configuration.maximumSequenceLength)
+            var loss: Tensor?
+            for (objective, weight) in objectives {
+                let part = try objective.loss(input)
+                for (key, value) in part.components { components[key, default: 0] += value / Float(microBatches) }
+                guard part.total.item.isFinite else {
+                    throw TrainingError.nonFiniteLoss(step: step + 1, component: objective.name, lastCheckpoint: lastCheckpoint)
+                }
+                let weighted = part.total * (weight / Float(microBatches))
+                loss = loss.map { $0 + weighted } ?? weighted
+            }
+            guard let loss else { continue }
+            total += loss.item
+            loss.backward()
+        }
+        let norm = configuration.gradientClipNorm.map { GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), to: $0) }
+            ?? GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), to: .infinity)
+        let schedule: LearningRateSchedule = configuration.schedule == .cosine
+            ? .cosine(warmupSteps: configuration.warmupSteps, totalSteps: configuration.steps)
+            : .constant(warmupSteps: configuration.warmupSteps)
+        let learningRate = configuration.learningRate * schedule.factor(atStep: step)
+        Autograd.withoutRecording { optimizer.update(learningRate: learningRate) }
+        step += 1
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return StepRecord(step: step, loss: total, components: components, learningRate: learningRate, gradientNorm: norm,
+                          tokensPerSecond: Double(counted) / seconds, seconds: seconds)
+    }
+
+    /// The example indices of step `k`'s batch.
+    func batchIndices(step k: Int) -> [Int] {
+        let size = configuration.batchSize, count = examples.count
+        return (0..<size).map { offset in
+            let position = k * size + offset
+            return order(epoch: position / count)[position % count]
+        }
+    }
+
+    var seenExamples: Set<Int> { seen }
+
+    func restore(step: Int, seen: [Int]) {
+        self.step = step
+        self.seen = Set(seen)
+    }
+
+    private func order(epoch: Int) -> [Int] {
+        if let cached = orders[epoch] { return cached }
+        var generator = SeededGenerator(seed: configuration.seed, stream: 0x4441_5441_0000_0000 | UInt64(epoch))
+        var order = Array(0..<examples.count)
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+        }
+        orders = [epoch: order]
+        return order
+    }
+}

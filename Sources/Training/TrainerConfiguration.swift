@@ -1,0 +1,78 @@
+/// Everything that shapes a local training run. Its fields are the training plan's
+/// (ARCHITECTURE.md, "The training plan"), one to one, so a site maps a round's plan onto it
+/// without choosing anything itself; `threads` and the checkpoint interval are the site's own.
+public struct TrainerConfiguration: Sendable, Equatable {
+    /// One objective of the weighted sum the trainer minimises.
+    public struct Objective: Sendable, Equatable {
+        /// `ar`, `infonce` (later `logra`, `selfquestion`, `dpo`).
+        public var name: String
+        public var weight: Float
+        /// Objective-specific settings (e.g. `temperature` for `infonce`), as strings.
+        public var options: [String: String]
+
+        public init(name: String, weight: Float = 1, options: [String: String] = [:]) {
+            self.name = name
+            self.weight = weight
+            self.options = options
+        }
+    }
+
+    public enum Schedule: String, Sendable, Equatable {
+        case cosine, constant
+    }
+
+    public var objectives: [Objective] = [Objective(name: "ar")]
+    // schedule
+    public var steps: Int
+    public var batchSize: Int
+    public var gradientAccumulation = 1
+    public var maximumSequenceLength = 512
+    public var learningRate: Float
+    public var schedule: Schedule = .cosine
+    public var warmupSteps = 0
+    /// Global gradient-norm clip; nil for none.
+    public var gradientClipNorm: Float? = 1
+    // optimizer (AdamW; its state starts fresh each run)
+    public var betas: (Float, Float) = (0.9, 0.999)
+    public var epsilon: Float = 1e-8
+    public var weightDecay: Float = 0
+    // randomness
+    public var seed: UInt64
+    // LoRA
+    public var loraRank = 8
+    public var loraAlpha: Float = 16
+    public var useRSLoRA = false
+    public var loraDropout: Float = 0
+    /// PEFT `target_modules`: a regular expression over module paths, or names matched as suffixes.
+    public var targetModules: TargetModules = .pattern(#".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"#)
+    public var modulesToSave: [String] = ["multi_modal_projector"]
+    /// FFA-LoRA: A stays as loaded (the round-0 global adapter), only B trains.
+    public var freezeA = false
+    // the site's own
+    public var threads = 2
+    /// Steps between checkpoints (0: only at the end).
+    public var checkpointInterval = 0
+
+    public enum TargetModules: Sendable, Equatable {
+        case names([String])
+        case pattern(String)
+    }
+
+    public init(steps: Int, batchSize: Int, learningRate: Float, seed: UInt64) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.seed = seed
+    }
+
+    public static func == (lhs: TrainerConfiguration, rhs: TrainerConfiguration) -> Bool {
+        lhs.objectives == rhs.objectives && lhs.steps == rhs.steps && lhs.batchSize == rhs.batchSize
+            && lhs.gradientAccumulation == rhs.gradientAccumulation && lhs.maximumSequenceLength == rhs.maximumSequenceLength
+            && lhs.learningRate == rhs.learningRate && lhs.schedule == rhs.schedule && lhs.warmupSteps == rhs.warmupSteps
+            && lhs.gradientClipNorm == rhs.gradientClipNorm && lhs.betas == rhs.betas && lhs.epsilon == rhs.epsilon
+            && lhs.weightDecay == rhs.weightDecay && lhs.seed == rhs.seed && lhs.loraRank == rhs.loraRank
+            && lhs.loraAlpha == rhs.loraAlpha && lhs.useRSLoRA == rhs.useRSLoRA && lhs.loraDropout == rhs.loraDropout
+            && lhs.targetModules == rhs.targetModules && lhs.modulesToSave == rhs.modulesToSave && lhs.freezeA == rhs.freezeA
+            && lhs.threads == rhs.threads && lhs.checkpointInterval == rhs.checkpointInterval
+    }
+}

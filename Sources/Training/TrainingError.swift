@@ -1,0 +1,33 @@
+/// Why training could not start or had to stop. Each names what to fix.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case unknownObjective(name: String, known: [String])
+    case invalidObjectiveOption(objective: String, option: String, value: String, expected: String)
+    case missingField(objective: String, field: String, example: String)
+    case emptyDataset
+    case sequenceTooShort(example: String, maximumLength: Int, imageEnd: Int)
+    case nonFiniteLoss(step: Int, component: String, lastCheckpoint: String?)
+    case invalidConfiguration(field: String, reason: String)
+    case checkpointMismatch(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unknownObjective(name, known):
+            return "unknown objective \"\(name)\"; known: \(known.joined(separator: ", "))"
+        case let .invalidObjectiveOption(objective, option, value, expected):
+            return "objective \(objective): option \(option)=\"\(value)\" is not \(expected)"
+        case let .missingField(objective, field, example):
+            return "objective \(objective) needs \(field), which example \(example) does not have"
+        case .emptyDataset:
+            return "the dataset has no examples"
+        case let .sequenceTooShort(example, maximumLength, imageEnd):
+            return "example \(example): the image tokens end at \(imageEnd), past the maximum sequence length \(maximumLength)"
+        case let .nonFiniteLoss(step, component, lastCheckpoint):
+            return "step \(step): the \(component) loss is not finite; training stopped"
+                + (lastCheckpoint.map { ", the last good checkpoint is \($0)" } ?? " before any checkpoint was written")
+        case let .invalidConfiguration(field, reason):
+            return "training configuration: \(field) \(reason)"
+        case let .checkpointMismatch(file, reason):
+            return "\(file): cannot resume from this checkpoint (\(reason))"
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Model
+import Tensor
+
+/// A training objective: given the model and a batch, a differentiable loss.
+///
+/// Objectives combine as a weighted sum (the plan's list). The trainer runs the batch's main
+/// forward pass once and hands its output to every objective ( ``ObjectiveInput/mainOutput`` );
+/// an objective may run extra passes (LoGra-Med's text-only passes), read intermediate
+/// activations (the projected image features, the final hidden states), and own trainable
+/// parameters, named `tessera.objective.<name>.*`, which the trainer optimises and saves in
+/// `objective_params.safetensors` beside the PEFT adapter.
+public protocol TrainingObjective: AnyObject {
+    /// The name in the plan (`ar`, `infonce`, …).
+    var name: String { get }
+    /// The data fields the objective reads; the trainer checks the dataset before the first step.
+    var requiredFields: Set<ExampleField> { get }
+    /// Whether the loss needs the whole batch at once (graph matching, contrastive terms), so the
+    /// trainer must not split it into gradient-accumulation micro-batches.
+    var requiresWholeBatches: Bool { get }
+    /// Parameters the objective trains for itself, by their full names.
+    var parameters: [(name: String, tensor: Tensor)] { get }
+    /// The loss on one (micro-)batch, with named components for logging.
+    func loss(_ input: ObjectiveInput) throws -> ObjectiveLoss
+}
+
+/// What an objective is given for one batch.
+public struct ObjectiveInput {
+    public let model: LlavaModel
+    public let tokenizer: BPETokenizer
+    public let batch: TrainingBatch
+    /// The main forward pass over the batch's conversations and images.
+    public let mainOutput: LlavaModel.Output
+    public let context: ForwardContext
+    public let maximumSequenceLength: Int
+}
+
+/// An objective's loss: the scalar to minimise and its parts.
+public struct ObjectiveLoss {
+    public var total: Tensor
+    public var components: [String: Float]
+
+    public init(total: Tensor, components: [String: Float] = [:]) {
+        self.total = total
+        self.components = components
+    }
+}
+
+/// Builds objectives from the plan's entries.
+public enum ObjectiveRegistry {
+    /// The objectives this build implements.
+    public static let names = ["ar", "infonce"]
+
+    /// The objective named by `entry`, configured from its options.
+    /// - Throws: ``TrainingError/unknownObjective(name:known:)`` or an invalid option.
+    public static func make(_ entry: TrainerConfiguration.Objective, model: LlavaModel) throws -> TrainingObjective {
+        switch entry.name {
+        case "ar":
+            return AutoregressiveObjective()
+        case "infonce":
+            return try InfoNCEObjective(options: entry.options)
+        default:
+            throw TrainingError.unknownObjective(name: entry.name, known: names)
+        }
+    }
+}
