@@ -48,7 +48,8 @@ extension Tensor {
                 values.values.withUnsafeBufferPointer { v in
                     probabilities.withUnsafeMutableBufferPointer { p in
                         output.withUnsafeMutableBufferPointer { o in
-                            for n in 0..<g.sequences {
+                            // Sequences are independent: each writes only its own rows of P and O.
+                            Parallel.forEach(g.sequences) { n in
                                 for h in 0..<g.heads {
                                     let kvHead = h / g.group
                                     let qBase = q.start + n * g.queries * g.queryWidth + h * g.headSize
@@ -119,7 +120,7 @@ extension Attention {
         var dQ = [Float](repeating: 0, count: queries.count)
         var dK = [Float](repeating: 0, count: keys.count)
         var dV = [Float](repeating: 0, count: values.count)
-        var dScores = [Float](repeating: 0, count: g.queries * g.keys)
+        var dScores = Tensor.uninitializedValues(count: g.sequences * g.queries * g.keys)
         dy.withUnsafeBufferPointer { dO in
             queries.values.withUnsafeBufferPointer { q in
                 keys.values.withUnsafeBufferPointer { k in
@@ -128,8 +129,11 @@ extension Attention {
                             dQ.withUnsafeMutableBufferPointer { dQ in
                                 dK.withUnsafeMutableBufferPointer { dK in
                                     dV.withUnsafeMutableBufferPointer { dV in
-                                        dScores.withUnsafeMutableBufferPointer { dS in
-                                            for n in 0..<g.sequences {
+                                        // Sequences are independent (their dQ, dK, dV rows are disjoint); each
+                                        // works in its own slice of the dScores scratch.
+                                        dScores.withUnsafeMutableBufferPointer { scratch in
+                                            Parallel.forEach(g.sequences) { n in
+                                                let dS = UnsafeMutableBufferPointer(rebasing: scratch[(n * g.queries * g.keys)..<((n + 1) * g.queries * g.keys)])
                                                 for h in 0..<g.heads {
                                                     let kvHead = h / g.group
                                                     let qOffset = n * g.queries * g.queryWidth + h * g.headSize
