@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+@testable import TesseraCLI
+import Testing
+
+/// Every `tessera …` command line the README shows parses with today's command tree (STYLE.md 2.10).
+struct ReadmeCommandTests {
+    static func readmeCommands() throws -> [[String]] {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        return text.split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("tessera ") }
+            .map { line in
+                // Drop a trailing comment, then split on spaces (README commands use no quoting).
+                let command = line.components(separatedBy: "  #").first ?? line
+                return command.split(separator: " ").dropFirst().map(String.init)
+            }
+    }
+
+    @Test func everyReadmeCommandParses() throws {
+        let commands = try Self.readmeCommands()
+        #expect(commands.count >= 10)
+        for arguments in commands {
+            #expect(throws: Never.self, "tessera \(arguments.joined(separator: " "))") {
+                _ = try Tessera.parseAsRoot(arguments)
+            }
+        }
+    }
+}
