@@ -34,7 +34,9 @@ public struct ChatTemplate: Sendable {
         public var labels: [Int]
     }
 
-    /// LLaVA's default system line.
+    /// LLaVA's vicuna_v1 system line. Tessera's default is no system line, as LLaVA-Med v1.5
+    /// trains (its mistral_instruct template has an empty system prompt): on the CPU presets the
+    /// vicuna line would cost more tokens than the image and the answer together.
     public static let vicunaSystemPrompt = "A chat between a curious human and an artificial intelligence assistant. "
         + "The assistant gives helpful, detailed, and polite answers to the human's questions."
 
@@ -44,14 +46,14 @@ public struct ChatTemplate: Sendable {
     /// The model's image token id.
     public var imageTokenID: Int
 
-    public init(systemPrompt: String = ChatTemplate.vicunaSystemPrompt, imageTokensPerImage: Int, imageTokenID: Int) {
+    public init(systemPrompt: String = "", imageTokensPerImage: Int, imageTokenID: Int) {
         self.systemPrompt = systemPrompt
         self.imageTokensPerImage = imageTokensPerImage
         self.imageTokenID = imageTokenID
     }
 
     /// The template for `configuration`'s image tokens.
-    public init(configuration: LlavaConfiguration, systemPrompt: String = ChatTemplate.vicunaSystemPrompt) {
+    public init(configuration: LlavaConfiguration, systemPrompt: String = "") {
         self.init(systemPrompt: systemPrompt, imageTokensPerImage: configuration.imageTokensPerImage,
                   imageTokenID: configuration.imageTokenIndex)
     }

@@ -2,8 +2,9 @@ import Foundation
 import Model
 import Tensor
 
-/// Checkpoints and outputs. A checkpoint directory holds `adapter/` (PEFT files),
-/// `objective_params.safetensors`, `optimizer.safetensors` (AdamW's moments and step) and
+/// Checkpoints and outputs. A checkpoint directory holds `trained.safetensors` (every trained
+/// tensor by name: adapters, modules_to_save, objectives' own parameters, or whole modules),
+/// `optimizer.safetensors` (AdamW's moments and step) and
 /// `trainer_state.json` (`{"step": k, "seed": s, "examples_seen": […]}`); it is written beside the
 /// old one and swapped in by rename, so a kill at any moment leaves one whole checkpoint.
 extension LocalTrainer {
@@ -24,8 +25,8 @@ extension LocalTrainer {
         let staging = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".partial")
         try? fileManager.removeItem(at: staging)  // a leftover of a killed write, if any
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
-        try model.saveAdapter(to: staging.appendingPathComponent("adapter"))
-        try writeObjectiveParameters(to: staging.appendingPathComponent("objective_params.safetensors"))
+        let trained = parameters.map { Safetensors.Entry.float32($0.tensor, name: $0.name) }
+        try Data(Safetensors.encode(trained)).write(to: staging.appendingPathComponent("trained.safetensors"))
         try Data(optimizer.state.encoded()).write(to: staging.appendingPathComponent("optimizer.safetensors"))
         let state = State(step: step, seed: configuration.seed, examplesSeen: Array(seenExamples).sorted())
         try JSONEncoder().encode(state).write(to: staging.appendingPathComponent("trainer_state.json"))
@@ -54,25 +55,22 @@ extension LocalTrainer {
             throw TrainingError.checkpointMismatch(file: stateFile.path, reason: "step \(state.step) is past this run's \(configuration.steps) steps")
         }
         // Values go into the tensors this trainer (and its optimizer) already holds.
-        let adapterFile = try SafetensorsFile(contentsOf: directory.appendingPathComponent("adapter/adapter_model.safetensors"))
-        for (name, tensor) in model.adapterTensors {
-            guard let info = adapterFile.tensors[name], info.shape == tensor.shape else {
-                throw TrainingError.checkpointMismatch(file: adapterFile.source, reason: "tensor \(name) is missing or has another shape")
+        let trained = try SafetensorsFile(contentsOf: directory.appendingPathComponent("trained.safetensors"))
+        for (name, tensor) in parameters {
+            guard let info = trained.tensors[name], info.shape == tensor.shape else {
+                throw TrainingError.checkpointMismatch(file: trained.source, reason: "tensor \(name) is missing or has another shape")
             }
-            tensor.values = try adapterFile.floats(name)
-        }
-        let objectiveFile = try SafetensorsFile(contentsOf: directory.appendingPathComponent("objective_params.safetensors"))
-        for (name, tensor) in objectives.flatMap({ $0.objective.parameters }) {
-            tensor.values = try objectiveFile.floats(name)
+            tensor.values = try trained.floats(name)
         }
         try optimizer.restore(OptimizerState(decoding: SafetensorsFile(contentsOf: directory.appendingPathComponent("optimizer.safetensors"))))
         restore(step: state.step, seen: state.examplesSeen)
     }
 
-    /// Writes the run's result: the PEFT adapter directory, `objective_params.safetensors` beside
-    /// it when an objective trains tensors of its own, and `metrics.json`.
+    /// Writes the run's result and `metrics.json`: the PEFT adapter directory (or, for a run that
+    /// trains whole modules, the model in HF's format), with `objective_params.safetensors` beside
+    /// it when an objective trains tensors of its own.
     public func saveOutputs(to directory: URL, metrics: [String: Double]) throws {
-        try model.saveAdapter(to: directory)
+        if trainsInFull { try model.save(to: directory) } else { try model.saveAdapter(to: directory) }
         if objectives.contains(where: { !$0.objective.parameters.isEmpty }) {
             try writeObjectiveParameters(to: directory.appendingPathComponent("objective_params.safetensors"))
         }

@@ -49,20 +49,12 @@ public final class LocalTrainer {
         self.configuration = configuration
         self.examples = examples
         template = ChatTemplate(configuration: model.configuration)
-        if model.lora == nil {
-            let targets: LoRAConfiguration.Targets
-            switch configuration.targetModules {
-            case .names(let names): targets = .names(names)
-            case .pattern(let pattern): targets = .pattern(pattern)
-            }
-            try model.addLoRA(LoRAConfiguration(rank: configuration.loraRank, alpha: configuration.loraAlpha, targets: targets,
-                                                dropout: configuration.loraDropout, useRSLoRA: configuration.useRSLoRA,
-                                                modulesToSave: configuration.modulesToSave, freezeA: configuration.freezeA),
-                              seed: configuration.seed)
-        } else if configuration.freezeA, var lora = model.lora, !lora.freezeA {
-            lora.freezeA = true
-            model.lora = lora
-            model.setTrainability()
+        let trained: [(name: String, tensor: Tensor)]
+        if !configuration.fullyTrainedModules.isEmpty {
+            trained = try Self.trainInFull(model: model, modules: configuration.fullyTrainedModules)
+        } else {
+            try Self.prepareAdapters(model: model, configuration: configuration)
+            trained = model.trainableParameters
         }
         let objectives = try configuration.objectives.map { (try ObjectiveRegistry.make($0, model: model), $0.weight) }
         if configuration.gradientAccumulation > 1,
@@ -78,10 +70,47 @@ public final class LocalTrainer {
             }
         }
         self.objectives = objectives.map { (objective: $0.0, weight: $0.1) }
-        parameters = model.trainableParameters + objectives.flatMap { $0.0.parameters }
+        parameters = trained + objectives.flatMap { $0.0.parameters }
         optimizer = AdamW(parameters: parameters.map(\.tensor), betas: configuration.betas, epsilon: configuration.epsilon,
                           weightDecay: configuration.weightDecay)
     }
+
+    /// Adds fresh adapters from the configuration's seed unless the model carries some already (a
+    /// loaded global adapter); applies FFA to loaded ones.
+    private static func prepareAdapters(model: LlavaModel, configuration: TrainerConfiguration) throws {
+        if model.lora == nil {
+            let targets: LoRAConfiguration.Targets
+            switch configuration.targetModules {
+            case .names(let names): targets = .names(names)
+            case .pattern(let pattern): targets = .pattern(pattern)
+            }
+            try model.addLoRA(LoRAConfiguration(rank: configuration.loraRank, alpha: configuration.loraAlpha, targets: targets,
+                                                dropout: configuration.loraDropout, useRSLoRA: configuration.useRSLoRA,
+                                                modulesToSave: configuration.modulesToSave, freezeA: configuration.freezeA),
+                              seed: configuration.seed)
+        } else if configuration.freezeA, var lora = model.lora, !lora.freezeA {
+            lora.freezeA = true
+            model.lora = lora
+            model.setTrainability()
+        }
+    }
+
+    /// Freezes everything but the parameters under `modules` (module paths) and returns those,
+    /// sorted by name.
+    private static func trainInFull(model: LlavaModel, modules: [String]) throws -> [(name: String, tensor: Tensor)] {
+        var trained: [(name: String, tensor: Tensor)] = []
+        for (path, tensor) in model.parameters.sorted(by: { $0.key < $1.key }) {
+            tensor.requiresGradient = modules.contains { path == $0 || path.hasPrefix($0 + ".") }
+            if tensor.requiresGradient { trained.append((path, tensor)) }
+        }
+        guard !trained.isEmpty else {
+            throw TrainingError.invalidConfiguration(field: "fully_trained_modules", reason: "\(modules) match no parameter of the model")
+        }
+        return trained
+    }
+
+    /// Whether the run trains whole modules (pretraining) rather than adapters.
+    public var trainsInFull: Bool { !configuration.fullyTrainedModules.isEmpty }
 
     private static func validate(_ c: TrainerConfiguration) throws {
         func require(_ condition: Bool, _ field: String, _ reason: String) throws {

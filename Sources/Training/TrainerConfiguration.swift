@@ -48,6 +48,10 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public var modulesToSave: [String] = ["multi_modal_projector"]
     /// FFA-LoRA: A stays as loaded (the round-0 global adapter), only B trains.
     public var freezeA = false
+    // local runs only (pretraining stages; never in a federated plan)
+    /// Module paths trained in full instead of LoRA (e.g. `model.language_model`, `lm_head`); when
+    /// non-empty no adapters are added and the LoRA fields are unused.
+    public var fullyTrainedModules: [String] = []
     // the site's own
     public var threads = 2
     /// Steps between checkpoints (0: only at the end).
@@ -73,6 +77,6 @@ public struct TrainerConfiguration: Sendable, Equatable {
             && lhs.weightDecay == rhs.weightDecay && lhs.seed == rhs.seed && lhs.loraRank == rhs.loraRank
             && lhs.loraAlpha == rhs.loraAlpha && lhs.useRSLoRA == rhs.useRSLoRA && lhs.loraDropout == rhs.loraDropout
             && lhs.targetModules == rhs.targetModules && lhs.modulesToSave == rhs.modulesToSave && lhs.freezeA == rhs.freezeA
-            && lhs.threads == rhs.threads && lhs.checkpointInterval == rhs.checkpointInterval
+            && lhs.fullyTrainedModules == rhs.fullyTrainedModules && lhs.threads == rhs.threads && lhs.checkpointInterval == rhs.checkpointInterval
     }
 }

@@ -117,3 +117,29 @@ struct LocalTrainerTests {
         #expect(unchanged)
     }
 }
+
+extension LocalTrainerTests {
+    /// Pretraining stages train whole modules: only they change, and the output is a full model.
+    @Test func trainsWholeModulesWhenAsked() throws {
+        let tokenizer = try TrainingFixtures.tokenizer()
+        let model = TrainingFixtures.model(tokenizer: tokenizer)
+        var configuration = TrainingFixtures.configuration(steps: 3)
+        configuration.fullyTrainedModules = ["model.multi_modal_projector", "lm_head"]
+        let frozen = try #require(model.parameters["model.language_model.norm.weight"]).values
+        let projector = try #require(model.parameters["model.multi_modal_projector.linear_1.weight"]).values
+        let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration,
+                                       examples: TrainingFixtures.examples(count: 8, imageSize: 16))
+        try trainer.train()
+        #expect(model.lora == nil)
+        #expect(try #require(model.parameters["model.language_model.norm.weight"]).values == frozen)
+        #expect(try #require(model.parameters["model.multi_modal_projector.linear_1.weight"]).values != projector)
+        let output = try TrainingFixtures.temporaryDirectory()
+        try trainer.saveOutputs(to: output, metrics: [:])
+        #expect(try LlavaModel.load(from: output).parameterCount == model.parameterCount)
+        configuration.fullyTrainedModules = ["model.no_such_module"]
+        #expect(throws: TrainingError.invalidConfiguration(field: "fully_trained_modules", reason: "[\"model.no_such_module\"] match no parameter of the model")) {
+            _ = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer, configuration: configuration,
+                                 examples: TrainingFixtures.examples(count: 8, imageSize: 16))
+        }
+    }
+}

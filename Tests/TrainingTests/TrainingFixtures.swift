@@ -48,7 +48,7 @@ enum TrainingFixtures {
         var configuration = TrainerConfiguration(steps: steps, batchSize: 8, learningRate: 1e-2, seed: 42)
         configuration.objectives = objectives
         configuration.schedule = .constant
-        configuration.maximumSequenceLength = 256
+        configuration.maximumSequenceLength = 64
         configuration.loraRank = 8
         configuration.modulesToSave = ["multi_modal_projector", "lm_head"]
         configuration.threads = 1
