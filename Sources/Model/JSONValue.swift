@@ -1,3 +1,5 @@
+import Tensor
+
 /// JSON written as Python's `json.dump(indent=2)` and serde_json's pretty printer write it: two-space
 /// indentation, `": "` after keys, members in the given order, floats always with a decimal point or
 /// exponent (`1.0`, not `1`: HF's strict config classes reject an integer where a float is due), and
@@ -36,7 +38,7 @@ indirect enum JSONValue {
             let written = "\(value)"
             text += written.contains(where: { ".eni".contains($0) }) ? written : written + ".0"
         case let .string(value):
-            Self.writeQuoted(value, to: &text)
+            text += JSONString.quoted(value)
         case let .array(elements):
             guard !elements.isEmpty else {
                 text += "[]"
@@ -57,35 +59,12 @@ indirect enum JSONValue {
             text += "{\n"
             for (index, member) in members.enumerated() {
                 text += inner
-                Self.writeQuoted(member.key, to: &text)
+                text += JSONString.quoted(member.key)
                 text += ": "
                 member.value.write(to: &text, indent: inner)
                 text += index == members.count - 1 ? "\n" : ",\n"
             }
             text += indent + "}"
         }
-    }
-
-    /// serde_json's escapes: `\"`, `\\`, the short forms of control characters, `\u00XX` (lower-case
-    /// hex) for the others; everything else, non-ASCII included, verbatim.
-    private static func writeQuoted(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "\u{08}": text += "\\b"
-            case "\u{0C}": text += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }

@@ -78,7 +78,7 @@ public enum Safetensors {
         var members: [(key: String, json: String)] = []
         if !metadata.isEmpty {
             let fields = metadata.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-                .map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+                .map { "\(JSONString.quoted($0.key)):\(JSONString.quoted($0.value))" }
             members.append(("__metadata__", "{" + fields.joined(separator: ",") + "}"))
         }
         var offset = 0
@@ -88,7 +88,7 @@ public enum Safetensors {
             offset += entry.bytes.count
         }
         members.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-        var header = Array(("{" + members.map { "\(jsonString($0.key)):\($0.json)" }.joined(separator: ",") + "}").utf8)
+        var header = Array(("{" + members.map { "\(JSONString.quoted($0.key)):\($0.json)" }.joined(separator: ",") + "}").utf8)
         while header.count % 8 != 0 { header.append(UInt8(ascii: " ")) }
 
         var bytes: [UInt8] = []
@@ -105,25 +105,6 @@ public enum Safetensors {
         if value.isNaN { return UInt16(bits >> 16) | 0x0040 }
         let roundingBias: UInt32 = 0x7FFF + ((bits >> 16) & 1)
         return UInt16((bits &+ roundingBias) >> 16)
-    }
-
-    /// A JSON string literal with RFC 8785 (JCS) escaping: `"`, `\`, and control characters.
-    static func jsonString(_ string: String) -> String {
-        var quoted = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\u{08}": quoted += "\\b"
-            case "\u{0C}": quoted += "\\f"
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            case _ where scalar.value < 0x20: quoted += String(format: "\\u%04x", scalar.value)
-            default: quoted.unicodeScalars.append(scalar)
-            }
-        }
-        return quoted + "\""
     }
 
     static func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
