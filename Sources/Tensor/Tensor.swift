@@ -99,12 +99,14 @@ public final class Tensor {
 
     /// Gives a kernel write access to the gradient (allocated as zeros on first use), so that it can
     /// accumulate into it directly (BLAS with `beta = 1`, scatter-adds) with no temporary.
-    func withGradient<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    func withGradient<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         // Moving the array out keeps it uniquely referenced, so writing it never copies.
         var gradient = grad ?? [Float](repeating: 0, count: values.count)
         grad = nil
         defer { grad = gradient }
-        return try gradient.withUnsafeMutableBufferPointer { try body(&$0) }
+        // The buffer is passed by value (its subscript writes through): an `inout` buffer would be
+        // reloaded on every access and keep the kernels' loops from vectorising.
+        return try gradient.withUnsafeMutableBufferPointer { buffer in try body(buffer) }
     }
 }
 
