@@ -111,7 +111,9 @@ struct LlavaModelTests {
         let batch = Self.batch(for: model)
         let base = try model.forward(batch).logits.values
         try model.addLoRA(LoRAConfiguration(rank: 4, alpha: 8, targets: .names(["q_proj", "v_proj", "gate_proj"])), seed: 5)
-        #expect(try model.forward(batch).logits.values == base)
+        // Equal up to BLAS's summation order (tests run in parallel and OpenBLAS may split work
+        // differently when another test changes its thread count).
+        expectClose(try model.forward(batch).logits.values, base, tolerance: 1e-6)
         for (name, tensor) in model.trainableParameters where name.hasSuffix("lora_B.weight") {
             tensor.values = GradientCheck.random(tensor.shape, seed: 77).values
         }
