@@ -80,7 +80,9 @@ extension Tensor {
         gate.values.withUnsafeBufferPointer { g in
             up.values.withUnsafeBufferPointer { u in
                 y.withUnsafeMutableBufferPointer { y in
-                    for i in 0..<y.count { y[i] = Activation.silu.value(g[i]) * u[i] }
+                    Parallel.forEachChunk(y.count, chunk: Parallel.elementChunk) { range in
+                        for i in range { y[i] = Activation.silu.value(g[i]) * u[i] }
+                    }
                 }
             }
         }
@@ -90,12 +92,16 @@ extension Tensor {
                     dy.withUnsafeBufferPointer { dy in
                         if gate.requiresGradient {
                             gate.withGradient { dg in
-                                for i in 0..<dg.count { dg[i] += dy[i] * u[i] * Activation.silu.derivative(g[i]) }
+                                Parallel.forEachChunk(dg.count, chunk: Parallel.elementChunk) { range in
+                                    for i in range { dg[i] += dy[i] * u[i] * Activation.silu.derivative(g[i]) }
+                                }
                             }
                         }
                         if up.requiresGradient {
                             up.withGradient { du in
-                                for i in 0..<du.count { du[i] += dy[i] * Activation.silu.value(g[i]) }
+                                Parallel.forEachChunk(du.count, chunk: Parallel.elementChunk) { range in
+                                    for i in range { du[i] += dy[i] * Activation.silu.value(g[i]) }
+                                }
                             }
                         }
                     }

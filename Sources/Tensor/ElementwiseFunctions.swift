@@ -10,7 +10,9 @@ extension Tensor {
         var y = [Float](repeating: 0, count: count)
         values.withUnsafeBufferPointer { x in
             y.withUnsafeMutableBufferPointer { y in
-                for i in 0..<x.count { y[i] = function(x[i]) }
+                Parallel.forEachChunk(x.count, chunk: Parallel.elementChunk) { range in
+                    for i in range { y[i] = function(x[i]) }
+                }
             }
         }
         let output = Tensor(shape: shape, values: y)
@@ -19,7 +21,9 @@ extension Tensor {
                 output.values.withUnsafeBufferPointer { y in
                     dy.withUnsafeBufferPointer { dy in
                         self.withGradient { gradient in
-                            for i in 0..<gradient.count { gradient[i] += dy[i] * derivative(x[i], y[i]) }
+                            Parallel.forEachChunk(gradient.count, chunk: Parallel.elementChunk) { range in
+                                for i in range { gradient[i] += dy[i] * derivative(x[i], y[i]) }
+                            }
                         }
                     }
                 }

@@ -21,6 +21,18 @@ enum Parallel {
         }
     }
 
+    /// Calls `body(range)` for consecutive ranges of `0..<count` of `chunk` items each (the last may
+    /// be shorter), concurrently. The split depends only on `count` and `chunk`, never on the number
+    /// of cores, so per-chunk partial sums reduced in chunk order give the same bits on any machine.
+    static func forEachChunk(_ count: Int, chunk: Int, _ body: (Range<Int>) -> Void) {
+        let chunks = (count + chunk - 1) / Swift.max(chunk, 1)
+        forEach(chunks) { index in body((index * chunk)..<Swift.min(count, (index + 1) * chunk)) }
+    }
+
+    /// Elements per chunk for elementwise kernels: large enough that a chunk outweighs the cost of
+    /// handing it to a thread (≈ µs), small enough to balance two cores on 100k-element tensors.
+    static let elementChunk = 32_768
+
     /// The work closure handed to Dispatch's threads.
     // @unchecked Sendable: no lock; callers guarantee each index touches only its own memory
     // (the contract of `forEach`), and `concurrentPerform` returns only when all are done.
