@@ -36,7 +36,7 @@ let package = Package(
         // Training data: MedSynth, dataset formats, PNG (libpng), JPEG (libjpeg behind a setjmp
         // wrapper) and DICOM decoding. Named Datasets: a module named Data would shadow Foundation.Data.
         .target(name: "CJPEGDecoder", dependencies: ["CJPEG"]),
-        .target(name: "Datasets", dependencies: ["CPNG", "CJPEGDecoder"]),
+        .target(name: "Datasets", dependencies: ["CPNG", "CJPEGDecoder", "Tensor", "Reporting"]),
 
         // The wire contract, the site agent and the aggregator (their issues fill them in).
         .target(name: "Protocols", path: "Protocols"),
@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Reporting", "CBLAS",
+                "Tensor", "Reporting", "Datasets", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport", .product(name: "Numerics", package: "swift-numerics")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Reporting"], resources: [.copy("Fixtures")]),
     ]
 )
