@@ -8,8 +8,8 @@ struct Tessera: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Federated LoRA fine-tuning of a medical vision-language model across hospitals.",
-        discussion: "Today: benchmarks of the tensor engine (`tessera bench tensor`).",
-        subcommands: [BenchCommand.self]
+        discussion: "Today: benchmarks of the tensor engine (`tessera bench tensor`) and MedSynth data and medical image tools (`tessera data`).",
+        subcommands: [BenchCommand.self, DataCommand.self]
     )
 
     static func main() {

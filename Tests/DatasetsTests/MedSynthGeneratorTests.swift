@@ -44,7 +44,7 @@ struct MedSynthGeneratorTests {
     }
 
     /// At heterogeneity 0 every site has the public split's mix; at `high` a site's dominant modality
-    /// takes 0.05 + 0.8 · 0.85 = 70% of its images.
+    /// takes 0.05 + 0.8 · 0.85 = 73% of its images.
     @Test func skewsSitesWithHeterogeneity() {
         var stream = SeededGenerator(seed: 0, stream: 1)
         let iid = SiteProfile(site: 1, of: 3, heterogeneity: 0, generator: &stream)

@@ -2,7 +2,7 @@
 public struct MedSynthOptions: Sendable, Equatable {
     /// The heterogeneity `low` names.
     public static let lowHeterogeneity = 0.2
-    /// The heterogeneity `high` names: each site sees its dominant modality in 70% of its images
+    /// The heterogeneity `high` names: each site sees its dominant modality in 73% of its images
     /// (`0.2/4 + 0.8 · 0.85`), abnormal shares from 0.4 to 0.8 across sites, contrast up to ±28%,
     /// offsets up to ±0.1, up to 2 blur passes, and mostly one report style per site.
     public static let highHeterogeneity = 0.8
