@@ -42,7 +42,7 @@ let package = Package(
         // Training data: MedSynth, dataset formats, PNG (libpng), JPEG (libjpeg behind a setjmp
         // wrapper) and DICOM decoding. Named Datasets: a module named Data would shadow Foundation.Data.
         .target(name: "CJPEGDecoder", dependencies: ["CJPEG"]),
-        .target(name: "Datasets", dependencies: ["CPNG", "CJPEGDecoder"]),
+        .target(name: "Datasets", dependencies: ["CPNG", "CJPEGDecoder", "Tensor", "Reporting"]),
         // Mutual TLS: OpenSSL under SwiftNIO/Hummingbird (aggregator), libcurl (site). Never swift-nio-ssl.
         .target(
             name: "Transport",
@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS", "Security", "Transport", "Protocols",
+                "Tensor", "Model", "Reporting", "CBLAS", "Security", "Transport", "Protocols", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "TesseraCLITests", dependencies: ["TesseraCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Reporting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProtocolsTests", dependencies: ["Protocols", "TestSupport"]),
         .testTarget(
             name: "TransportTests",

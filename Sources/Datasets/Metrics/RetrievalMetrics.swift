@@ -1,0 +1,56 @@
+import Tensor
+
+/// Image↔text retrieval recall@k from paired embedding matrices (ALGORITHMS.md §6): row i of the
+/// images belongs with row i of the texts; similarity is cosine.
+public enum RetrievalMetrics {
+    /// Recall@k in both directions.
+    public struct Recall: Sendable, Equatable {
+        /// For each k: the share of images whose own text ranks in the top k among all texts.
+        public var imageToText: [Int: Double]
+        /// For each k: the share of texts whose own image ranks in the top k among all images.
+        public var textToImage: [Int: Double]
+    }
+
+    /// Recall@k of `images` (N, C) against `texts` (N, C), both row-major.
+    ///
+    /// The rank of the true partner is the number of other candidates with a strictly higher cosine
+    /// (ties favour the true pair); a hit at k is rank < k. Zero vectors have cosine 0 with everything.
+    /// - Parameters:
+    ///   - images: N × C image embeddings, row-major.
+    ///   - texts: N × C text embeddings, row-major.
+    ///   - width: C.
+    ///   - ks: The cut-offs (default 1, 5, 10).
+    /// - Throws: `DatasetError.invalidOption` when the sizes do not match (N × C each, same N).
+    public static func recall(images: [Float], texts: [Float], width: Int, ks: [Int] = [1, 5, 10]) throws(DatasetError) -> Recall {
+        guard width > 0, images.count % width == 0, images.count == texts.count else {
+            throw .invalidOption(name: "embeddings", value: "\(images.count) image and \(texts.count) text values, width \(width)",
+                                 expected: "two N × C matrices of the same N and C > 0")
+        }
+        let count = images.count / width
+        let imageRows = normalizedRows(images, width: width), textRows = normalizedRows(texts, width: width)
+        // similarity (N, N) = images (N, C) · textsᵀ (C, N): cos(image i, text j) at [i, j] (sgemm, B transposed).
+        let similarity = Tensor(shape: [count, width], values: imageRows)
+            .matmul(Tensor(shape: [count, width], values: textRows), transposeOther: true).values
+        var imageRanks: [Int] = [], textRanks: [Int] = []
+        for i in 0..<count {
+            let own = similarity[i * count + i]
+            imageRanks.append((0..<count).filter { $0 != i && similarity[i * count + $0] > own }.count)
+            textRanks.append((0..<count).filter { $0 != i && similarity[$0 * count + i] > own }.count)
+        }
+        func shares(_ ranks: [Int]) -> [Int: Double] {
+            Dictionary(uniqueKeysWithValues: ks.map { k in (k, count == 0 ? 0 : Double(ranks.filter { $0 < k }.count) / Double(count)) })
+        }
+        return Recall(imageToText: shares(imageRanks), textToImage: shares(textRanks))
+    }
+
+    private static func normalizedRows(_ values: [Float], width: Int) -> [Float] {
+        var rows = values
+        for start in stride(from: 0, to: values.count, by: width) {
+            var norm: Float = 0
+            for c in 0..<width { norm += values[start + c] * values[start + c] }
+            let scale = norm > 0 ? 1 / norm.squareRoot() : 0
+            for c in 0..<width { rows[start + c] *= scale }
+        }
+        return rows
+    }
+}

@@ -1,0 +1,30 @@
+import Reporting
+import Testing
+@testable import Datasets
+
+/// Aggregation per answer type and modality, and the results table.
+struct VQAEvaluationTests {
+    private func item(_ id: String, _ answer: String, _ type: VQAItem.AnswerType, _ modality: String) -> VQAItem {
+        VQAItem(id: id, image: "i.png", question: "?", answer: answer, answerType: type, questionType: "PRES", modality: modality)
+    }
+
+    @Test func aggregatesPerAnswerTypeAndModality() throws {
+        let items = [item("1", "yes", .closed, "ct"), item("2", "no", .closed, "ct"), item("3", "yes", .closed, "mri"),
+                     item("4", "left", .open, "ct")]
+        let evaluation = try VQAEvaluation(items: items, predictions: ["Yes.", "nodule", "yes", "on the left"])
+        #expect(evaluation.groups.map(\.name) == ["all", "CLOSED", "OPEN", "CLOSED ct", "CLOSED mri", "OPEN ct"])
+        let closed = try #require(evaluation.groups.first { $0.name == "CLOSED" })
+        #expect(closed.closedAccuracy == 2.0 / 3 && closed.strictYesNoAccuracy == 2.0 / 3)
+        #expect(closed.closedMajorityBaseline == 2.0 / 3)
+        let open = try #require(evaluation.groups.first { $0.name == "OPEN ct" })
+        #expect(open.openRecall == 1 && open.openExactMatch == 0 && open.closedAccuracy == nil)
+        let json = evaluation.table(title: "t").rendered(as: .json)
+        #expect(json.contains(#""group":"CLOSED ct","items":2,"closed acc %":50.0"#))
+    }
+
+    @Test func rejectsMismatchedPredictionCounts() {
+        #expect(throws: DatasetError.invalidOption(name: "predictions", value: "0 answers", expected: "1, one per item")) {
+            try VQAEvaluation(items: [item("1", "yes", .closed, "ct")], predictions: [])
+        }
+    }
+}
