@@ -45,6 +45,8 @@ let package = Package(
             path: "Protocols",
             resources: [.copy("openapi.yaml")]
         ),
+        // Aggregation strategies: pure functions of site updates (no sockets, no SQLite).
+        .target(name: "Federation", dependencies: ["Tensor", "Protocols"]),
         .target(name: "SiteAgent", path: "Site/SiteAgent"),
         .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
 
@@ -52,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS",
+                "Tensor", "Model", "Reporting", "CBLAS", "Federation", "Protocols",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,5 +73,6 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProtocolsTests", dependencies: ["Protocols", "TestSupport"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Protocols", "Security", "Tensor", "TestSupport"]),
     ]
 )
