@@ -163,10 +163,10 @@ public struct WeightedAverage: Sendable {
     }
 
     /// The average of the updates added: weights `wᵢ = nᵢ / Σ n`, frozen tensors from the global
-    /// adapter. The sums are left as they are, so more updates may still be added.
+    /// adapter. Consuming: the sums become the result's tensors without a copy.
     /// - Throws: ``AggregationError/noUpdates(strategy:)``, ``AggregationError/zeroTotalWeight(sites:)``,
     ///   ``AggregationError/nonFiniteResult(tensor:index:)``.
-    public func finished() throws -> Aggregation {
+    public consuming func finished() throws -> Aggregation {
         guard !contributions.isEmpty else { throw AggregationError.noUpdates(strategy: strategy) }
         guard totalSampleCount > 0 else { throw AggregationError.zeroTotalWeight(sites: contributions.count) }
         let scale = Float(1 / Double(totalSampleCount))
@@ -177,16 +177,14 @@ public struct WeightedAverage: Sendable {
                 tensors.append(tensor)
                 continue
             }
-            var values = sums[position]
-            values.withUnsafeMutableBufferPointer { values in
+            var values: [Float] = []
+            swap(&values, &sums[position])
+            let finite = values.withUnsafeMutableBufferPointer { values in
                 tensor.values.withUnsafeBufferPointer { origin in
-                    switch mode {
-                    case .updates: for j in 0..<values.count { values[j] *= scale }
-                    case .clippedSteps: for j in 0..<values.count { values[j] = origin[j] + values[j] * scale }
-                    }
+                    AggregationKernels.scale(values, by: scale, addingTo: mode == .updates ? nil : origin)
                 }
             }
-            if let index = values.withUnsafeBufferPointer(AggregationKernels.firstNonFinite) {
+            if !finite, let index = values.withUnsafeBufferPointer(AggregationKernels.firstNonFinite) {
                 throw AggregationError.nonFiniteResult(tensor: tensor.name, index: index)
             }
             tensors.append(NamedTensor(name: tensor.name, shape: tensor.shape, values: values))
