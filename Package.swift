@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS", "Federation", "Protocols",
+                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Federation", "Protocols", "Security",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
