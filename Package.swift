@@ -64,6 +64,8 @@ let package = Package(
             path: "Protocols",
             resources: [.copy("openapi.yaml")]
         ),
+        // Aggregation strategies: pure functions of site updates (no sockets, no SQLite).
+        .target(name: "Federation", dependencies: ["Tensor", "Protocols"]),
         .target(name: "SiteAgent", path: "Site/SiteAgent"),
         .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
 
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS", "Security", "Transport", "Protocols", "Datasets",
+                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,5 +110,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Protocols", "Security", "Tensor", "TestSupport"]),
     ]
 )

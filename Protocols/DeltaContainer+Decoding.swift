@@ -122,7 +122,7 @@ extension DeltaContainer {
         return Decoded(container: DeltaContainer(header: header, tensors: tensors), digest: digest, canonicalByteCount: canonical.count)
     }
 
-    private static func safetensors(_ data: Data, source: String) throws -> SafetensorsFile {
+    static func safetensors(_ data: Data, source: String) throws -> SafetensorsFile {
         do {
             return try SafetensorsFile(data: data, source: source)
         } catch let error as SafetensorsError {
@@ -132,7 +132,7 @@ extension DeltaContainer {
 
     /// The tensors are exactly `specs`: reports the first missing tensor in name order, then the
     /// first unexpected one, then shape and dtype.
-    private static func check(_ file: SafetensorsFile, against specs: [TensorSpec], source: String) throws {
+    static func check(_ file: SafetensorsFile, against specs: [TensorSpec], source: String) throws {
         for spec in specs.canonicallyOrdered {
             guard let info = file.tensors[spec.name] else { throw DeltaContainerError.missingTensor(file: source, tensor: spec.name) }
             guard info.shape == spec.shape else {

@@ -40,6 +40,14 @@ enum Zstd {
     /// - Throws: ``DeltaContainerError``: `notZstd`, `contentSizeMissing`, `trailingBytes`,
     ///   `tooLarge`, `exceedsDeclaredSize`, `truncated` or `decompressionFailed`.
     static func decompress(_ compressed: UnsafeRawBufferPointer, limit: Int, source: String) throws -> [UInt8] {
+        var content: [UInt8] = []
+        try decompress(compressed, limit: limit, source: source, into: &content)
+        return content
+    }
+
+    /// As ``decompress(_:limit:source:)``, into `content`, whose memory is reused when it is
+    /// large enough (resized to the declared size; zero-filled only when its size changes).
+    static func decompress(_ compressed: UnsafeRawBufferPointer, limit: Int, source: String, into content: inout [UInt8]) throws {
         guard let base = compressed.baseAddress, compressed.count > 0 else {
             throw DeltaContainerError.notZstd(file: source, reason: "the body is empty")
         }
@@ -69,7 +77,10 @@ enum Zstd {
             throw DeltaContainerError.decompressionFailed(file: source, zstdError: errorName(parameterResult))
         }
         let declaredBytes = Int(declared)
-        var content = [UInt8](repeating: 0, count: declaredBytes)
+        if content.count != declaredBytes {
+            content.removeAll(keepingCapacity: true)
+            content.append(contentsOf: repeatElement(0, count: declaredBytes))
+        }
         // Output goes to `content` until it is full, then to `overflow`: any byte there means the
         // frame produces more than it declared.
         var overflow = [UInt8](repeating: 0, count: 1)
@@ -100,7 +111,6 @@ enum Zstd {
         guard produced == declaredBytes else {
             throw DeltaContainerError.truncated(file: source, producedBytes: produced, declaredBytes: declaredBytes)
         }
-        return content
     }
 
     private static func check(_ result: Int, _ operation: String) throws {

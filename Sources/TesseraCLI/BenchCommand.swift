@@ -5,6 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed against baselines taken in the same run (use a release build).",
-        subcommands: [TensorBenchCommand.self, ModelBenchCommand.self, TransportBenchCommand.self, DataBenchCommand.self]
+        subcommands: [TensorBenchCommand.self, ModelBenchCommand.self, TransportBenchCommand.self, AggregateBenchCommand.self,
+                      DataBenchCommand.self]
     )
 }
