@@ -36,7 +36,7 @@ let package = Package(
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Model", dependencies: ["Tensor"]),
-        .target(name: "Training", dependencies: ["Tensor", "Model"]),
+        .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets"]),
         .target(name: "Reporting"),
         .target(name: "Security", dependencies: ["COpenSSL"]),
         // Training data: MedSynth, dataset formats, PNG (libpng), JPEG (libjpeg behind a setjmp
@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation",
+                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Model
+import Reporting
+import Training
+
+/// `tessera model pretrain`: build a base model of a preset from MedSynth's public split.
+struct ModelPretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Build a base model (tokenizer, language, vision, projector, instruction stages) from public data.",
+        discussion: """
+            Reads DATA/public/llava_instruct.json and DATA/public/reports.jsonl (the layout `tessera data \
+            synth` writes). Each stage checkpoints into --work, so a stopped build resumes; the model \
+            (config.json, model.safetensors, tokenizer.json) is written to --out.
+            """
+    )
+
+    @Option(help: "Preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")) (default: demo).")
+    var preset: ModelPreset = .demo
+
+    @Option(help: "MedSynth data directory (with public/).")
+    var data: String
+
+    @Option(help: "Output model directory.")
+    var out: String
+
+    @Option(help: "Work directory for stage checkpoints (default: OUT.work).")
+    var work: String?
+
+    @Option(help: "Seed of the weights and data order (default: 0).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Multiply every stage's steps by this factor (default: 1).")
+    var stepScale = 1.0
+
+    func run() throws {
+        let imageSize = preset.configuration.vision.imageSize
+        let publicDirectory = (data as NSString).appendingPathComponent("public")
+        let instructions = try ExampleLoader.instructions(file: (publicDirectory as NSString).appendingPathComponent("llava_instruct.json"),
+                                                          imageSize: imageSize)
+        let captioned = try ExampleLoader.captioned(reportsFile: (publicDirectory as NSString).appendingPathComponent("reports.jsonl"),
+                                                    imageSize: imageSize)
+        let corpus = captioned.flatMap(\.answers) + instructions.flatMap { $0.turns.map(\.text) }
+        var recipe = BaseModelRecipe(preset: preset, seed: seed)
+        for index in recipe.stages.indices {
+            recipe.stages[index].steps = Swift.max(1, Int((Double(recipe.stages[index].steps) * stepScale).rounded()))
+        }
+        let progress = ProgressLine()
+        let results = try recipe.build(data: .init(corpus: corpus, captioned: captioned, instructions: instructions),
+                                       workDirectory: URL(fileURLWithPath: work ?? out + ".work"), output: URL(fileURLWithPath: out)) { stage, record in
+            progress.update(stage: stage, record: record, total: recipe.stages.first { $0.name == stage }?.steps ?? 0)
+        }
+        progress.finish()
+        var table = ResultsTable(title: "base model \(preset.rawValue) → \(out)", columns: ["stage", "steps", "seconds", "first loss", "last loss"])
+        for result in results {
+            table.append([.text(result.name), .integer(result.steps), .number(result.seconds, decimals: 1),
+                          .number(Double(result.firstLoss), decimals: 3), .number(Double(result.lastLoss), decimals: 3)])
+        }
+        print(table.rendered(as: .text), terminator: "")
+    }
+}
