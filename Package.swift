@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries (installed by scripts/setup.sh).
@@ -45,6 +46,11 @@ let package = Package(
             path: "Protocols",
             resources: [.copy("openapi.yaml")]
         ),
+        // The participation ledger: hash-chained, signed entries in SQLite, and their audit.
+        .target(
+            name: "Ledger",
+            dependencies: ["Security", "Protocols", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "SiteAgent", path: "Site/SiteAgent"),
         .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
 
@@ -52,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS",
+                "Tensor", "Model", "Reporting", "CBLAS", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,5 +77,6 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProtocolsTests", dependencies: ["Protocols", "TestSupport"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"]),
     ]
 )
