@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Ledger
 import Protocols
 import Security
@@ -73,4 +74,28 @@ struct LedgerFixture {
         _ = try store.append(.roundFailed(round: 2, reason: "quorum not reached", validUpdates: 1, quorum: 2))
         return receipts
     }
+}
+
+extension LedgerFixture {
+    /// A consistent copy of the ledger (SQLite's `VACUUM INTO`), as an auditor receives it.
+    func copyOfLedger(_ name: String) throws -> URL {
+        let copy = file(name)
+        try store.database.writeWithoutTransaction { db in
+            try db.execute(sql: "VACUUM INTO ?", arguments: [copy.path])
+        }
+        return copy
+    }
+
+    /// Writes each receipt as `receipt-<sequence>.json` in a new directory `name`.
+    func writeReceipts(_ receipts: [Receipt], to name: String) throws -> URL {
+        let directory = file(name)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for receipt in receipts {
+            try WireJSON.encode(receipt).write(to: directory.appendingPathComponent(String(format: "receipt-%02d.json", receipt.sequence)))
+        }
+        return directory
+    }
+
+    /// The verifier with this fixture's CA.
+    var verifier: AuditVerifier { AuditVerifier(authority: authority.certificate) }
 }
