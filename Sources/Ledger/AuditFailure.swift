@@ -72,7 +72,8 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
         case let .malformedEntry(sequence, column, found, expected):
             return "entry \(sequence): column \(column) holds \(found), expected \(expected)"
         case let .missingEntries(expected, found):
-            return "entry \(expected) is missing: the next entry is \(found) (entries \(expected)–\(found - 1) were deleted)"
+            let deleted = found == expected + 1 ? "it was deleted" : "entries \(expected)–\(found - 1) were deleted"
+            return "entry \(expected) is missing: the next entry is \(found) (\(deleted))"
         case let .missingGenesis(sequence, kind):
             return "entry \(sequence) is \(kind.rawValue), expected ledger-created with the ledger certificate"
         case let .unreadableCertificate(sequence, reason):

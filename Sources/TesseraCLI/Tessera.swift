@@ -8,7 +8,7 @@ struct Tessera: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Federated LoRA fine-tuning of a medical vision-language model across hospitals.",
-        subcommands: [ModelCommand.self, BenchCommand.self]
+        subcommands: [ModelCommand.self, BenchCommand.self, AuditCommand.self]
     )
 
     static func main() {
