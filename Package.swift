@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries (installed by scripts/setup.sh).
@@ -66,6 +67,11 @@ let package = Package(
         ),
         // Aggregation strategies: pure functions of site updates (no sockets, no SQLite).
         .target(name: "Federation", dependencies: ["Tensor", "Protocols"]),
+        // The participation ledger: hash-chained, signed entries in SQLite, and their audit.
+        .target(
+            name: "Ledger",
+            dependencies: ["Security", "Protocols", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "SiteAgent", path: "Site/SiteAgent"),
         .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
 
@@ -73,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training",
+                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,5 +117,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Protocols", "Security", "Tensor", "TestSupport"]),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["Ledger", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["verify_ledger.py"]
+        ),
     ]
 )

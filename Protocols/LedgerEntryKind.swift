@@ -4,8 +4,11 @@ public struct LedgerEntryKind: RawRepresentable, Codable, Hashable, Sendable {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
+    /// The first entry of every ledger: it embeds the ledger key's certificate.
+    public static let ledgerCreated = LedgerEntryKind(rawValue: "ledger-created")
     public static let siteEnrolled = LedgerEntryKind(rawValue: "site-enrolled")
     public static let siteRevoked = LedgerEntryKind(rawValue: "site-revoked")
+    public static let campaignStarted = LedgerEntryKind(rawValue: "campaign-started")
     public static let roundOpened = LedgerEntryKind(rawValue: "round-opened")
     public static let updateReceived = LedgerEntryKind(rawValue: "update-received")
     public static let updateAccepted = LedgerEntryKind(rawValue: "update-accepted")

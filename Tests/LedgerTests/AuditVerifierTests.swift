@@ -1,0 +1,178 @@
+import Foundation
+import Ledger
+import Protocols
+import Security
+import Testing
+
+/// Tampering with a copy of a ledger through the real `sqlite3` command line, each caught with
+/// its exact reason. The append-only triggers are dropped first, as an attacker would.
+struct AuditVerifierTests {
+    static let dropTriggers = """
+        DROP TRIGGER ledger_entry_append_only_update;
+        DROP TRIGGER ledger_entry_append_only_delete;
+
+        """
+
+    /// An untouched ledger and its receipts verify.
+    @Test func acceptsAnUntamperedLedgerWithReceipts() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let receipts = try fixture.writeReceipts(try fixture.appendCampaign(), to: "receipts")
+        let summary = try fixture.verifier.verify(ledgerAt: try fixture.copyOfLedger("copy.sqlite"), receiptsIn: receipts)
+        #expect(summary.entryCount == 17)
+        #expect(summary.receiptCount == 3)
+        #expect(summary.headHash == (try fixture.store.head().hash))
+        #expect(summary.certificate == fixture.certificate)
+    }
+
+    /// Changing the payload column alone disagrees with the signed canonical bytes.
+    @Test func detectsAnEditedPayloadColumn() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(Self.dropTriggers + """
+            UPDATE ledger_entry SET payload = replace(payload, '"samples":120', '"samples":121') WHERE sequence = 8;
+            """, on: copy)
+        let digest = try LedgerFixture.digest("site-a-1").hex
+        #expect(throws: AuditFailure.fieldMismatch(
+            sequence: 8, field: "payload", column: #"{"digest":"\#(digest)","samples":121,"step_norm":0.25}"#,
+            signed: #"{"digest":"\#(digest)","samples":120,"step_norm":0.25}"#)) {
+            try fixture.verifier.verify(ledgerAt: copy)
+        }
+    }
+
+    /// Changing a payload byte in both the column and the canonical bytes breaks the hash.
+    @Test func detectsAnEditedPayloadByte() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(Self.dropTriggers + """
+            UPDATE ledger_entry SET payload = replace(payload, '"samples":120', '"samples":121'),
+                canonical = CAST(replace(CAST(canonical AS TEXT), '"samples":120', '"samples":121') AS BLOB)
+                WHERE sequence = 8;
+            """, on: copy)
+        let original = try fixture.store.entry(sequence: 8)
+        let edited = Array(String(decoding: original.canonical, as: UTF8.self)
+            .replacingOccurrences(of: "\"samples\":120", with: "\"samples\":121").utf8)
+        let computed = try HashChain.hash(previous: original.previousHash, canonical: edited)
+        #expect(throws: AuditFailure.hashMismatch(sequence: 8, stored: original.hash.hex, computed: computed.hex)) {
+            try fixture.verifier.verify(ledgerAt: copy)
+        }
+    }
+
+    /// Editing the site column is caught although the canonical bytes are untouched.
+    @Test func detectsAnEditedSiteColumn() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(Self.dropTriggers + "UPDATE ledger_entry SET site = 'site-b' WHERE sequence = 11;", on: copy)
+        #expect(throws: AuditFailure.fieldMismatch(sequence: 11, field: "site", column: #""site-b""#, signed: #""site-c""#)) {
+            try fixture.verifier.verify(ledgerAt: copy)
+        }
+    }
+
+    /// A deleted entry leaves a gap in the sequence.
+    @Test func detectsADeletedEntry() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(Self.dropTriggers + "DELETE FROM ledger_entry WHERE sequence = 11;", on: copy)
+        #expect(throws: AuditFailure.missingEntries(expected: 11, found: 12)) {
+            try fixture.verifier.verify(ledgerAt: copy)
+        }
+    }
+
+    /// Swapping two entries' sequence numbers is caught by the signed sequence.
+    @Test func detectsReorderedEntries() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(Self.dropTriggers + """
+            UPDATE ledger_entry SET sequence = 1000 WHERE sequence = 9;
+            UPDATE ledger_entry SET sequence = 9 WHERE sequence = 8;
+            UPDATE ledger_entry SET sequence = 8 WHERE sequence = 1000;
+            """, on: copy)
+        #expect(throws: AuditFailure.reordered(sequence: 8, signedSequence: 9)) {
+            try fixture.verifier.verify(ledgerAt: copy)
+        }
+    }
+
+    /// A truncated tail is a valid shorter chain, caught only by a receipt for a lost entry.
+    @Test func detectsATruncatedTailFromReceipts() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let receipts = try fixture.writeReceipts(try fixture.appendCampaign(), to: "receipts")
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(Self.dropTriggers + "DELETE FROM ledger_entry WHERE sequence >= 15;", on: copy)
+        #expect(try fixture.verifier.verify(ledgerAt: copy).entryCount == 14)
+        let file = receipts.appendingPathComponent("receipt-15.json").path
+        #expect(throws: AuditFailure.receiptedEntryMissing(file: file, sequence: 15, head: 14)) {
+            try fixture.verifier.verify(ledgerAt: copy, receiptsIn: receipts)
+        }
+    }
+
+    /// Every signature replaced by one from a key the CA did not certify: entry 1 fails.
+    @Test func detectsEntriesResignedWithAnUncertifiedKey() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        let rogue = try Ed25519Key.generate()
+        let updates = try fixture.store.entries(after: 0, limit: 100).map { entry in
+            "UPDATE ledger_entry SET signature = \(try rogue.signature(for: entry.hash.bytes).sqlBlob) WHERE sequence = \(entry.sequence);"
+        }
+        try CommandLineTool.sqlite3(Self.dropTriggers + updates.joined(separator: "\n"), on: copy)
+        #expect(throws: AuditFailure.invalidSignature(sequence: 1)) {
+            try fixture.verifier.verify(ledgerAt: copy)
+        }
+    }
+
+    /// The whole ledger rebuilt and re-signed under a key certified by another CA: the certificate fails.
+    @Test func detectsALedgerRebuiltUnderAnotherAuthority() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let rogueAuthority = try CertificateAuthority.initialise(directory: fixture.file("rogue-ca"), commonName: "Rogue CA")
+        let rogueKey = try Ed25519Key.generate()
+        let rogueCertificate = try rogueAuthority.issueLedgerCertificate(for: try rogueKey.publicKey())
+        let rogueURL = fixture.file("rogue.sqlite")
+        do {
+            let rogue = try LedgerStore.open(at: rogueURL, key: rogueKey, certificate: rogueCertificate)
+            for entry in try fixture.store.entries(after: 1, limit: 100) {
+                _ = try rogue.append(LedgerEvent(kind: entry.kind, round: entry.round, site: entry.site, payload: entry.payload))
+            }
+        }
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(Self.dropTriggers + """
+            ATTACH '\(rogueURL.path)' AS rogue;
+            DELETE FROM ledger_entry;
+            INSERT INTO ledger_entry SELECT * FROM rogue.ledger_entry;
+            """, on: copy)
+        #expect(throws: AuditFailure.untrustedLedgerCertificate(
+            fingerprint: rogueCertificate.fingerprint.hex,
+            reason: .untrustedCertificate(subject: "CN=tessera-ledger", issuer: "CN=Rogue CA",
+                                          reason: "unable to get local issuer certificate"))) {
+            try fixture.verifier.verify(ledgerAt: copy)
+        }
+    }
+
+    /// A receipt whose digest differs from the ledger's entry is named with the field.
+    @Test func detectsAReceiptThatDisagreesWithTheLedger() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        var receipts = try fixture.appendCampaign()
+        let other = try LedgerFixture.digest("other update")
+        receipts[0].digest = other
+        let directory = try fixture.writeReceipts(receipts, to: "receipts")
+        let file = directory.appendingPathComponent("receipt-08.json").path
+        #expect(throws: AuditFailure.receiptMismatch(file: file, sequence: 8, field: "digest", receipt: other.hex,
+                                                     ledger: try LedgerFixture.digest("site-a-1").hex)) {
+            try fixture.verifier.verify(ledgerAt: try fixture.copyOfLedger("copy.sqlite"), receiptsIn: directory)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Ledger
+import Testing
+
+/// verify_ledger.py, written from docs/LEDGER.md with Python's standard library and the openssl
+/// command line only, agrees with `AuditVerifier` on good and tampered ledgers.
+struct IndependentVerifierTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("verify_ledger.py")
+
+    static func run(_ fixture: LedgerFixture, ledger: URL, receipts: URL? = nil) throws -> CommandLineTool.Output {
+        var arguments = [script.path, "--ledger", ledger.path, "--ca", fixture.authorityCertificateURL.path]
+        if let receipts { arguments += ["--receipts", receipts.path] }
+        return try CommandLineTool.run("python3", arguments)
+    }
+
+    /// A good ledger and its receipts pass, with the head hash the store reports.
+    @Test func acceptsAGoodLedger() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let receipts = try fixture.writeReceipts(try fixture.appendCampaign(), to: "receipts")
+        let output = try Self.run(fixture, ledger: try fixture.copyOfLedger("copy.sqlite"), receipts: receipts)
+        #expect(output.standardError == "")
+        #expect(output.standardOutput == "OK 17 entries, head \(try fixture.store.head().hash.hex)\n")
+        #expect(output.status == 0)
+    }
+
+    /// An edited payload byte, a swapped pair and a truncated tail are each rejected at the right entry.
+    @Test func rejectsTamperedLedgers() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let receipts = try fixture.writeReceipts(try fixture.appendCampaign(), to: "receipts")
+        let tampering = [
+            ("UPDATE ledger_entry SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"samples\":120', '\"samples\":121') AS BLOB), "
+                + "payload = replace(payload, '\"samples\":120', '\"samples\":121') WHERE sequence = 8;", "FAIL entry 8: stored hash"),
+            ("UPDATE ledger_entry SET sequence = 1000 WHERE sequence = 9; UPDATE ledger_entry SET sequence = 9 WHERE sequence = 8; "
+                + "UPDATE ledger_entry SET sequence = 8 WHERE sequence = 1000;", "FAIL entry 8: the row holds signed entry 9"),
+            ("DELETE FROM ledger_entry WHERE sequence >= 15;", "FAIL entry 15: missing, receipted by"),
+        ]
+        for (index, (sql, expected)) in tampering.enumerated() {
+            let copy = try fixture.copyOfLedger("copy-\(index).sqlite")
+            try CommandLineTool.sqlite3(AuditVerifierTests.dropTriggers + sql, on: copy)
+            let output = try Self.run(fixture, ledger: copy, receipts: receipts)
+            #expect(output.status == 1)
+            #expect(output.standardOutput.hasPrefix(expected), "\(output.standardOutput)")
+        }
+    }
+}
