@@ -10,8 +10,9 @@ struct ModelPretrainCommand: ParsableCommand {
         commandName: "pretrain",
         abstract: "Build a base model (tokenizer, language, vision, projector, instruction stages) from public data.",
         discussion: """
-            Reads DATA/public/llava_instruct.json and DATA/public/reports.jsonl (the layout `tessera data \
-            synth` writes). Each stage checkpoints into --work, so a stopped build resumes; the model \
+            Reads DATA/public/llava_instruct.json, DATA/public/vqa.json and DATA/public/reports.jsonl (the \
+            layout `tessera data synth` writes); instruction tuning mixes the conversations with the VQA \
+            questions, so the base model also learns to answer briefly. Each stage checkpoints into --work, so a stopped build resumes; the model \
             (config.json, model.safetensors, tokenizer.json) is written to --out.
             """
     )
@@ -39,6 +40,8 @@ struct ModelPretrainCommand: ParsableCommand {
         let publicDirectory = (data as NSString).appendingPathComponent("public")
         let instructions = try ExampleLoader.instructions(file: (publicDirectory as NSString).appendingPathComponent("llava_instruct.json"),
                                                           imageSize: imageSize)
+        let questions = try ExampleLoader.questions(vqaFile: (publicDirectory as NSString).appendingPathComponent("vqa.json"),
+                                                    imageSize: imageSize)
         let captioned = try ExampleLoader.captioned(reportsFile: (publicDirectory as NSString).appendingPathComponent("reports.jsonl"),
                                                     imageSize: imageSize)
         let corpus = captioned.flatMap(\.answers) + instructions.flatMap { $0.turns.map(\.text) }
@@ -47,7 +50,7 @@ struct ModelPretrainCommand: ParsableCommand {
             recipe.stages[index].steps = Swift.max(1, Int((Double(recipe.stages[index].steps) * stepScale).rounded()))
         }
         let progress = ProgressLine()
-        let results = try recipe.build(data: .init(corpus: corpus, captioned: captioned, instructions: instructions),
+        let results = try recipe.build(data: .init(corpus: corpus, captioned: captioned, instructions: instructions + questions),
                                        workDirectory: URL(fileURLWithPath: work ?? out + ".work"), output: URL(fileURLWithPath: out)) { stage, record in
             progress.update(stage: stage, record: record, total: recipe.stages.first { $0.name == stage }?.steps ?? 0)
         }

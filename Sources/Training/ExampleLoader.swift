@@ -34,6 +34,18 @@ public enum ExampleLoader {
         }
     }
 
+    /// Questions of a VQA JSON file as one-turn conversations (`<image>` + question → answer), the
+    /// short-answer form evaluation asks for.
+    public static func questions(vqaFile file: String, imageSize: Int) throws -> [TrainingExample] {
+        let dataset = try VQADataset(contentsOf: file)
+        let directory = (file as NSString).deletingLastPathComponent
+        let pixels = try images(dataset.items.map { resolve($0.image, in: directory) }, imageSize: imageSize)
+        return zip(dataset.items, pixels).map { item, pixels in
+            TrainingExample(id: item.id, pixels: pixels,
+                            turns: [.init(role: .human, text: "<image>\n" + item.question), .init(role: .assistant, text: item.answer)])
+        }
+    }
+
     /// Preprocessed pixels `(3, S, S)` per path (nil stays nil), read in batches.
     static func images(_ paths: [String?], imageSize: Int) throws -> [[Float]?] {
         let preprocessor = ImagePreprocessor(imageSize: imageSize)
