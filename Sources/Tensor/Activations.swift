@@ -81,6 +81,9 @@ extension Tensor {
             up.values.withUnsafeBufferPointer { u in
                 y.withUnsafeMutableBufferPointer { y in
                     Parallel.forEachChunk(y.count, chunk: Parallel.elementChunk) { range in
+                        // Local copies of the captured buffers let the loop vectorise: stores
+                        // through `y` could otherwise alias the closure context holding them.
+                        let (y, g, u) = (y, g, u)
                         for i in range { y[i] = Activation.silu.value(g[i]) * u[i] }
                     }
                 }
@@ -93,6 +96,7 @@ extension Tensor {
                         if gate.requiresGradient {
                             gate.withGradient { dg in
                                 Parallel.forEachChunk(dg.count, chunk: Parallel.elementChunk) { range in
+                                    let (dg, dy, u, g) = (dg, dy, u, g)
                                     for i in range { dg[i] += dy[i] * u[i] * Activation.silu.derivative(g[i]) }
                                 }
                             }
@@ -100,6 +104,7 @@ extension Tensor {
                         if up.requiresGradient {
                             up.withGradient { du in
                                 Parallel.forEachChunk(du.count, chunk: Parallel.elementChunk) { range in
+                                    let (du, dy, g) = (du, dy, g)
                                     for i in range { du[i] += dy[i] * Activation.silu.value(g[i]) }
                                 }
                             }

@@ -49,7 +49,7 @@ extension Tensor {
                     probabilities.withUnsafeMutableBufferPointer { p in
                         output.withUnsafeMutableBufferPointer { o in
                             // Sequences are independent: each writes only its own rows of P and O.
-                            Parallel.forEach(g.sequences) { n in
+                            Parallel.forEachCallingBLAS(g.sequences) { n in
                                 for h in 0..<g.heads {
                                     let kvHead = h / g.group
                                     let qBase = q.start + n * g.queries * g.queryWidth + h * g.headSize
@@ -132,7 +132,7 @@ extension Attention {
                                         // Sequences are independent (their dQ, dK, dV rows are disjoint); each
                                         // works in its own slice of the dScores scratch.
                                         dScores.withUnsafeMutableBufferPointer { scratch in
-                                            Parallel.forEach(g.sequences) { n in
+                                            Parallel.forEachCallingBLAS(g.sequences) { n in
                                                 let dS = UnsafeMutableBufferPointer(rebasing: scratch[(n * g.queries * g.keys)..<((n + 1) * g.queries * g.keys)])
                                                 for h in 0..<g.heads {
                                                     let kvHead = h / g.group

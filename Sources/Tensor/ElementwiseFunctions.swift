@@ -11,6 +11,8 @@ extension Tensor {
         values.withUnsafeBufferPointer { x in
             y.withUnsafeMutableBufferPointer { y in
                 Parallel.forEachChunk(x.count, chunk: Parallel.elementChunk) { range in
+                    // Local copies let the loop vectorise (see swiGLU).
+                    let (x, y) = (x, y)
                     for i in range { y[i] = function(x[i]) }
                 }
             }
@@ -22,6 +24,7 @@ extension Tensor {
                     dy.withUnsafeBufferPointer { dy in
                         self.withGradient { gradient in
                             Parallel.forEachChunk(gradient.count, chunk: Parallel.elementChunk) { range in
+                                let (gradient, dy, x, y) = (gradient, dy, x, y)
                                 for i in range { gradient[i] += dy[i] * derivative(x[i], y[i]) }
                             }
                         }
