@@ -48,8 +48,7 @@ extension Tensor {
                 values.values.withUnsafeBufferPointer { v in
                     probabilities.withUnsafeMutableBufferPointer { p in
                         output.withUnsafeMutableBufferPointer { o in
-                            // Sequences are independent: each writes only its own rows of P and O.
-                            Parallel.forEachCallingBLAS(g.sequences) { n in
+                            for n in 0..<g.sequences {
                                 for h in 0..<g.heads {
                                     let kvHead = h / g.group
                                     let qBase = q.start + n * g.queries * g.queryWidth + h * g.headSize
@@ -129,10 +128,9 @@ extension Attention {
                             dQ.withUnsafeMutableBufferPointer { dQ in
                                 dK.withUnsafeMutableBufferPointer { dK in
                                     dV.withUnsafeMutableBufferPointer { dV in
-                                        // Sequences are independent (their dQ, dK, dV rows are disjoint); each
-                                        // works in its own slice of the dScores scratch.
+                                        // Each sequence works in its own slice of the dScores scratch.
                                         dScores.withUnsafeMutableBufferPointer { scratch in
-                                            Parallel.forEachCallingBLAS(g.sequences) { n in
+                                            for n in 0..<g.sequences {
                                                 let dS = UnsafeMutableBufferPointer(rebasing: scratch[(n * g.queries * g.keys)..<((n + 1) * g.queries * g.keys)])
                                                 for h in 0..<g.heads {
                                                     let kvHead = h / g.group

@@ -1,20 +1,11 @@
-import CBLAS
 import Foundation
 
 /// Splits independent work items across the machine's cores. Each item must write only its own
-/// region of memory, so results are identical for any number of threads.
+/// region of memory, so results are identical for any number of threads. Work that calls BLAS
+/// does not belong here: OpenBLAS's own threads would compete with these (attention ran 7× slower
+/// that way), and switching its global thread count around such work made results depend on
+/// what other threads were doing.
 enum Parallel {
-    /// Calls `body(i)` for `i` in `0..<count`, concurrently when there are several cores, for work
-    /// that calls BLAS: BLAS runs single-threaded meanwhile, since its own threads would compete
-    /// with these (measured: a 7× slower attention when both split the two cores). Switching
-    /// OpenBLAS's thread count costs far more than an elementwise kernel: those use ``forEach(_:_:)``.
-    static func forEachCallingBLAS(_ count: Int, _ body: (Int) -> Void) {
-        let blasThreads = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(blasThreads) }
-        forEach(count, body)
-    }
-
     /// Calls `body(i)` for `i` in `0..<count`, concurrently when there are several cores.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
         guard count > 1, ProcessInfo.processInfo.activeProcessorCount > 1 else {

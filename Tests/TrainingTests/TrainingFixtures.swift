@@ -51,7 +51,8 @@ enum TrainingFixtures {
         configuration.maximumSequenceLength = 64
         configuration.loraRank = 8
         configuration.modulesToSave = ["multi_modal_projector", "lm_head"]
-        configuration.threads = 1
+        // The process's current BLAS thread count: tests run in parallel and must not change it for each other.
+        configuration.threads = BLAS.threads
         return configuration
     }
 
