@@ -25,10 +25,10 @@ struct AggregateBenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Site counts, comma-separated (default: 10,50).")
+    @Option(help: "Site counts, comma-separated.")
     var sites = "10,50"
 
-    @Option(help: "Timed runs per figure; the median is reported (default: 3).")
+    @Option(help: "Timed runs per figure; the median is reported.")
     var runs = 3
 
     @Option(help: "Path of flower_fedavg.py to run for the same-machine Flower figure (needs flwr 1.40).")
@@ -37,7 +37,7 @@ struct AggregateBenchCommand: ParsableCommand {
     @Flag(help: "Skip svd-merge (it takes about a minute for 50 sites).")
     var skipSVDMerge = false
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
     @Option(help: .hidden)

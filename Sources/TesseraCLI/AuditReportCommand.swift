@@ -23,7 +23,7 @@ struct AuditReportCommand: ParsableCommand {
     @Option(help: "The ledger file (a copy of the aggregator's ledger.sqlite).")
     var ledger: String
 
-    @Option(help: "Output format: text, json, csv or html (default: text).")
+    @Option(help: "Output format: text, json, csv or html.")
     var format: Format = .text
 
     func run() throws {

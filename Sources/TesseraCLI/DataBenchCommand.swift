@@ -13,16 +13,16 @@ struct DataBenchCommand: ParsableCommand {
         discussion: "Use a release build. Target: at least 2,000 images/s on one core at 64×64, PNG encoding included."
     )
 
-    @Option(help: "Images per timed run (default: 2000).")
+    @Option(help: "Images per timed run.")
     var images = 2000
 
-    @Option(help: "Image side in pixels (default: 64).")
+    @Option(help: "Image side in pixels.")
     var imageSize = 64
 
-    @Option(help: "Timed runs; the median is reported (default: 5).")
+    @Option(help: "Timed runs; the median is reported.")
     var runs = 5
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
     func run() throws {

@@ -22,7 +22,7 @@ struct DataExportCommand: ParsableCommand {
     @Option(help: "Output path ending in .safetensors or .png.")
     var out: String
 
-    @Option(help: "The frame written to a PNG, from 0 (default: 0).")
+    @Option(help: "The frame written to a PNG, from 0.")
     var frame = 0
 
     func validate() throws {

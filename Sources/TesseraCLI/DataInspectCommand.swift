@@ -12,7 +12,7 @@ struct DataInspectCommand: ParsableCommand {
     @Argument(help: "The image file (format recognised from its bytes).")
     var file: String
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
     func run() throws {

@@ -19,40 +19,40 @@ struct DataSynthCommand: ParsableCommand {
     @Option(help: "Output directory (created if needed).")
     var out: String
 
-    @Option(help: "Number of hospitals (default: 3).")
+    @Option(help: "Number of hospitals.")
     var sites = 3
 
-    @Option(help: "Non-IID heterogeneity: low (\(MedSynthOptions.lowHeterogeneity)), high (\(MedSynthOptions.highHeterogeneity)) or a number in [0, 1] (default: high).")
+    @Option(help: "Non-IID heterogeneity: low (\(MedSynthOptions.lowHeterogeneity)), high (\(MedSynthOptions.highHeterogeneity)) or a number in [0, 1].")
     var heterogeneity = "high"
 
-    @Option(help: "Seed of every random stream (default: 0).")
+    @Option(help: "Seed of every random stream.")
     var seed: UInt64 = 0
 
-    @Option(help: "Images per site over its labelled, reports-only and unlabelled parts (default: 600).")
+    @Option(help: "Images per site over its labelled, reports-only and unlabelled parts.")
     var imagesPerSite = 600
 
-    @Option(help: "Image side in pixels, 16...512 (default: 64).")
+    @Option(help: "Image side in pixels, 16...512.")
     var imageSize = 64
 
-    @Option(help: "VQA items in the global test set, balanced over modalities (default: 1000).")
+    @Option(help: "VQA items in the global test set, balanced over modalities.")
     var testItems = 1000
 
-    @Option(help: "VQA items in each site's test set (default: 200).")
+    @Option(help: "VQA items in each site's test set.")
     var siteTestItems = 200
 
-    @Option(help: "Images in the public (base-model) split (default: 2000).")
+    @Option(help: "Images in the public (base-model) split.")
     var publicImages = 2000
 
-    @Option(help: "Share of a site's images that are labelled (default: 0.5).")
+    @Option(help: "Share of a site's images that are labelled.")
     var labelledShare = 0.5
 
-    @Option(help: "Share of a site's images with reports only; the rest is unlabelled (default: 0.25).")
+    @Option(help: "Share of a site's images with reports only; the rest is unlabelled.")
     var reportsShare = 0.25
 
-    @Option(help: "Worker threads; the output does not depend on it (default: 1).")
+    @Option(help: "Worker threads; the output does not depend on it.")
     var threads = 1
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
     func run() throws {

@@ -25,13 +25,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate only the first N items.")
     var limit: Int?
 
-    @Option(help: "Questions per generation batch (default: 32).")
+    @Option(help: "Questions per generation batch.")
     var batchSize = 32
 
     @Option(help: "Write each question, reference and prediction as JSON lines to this file.")
     var predictions: String?
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
     func run() throws {

@@ -17,13 +17,13 @@ struct ModelBenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Timed steps per preset; the median is reported (default: 5).")
+    @Option(help: "Timed steps per preset; the median is reported.")
     var runs = 5
 
     @Option(help: "Path of torch_llava_tiny_step.py to run for the same-machine PyTorch figure (needs torch, transformers, peft).")
     var pytorchAnchor: String?
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
     func run() throws {

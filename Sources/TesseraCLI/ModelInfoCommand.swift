@@ -16,7 +16,7 @@ struct ModelInfoCommand: ParsableCommand {
     @Option(help: "A PEFT adapter directory to load on top (adapter_config.json + adapter_model.safetensors).")
     var adapter: String?
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
     func run() throws {

@@ -9,13 +9,13 @@ struct ModelInitCommand: ParsableCommand {
         abstract: "Write a randomly initialised model of a preset (config.json + model.safetensors)."
     )
 
-    @Option(help: "Preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")) (default: tiny).")
+    @Option(help: "Preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: ModelPreset = .tiny
 
     @Option(help: "Directory to write (created; existing model files are replaced).")
     var out: String
 
-    @Option(help: "Seed of the initial weights (default: 0).")
+    @Option(help: "Seed of the initial weights.")
     var seed: UInt64 = 0
 
     func run() throws {

@@ -17,7 +17,7 @@ struct ModelPretrainCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")) (default: demo).")
+    @Option(help: "Preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: ModelPreset = .demo
 
     @Option(help: "MedSynth data directory (with public/).")
@@ -29,10 +29,10 @@ struct ModelPretrainCommand: ParsableCommand {
     @Option(help: "Work directory for stage checkpoints (default: OUT.work).")
     var work: String?
 
-    @Option(help: "Seed of the weights and data order (default: 0).")
+    @Option(help: "Seed of the weights and data order.")
     var seed: UInt64 = 0
 
-    @Option(help: "Multiply every stage's steps by this factor (default: 1).")
+    @Option(help: "Multiply every stage's steps by this factor.")
     var stepScale = 1.0
 
     func run() throws {

@@ -26,13 +26,13 @@ struct ModelVerifyCommand: ParsableCommand {
     @Option(help: "PEFT adapter directory to load before running the case.")
     var adapter: String?
 
-    @Option(help: "Absolute tolerance (default: 1e-4).")
+    @Option(help: "Absolute tolerance.")
     var absoluteTolerance = 1e-4
 
-    @Option(help: "Relative tolerance, times |reference| (default: 1e-3).")
+    @Option(help: "Relative tolerance, times |reference|.")
     var relativeTolerance = 1e-3
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
     func run() throws {

@@ -18,10 +18,10 @@ struct TensorBenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Output format: text or json (default: text).")
+    @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
-    @Option(help: "Timed runs per figure; the median is reported (default: 7).")
+    @Option(help: "Timed runs per figure; the median is reported.")
     var runs = 7
 
     func run() throws {

@@ -13,8 +13,10 @@ struct ReadmeCommandTests {
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { $0.hasPrefix("tessera ") }
             .map { line in
-                // Drop a trailing comment, then split on spaces (README commands use no quoting).
-                let command = line.components(separatedBy: "  #").first ?? line
+                // Drop a trailing comment and a shell redirection, then split on spaces (README
+                // commands use no quoting).
+                var command = line.components(separatedBy: "  #").first ?? line
+                command = command.components(separatedBy: " > ").first ?? command
                 return command.split(separator: " ").dropFirst().map(String.init)
             }
     }
