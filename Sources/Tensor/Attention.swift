@@ -48,21 +48,29 @@ extension Tensor {
                 values.values.withUnsafeBufferPointer { v in
                     probabilities.withUnsafeMutableBufferPointer { p in
                         output.withUnsafeMutableBufferPointer { o in
+                            // Three phases: the score GEMMs, the softmax rows split over the
+                            // cores (no BLAS inside), the value GEMMs (on BLAS's own threads).
                             for n in 0..<g.sequences {
                                 for h in 0..<g.heads {
-                                    let kvHead = h / g.group
                                     let qBase = q.start + n * g.queries * g.queryWidth + h * g.headSize
-                                    let kBase = k.start + n * g.keys * g.keyValueWidth + kvHead * g.headSize
-                                    let vBase = v.start + n * g.keys * g.keyValueWidth + kvHead * g.headSize
-                                    let pBase = p.start + (n * g.heads + h) * g.queries * g.keys
+                                    let kBase = k.start + n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
                                     // Scores (T, S) = Q_h (T, D) · K_hᵀ (D, S), strided rows.
-                                    MatMul.gemm(qBase, transposed: false, kBase, transposed: true, into: pBase,
+                                    MatMul.gemm(qBase, transposed: false, kBase, transposed: true,
+                                                into: p.start + (n * g.heads + h) * g.queries * g.keys,
                                                 m: g.queries, n: g.keys, k: g.headSize,
                                                 lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
-                                    Attention.maskedSoftmax(pBase, geometry: g, sequence: n, scale: scale,
-                                                            causal: causal, keyMask: keyMask)
+                                }
+                            }
+                            Parallel.forEach(g.sequences * g.heads) { index in
+                                let p = p
+                                Attention.maskedSoftmax(p.start + index * g.queries * g.keys, geometry: g, sequence: index / g.heads,
+                                                        scale: scale, causal: causal, keyMask: keyMask)
+                            }
+                            for n in 0..<g.sequences {
+                                for h in 0..<g.heads {
+                                    let vBase = v.start + n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
                                     // O_h (T, D) = P (T, S) · V_h (S, D).
-                                    MatMul.gemm(pBase, transposed: false, vBase, transposed: false,
+                                    MatMul.gemm(p.start + (n * g.heads + h) * g.queries * g.keys, transposed: false, vBase, transposed: false,
                                                 into: o.start + n * g.queries * g.queryWidth + h * g.headSize,
                                                 m: g.queries, n: g.headSize, k: g.keys,
                                                 ldb: g.keyValueWidth, ldc: g.queryWidth)
@@ -119,7 +127,7 @@ extension Attention {
         var dQ = [Float](repeating: 0, count: queries.count)
         var dK = [Float](repeating: 0, count: keys.count)
         var dV = [Float](repeating: 0, count: values.count)
-        var dScores = Tensor.uninitializedValues(count: g.sequences * g.queries * g.keys)
+        var dScores = Tensor.uninitializedValues(count: g.sequences * g.heads * g.queries * g.keys)
         dy.withUnsafeBufferPointer { dO in
             queries.values.withUnsafeBufferPointer { q in
                 keys.values.withUnsafeBufferPointer { k in
@@ -128,36 +136,46 @@ extension Attention {
                             dQ.withUnsafeMutableBufferPointer { dQ in
                                 dK.withUnsafeMutableBufferPointer { dK in
                                     dV.withUnsafeMutableBufferPointer { dV in
-                                        // Each sequence works in its own slice of the dScores scratch.
-                                        dScores.withUnsafeMutableBufferPointer { scratch in
+                                        // As forward: the GEMMs for every head, the elementwise dS over the
+                                        // cores, the GEMMs again; each head has its own dS block.
+                                        dScores.withUnsafeMutableBufferPointer { dS in
+                                            let block = g.queries * g.keys
                                             for n in 0..<g.sequences {
-                                                let dS = UnsafeMutableBufferPointer(rebasing: scratch[(n * g.queries * g.keys)..<((n + 1) * g.queries * g.keys)])
                                                 for h in 0..<g.heads {
-                                                    let kvHead = h / g.group
                                                     let qOffset = n * g.queries * g.queryWidth + h * g.headSize
-                                                    let kvOffset = n * g.keys * g.keyValueWidth + kvHead * g.headSize
-                                                    let pBase = p.start + (n * g.heads + h) * g.queries * g.keys
+                                                    let kvOffset = n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
+                                                    let index = n * g.heads + h
                                                     // dV_h (S, D) += Pᵀ (S, T) · dO_h (T, D).
-                                                    MatMul.gemm(pBase, transposed: true, dO.start + qOffset, transposed: false,
+                                                    MatMul.gemm(p.start + index * block, transposed: true, dO.start + qOffset, transposed: false,
                                                                 into: dV.start + kvOffset, m: g.keys, n: g.headSize, k: g.queries,
                                                                 lda: g.keys, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
                                                     // dP (T, S) = dO_h (T, D) · V_hᵀ (D, S).
                                                     MatMul.gemm(dO.start + qOffset, transposed: false, v.start + kvOffset, transposed: true,
-                                                                into: dS.start, m: g.queries, n: g.keys, k: g.headSize,
+                                                                into: dS.start + index * block, m: g.queries, n: g.keys, k: g.headSize,
                                                                 lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
-                                                    // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale (the 1/√D of the scores).
-                                                    for t in 0..<g.queries {
-                                                        let row = t * g.keys
-                                                        var dot: Float = 0
-                                                        for s in 0..<g.keys { dot += dS[row + s] * pBase[row + s] }
-                                                        for s in 0..<g.keys { dS[row + s] = pBase[row + s] * (dS[row + s] - dot) * scale }
-                                                    }
+                                                }
+                                            }
+                                            // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale (the 1/√D of the scores).
+                                            Parallel.forEach(g.sequences * g.heads) { index in
+                                                let (dS, p) = (dS, p)
+                                                for t in 0..<g.queries {
+                                                    let row = index * block + t * g.keys
+                                                    var dot: Float = 0
+                                                    for s in 0..<g.keys { dot += dS[row + s] * p[row + s] }
+                                                    for s in 0..<g.keys { dS[row + s] = p[row + s] * (dS[row + s] - dot) * scale }
+                                                }
+                                            }
+                                            for n in 0..<g.sequences {
+                                                for h in 0..<g.heads {
+                                                    let qOffset = n * g.queries * g.queryWidth + h * g.headSize
+                                                    let kvOffset = n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
+                                                    let dSBase = dS.start + (n * g.heads + h) * block
                                                     // dQ_h (T, D) += dS (T, S) · K_h (S, D).
-                                                    MatMul.gemm(dS.start, transposed: false, k.start + kvOffset, transposed: false,
+                                                    MatMul.gemm(dSBase, transposed: false, k.start + kvOffset, transposed: false,
                                                                 into: dQ.start + qOffset, m: g.queries, n: g.headSize, k: g.keys,
                                                                 ldb: g.keyValueWidth, ldc: g.queryWidth, beta: 1)
                                                     // dK_h (S, D) += dSᵀ (S, T) · Q_h (T, D).
-                                                    MatMul.gemm(dS.start, transposed: true, q.start + qOffset, transposed: false,
+                                                    MatMul.gemm(dSBase, transposed: true, q.start + qOffset, transposed: false,
                                                                 into: dK.start + kvOffset, m: g.keys, n: g.headSize, k: g.queries,
                                                                 lda: g.keys, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
                                                 }
