@@ -160,8 +160,7 @@ extension Attention {
                                                 let (dS, p) = (dS, p)
                                                 for t in 0..<g.queries {
                                                     let row = index * block + t * g.keys
-                                                    var dot: Float = 0
-                                                    for s in 0..<g.keys { dot += dS[row + s] * p[row + s] }
+                                                    let dot = FastMath.dot(dS.start + row, p.start + row, count: g.keys)
                                                     for s in 0..<g.keys { dS[row + s] = p[row + s] * (dS[row + s] - dot) * scale }
                                                 }
                                             }

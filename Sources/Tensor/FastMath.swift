@@ -49,4 +49,43 @@ enum FastMath {
         let magnitude = 1 - p * t * exp(-a * a)
         return x < 0 ? -magnitude : magnitude
     }
+
+    /// The largest of `count` values (−∞ for none), eight lanes at a time: a scalar `max` loop
+    /// carries a dependency through every element (≈ 2.7 ns each here).
+    @inline(__always)
+    static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeRawPointer(x)
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= count {
+            lanes = pointwiseMax(lanes, raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD8<Float>.self))
+            i += 8
+        }
+        var result = lanes.max()
+        while i < count {
+            result = Swift.max(result, x[i])
+            i += 1
+        }
+        return result
+    }
+
+    /// `Σ x[i]·y[i]` eight lanes at a time (a fixed order, so the same bits on every run).
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        let rawX = UnsafeRawPointer(x), rawY = UnsafeRawPointer(y)
+        var lanes = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            let offset = i * MemoryLayout<Float>.stride
+            lanes += rawX.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                * rawY.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var result = lanes.sum()
+        while i < count {
+            result += x[i] * y[i]
+            i += 1
+        }
+        return result
+    }
 }

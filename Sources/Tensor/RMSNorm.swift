@@ -16,8 +16,7 @@ extension Tensor {
             weight.values.withUnsafeBufferPointer { w in
                 for row in 0..<rows {
                     let base = row * width
-                    var squares: Float = 0
-                    for i in 0..<width { squares += x[base + i] * x[base + i] }
+                    let squares = FastMath.dot(x.start + base, x.start + base, count: width)
                     let rstd = 1 / (squares / Float(width) + epsilon).squareRoot()
                     for i in 0..<width { y[base + i] = w[i] * (x[base + i] * rstd) }
                     rstds[row] = rstd

@@ -13,8 +13,7 @@ public enum Softmax {
     /// `cblas_sasum` (they are positive), so no loop carries a float reduction but the maximum.
     @inline(__always) @discardableResult
     static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        var maximum = -Float.infinity
-        for i in 0..<count { maximum = Swift.max(maximum, x[i]) }
+        let maximum = FastMath.maximum(x, count: count)
         for i in 0..<count { y[i] = FastMath.exp(x[i] - maximum) }
         let sum = cblas_sasum(Int32(count), y, 1)
         let inverse = 1 / sum
