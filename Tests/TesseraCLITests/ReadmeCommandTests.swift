@@ -13,12 +13,28 @@ struct ReadmeCommandTests {
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { $0.hasPrefix("tessera ") }
             .map { line in
-                // Drop a trailing comment and a shell redirection, then split on spaces (README
-                // commands use no quoting).
+                // Drop a trailing comment and a shell redirection, then split as a shell would
+                // (spaces separate words, double quotes group them).
                 var command = line.components(separatedBy: "  #").first ?? line
                 command = command.components(separatedBy: " > ").first ?? command
-                return command.split(separator: " ").dropFirst().map(String.init)
+                return Array(Self.words(command).dropFirst())
             }
+    }
+
+    static func words(_ command: String) -> [String] {
+        var words: [String] = [], current = "", quoted = false
+        for character in command {
+            if character == "\"" {
+                quoted.toggle()
+            } else if character == " " && !quoted {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
     }
 
     @Test func everyReadmeCommandParses() throws {
