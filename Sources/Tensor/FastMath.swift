@@ -88,4 +88,24 @@ enum FastMath {
         }
         return result
     }
+
+    /// `Σ x[i]` eight lanes at a time, lanes fixed by index (not by address), so the same inputs
+    /// give the same bits in every process. (BLAS's `sasum` peels unaligned elements first: its
+    /// summation order, and so its last bit, followed the buffer's address.)
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeRawPointer(x)
+        var lanes = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var result = lanes.sum()
+        while i < count {
+            result += x[i]
+            i += 1
+        }
+        return result
+    }
 }

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 
 /// Softmax and log-softmax over the last dimension, fused and numerically stable (the row maximum
@@ -9,13 +8,13 @@ import Foundation
 /// backward `dx = dy − softmax(x) · Σ dy`.
 public enum Softmax {
     /// Writes `softmax(x)` of one row into `y` (which may be `x` itself), returning
-    /// `log Σ exp(x)` of the row. The exponentials are a vectorised loop and their sum is
-    /// `cblas_sasum` (they are positive), so no loop carries a float reduction but the maximum.
+    /// `log Σ exp(x)` of the row. The exponentials are a vectorised loop; the maximum and the sum
+    /// are eight-lane SIMD reductions in a fixed order.
     @inline(__always) @discardableResult
     static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Float {
         let maximum = FastMath.maximum(x, count: count)
         for i in 0..<count { y[i] = FastMath.exp(x[i] - maximum) }
-        let sum = cblas_sasum(Int32(count), y, 1)
+        let sum = FastMath.sum(y, count: count)
         let inverse = 1 / sum
         for i in 0..<count { y[i] *= inverse }
         return maximum + Foundation.log(sum)
