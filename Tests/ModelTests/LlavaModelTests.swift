@@ -39,12 +39,14 @@ struct LlavaModelTests {
 
     @Test func savedModelLoadsBackIdentically() throws {
         let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let model = Self.tinyModel()
         try model.save(to: directory)
         let loaded = try LlavaModel.load(from: directory)
         for (name, tensor) in model.parameters { #expect(loaded.parameters[name]?.values == tensor.values, "\(name)") }
         // Canonical bytes: saving again gives the same file.
         let again = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: again) }
         try loaded.save(to: again)
         #expect(try Data(contentsOf: directory.appendingPathComponent("model.safetensors"))
                 == Data(contentsOf: again.appendingPathComponent("model.safetensors")))
@@ -52,6 +54,7 @@ struct LlavaModelTests {
 
     @Test func rejectsCheckpointsThatDoNotFitTheConfiguration() throws {
         let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let model = Self.tinyModel()
         try model.save(to: directory)
         let weights = directory.appendingPathComponent("model.safetensors")
@@ -148,6 +151,7 @@ struct LlavaModelTests {
                                             modulesToSave: ["multi_modal_projector"]), seed: 5)
         for (_, tensor) in model.adapterTensors { tensor.values = GradientCheck.random(tensor.shape, seed: 3).values }
         let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try model.saveAdapter(to: directory)
         let other = Self.tinyModel()
         try other.loadAdapter(from: directory)
@@ -158,6 +162,7 @@ struct LlavaModelTests {
 
     @Test func rejectsAdapterSettingsItDoesNotImplement() throws {
         let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("adapter_config.json")
         try Data(#"{"peft_type":"LORA","r":4,"lora_alpha":8,"target_modules":["q_proj"],"use_dora":true}"#.utf8).write(to: config)
         #expect(throws: ModelError.invalidConfiguration(file: config.path, field: "use_dora", reason: "is true; Tessera implements plain LoRA")) {

@@ -23,6 +23,7 @@ struct BaseModelRecipeTests {
         // Few steps each; the contrastive stage needs more to move off chance (log 16).
         for index in recipe.stages.indices { recipe.stages[index].steps = recipe.stages[index].name == "vision" ? 24 : 6 }
         let work = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
         let output = work.appendingPathComponent("model")
         let results = try recipe.build(data: Self.data(), workDirectory: work.appendingPathComponent("work"), output: output)
         #expect(results.map(\.name) == ["language", "vision", "projector", "instruction"])

@@ -39,6 +39,7 @@ struct LocalTrainerTests {
         #expect((last["ar"] ?? .infinity) < 0.5)
         #expect((last["infonce"] ?? .infinity) < (first["infonce"] ?? 0))
         let output = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
         try trainer.saveOutputs(to: output, metrics: ["loss": Double(records[records.count - 1].loss)])
         let parameters = try SafetensorsFile(contentsOf: output.appendingPathComponent("objective_params.safetensors"))
         #expect(parameters.names == ["tessera.objective.infonce.logit_scale"])
@@ -59,6 +60,7 @@ struct LocalTrainerTests {
         try uninterrupted.train()
 
         let checkpoint = try TrainingFixtures.temporaryDirectory().appendingPathComponent("checkpoint")
+        defer { try? FileManager.default.removeItem(at: checkpoint.deletingLastPathComponent()) }
         let interrupted = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
                                            configuration: configuration, examples: examples)
         try interrupted.train(checkpointDirectory: checkpoint, stoppingAt: 3)
@@ -134,6 +136,7 @@ extension LocalTrainerTests {
         #expect(try #require(model.parameters["model.language_model.norm.weight"]).values == frozen)
         #expect(try #require(model.parameters["model.multi_modal_projector.linear_1.weight"]).values != projector)
         let output = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
         try trainer.saveOutputs(to: output, metrics: [:])
         #expect(try LlavaModel.load(from: output).parameterCount == model.parameterCount)
         configuration.fullyTrainedModules = ["model.no_such_module"]
