@@ -62,14 +62,38 @@ public enum Activation: String, Sendable, CaseIterable {
 extension Tensor {
     /// The activation applied elementwise.
     public func activated(_ activation: Activation) -> Tensor {
-        // One specialised loop per activation: the switch stays out of the inner loop.
+        // One specialised kernel per activation: static calls the compiler inlines and vectorises
+        // (a closure called per element ran at 0.09 of memcpy speed).
         switch activation {
-        case .gelu: return mapped(operation: "gelu", { Activation.gelu.value($0) }, derivative: { x, _ in Activation.gelu.derivative(x) })
-        case .geluTanh:
-            return mapped(operation: "gelu_tanh", { Activation.geluTanh.value($0) }, derivative: { x, _ in Activation.geluTanh.derivative(x) })
-        case .quickGELU:
-            return mapped(operation: "quick_gelu", { Activation.quickGELU.value($0) }, derivative: { x, _ in Activation.quickGELU.derivative(x) })
-        case .silu: return mapped(operation: "silu", { Activation.silu.value($0) }, derivative: { x, _ in Activation.silu.derivative(x) })
+        case .gelu: return applying(GELUKernel.self, operation: "gelu")
+        case .geluTanh: return applying(GELUTanhKernel.self, operation: "gelu_tanh")
+        case .quickGELU: return applying(QuickGELUKernel.self, operation: "quick_gelu")
+        case .silu: return applying(SiLUKernel.self, operation: "silu")
+        }
+    }
+
+    /// `y = F(x)` elementwise on both cores; backward `dx += dy ⊙ F'(x)`.
+    private func applying<F: ActivationKernel>(_ kernel: F.Type, operation: String) -> Tensor {
+        var y = Tensor.uninitializedValues(count: count)
+        values.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                Parallel.forEachChunk(x.count, chunk: Parallel.elementChunk) { range in
+                    let (x, y) = (x, y)
+                    for i in range { y[i] = F.value(x[i]) }
+                }
+            }
+        }
+        return Tensor(shape: shape, values: y).recorded(operation: operation, from: [self]) { dy in
+            self.values.withUnsafeBufferPointer { x in
+                dy.withUnsafeBufferPointer { dy in
+                    self.withGradient { dx in
+                        Parallel.forEachChunk(dx.count, chunk: Parallel.elementChunk) { range in
+                            let (dx, dy, x) = (dx, dy, x)
+                            for i in range { dx[i] += dy[i] * F.derivative(x[i]) }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -114,4 +138,30 @@ extension Tensor {
             }
         }
     }
+}
+
+/// An activation as static functions, so each kernel specialises to straight-line code.
+private protocol ActivationKernel {
+    static func value(_ x: Float) -> Float
+    static func derivative(_ x: Float) -> Float
+}
+
+private enum GELUKernel: ActivationKernel {
+    @inline(__always) static func value(_ x: Float) -> Float { Activation.gelu.value(x) }
+    @inline(__always) static func derivative(_ x: Float) -> Float { Activation.gelu.derivative(x) }
+}
+
+private enum GELUTanhKernel: ActivationKernel {
+    @inline(__always) static func value(_ x: Float) -> Float { Activation.geluTanh.value(x) }
+    @inline(__always) static func derivative(_ x: Float) -> Float { Activation.geluTanh.derivative(x) }
+}
+
+private enum QuickGELUKernel: ActivationKernel {
+    @inline(__always) static func value(_ x: Float) -> Float { Activation.quickGELU.value(x) }
+    @inline(__always) static func derivative(_ x: Float) -> Float { Activation.quickGELU.derivative(x) }
+}
+
+private enum SiLUKernel: ActivationKernel {
+    @inline(__always) static func value(_ x: Float) -> Float { Activation.silu.value(x) }
+    @inline(__always) static func derivative(_ x: Float) -> Float { Activation.silu.derivative(x) }
 }
