@@ -191,16 +191,9 @@ struct AggregateBenchCommand: ParsableCommand {
     }
 
     private static func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("\(executable) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+        let (status, output) = try ChildProcess.run(executable, arguments, showsErrors: true)
+        guard status == 0 else {
+            throw ValidationError("\(executable) \(arguments.joined(separator: " ")) exited with status \(status)")
         }
         return output
     }

@@ -55,19 +55,11 @@ struct ModelBenchCommand: ParsableCommand {
 
     /// Runs the PyTorch anchor script and returns its median step seconds.
     static func runPyTorchAnchor(_ path: String) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
+        let (status, output) = try ChildProcess.run("/usr/bin/env", ["python3", path])
+        guard status == 0,
               let line = output.split(separator: "\n").first(where: { $0.hasPrefix("median_step_s") }),
               let value = line.split(separator: " ").last.flatMap({ Double($0) }) else {
-            throw ValidationError("the PyTorch anchor \(path) did not print median_step_s (exit \(process.terminationStatus))")
+            throw ValidationError("the PyTorch anchor \(path) did not print median_step_s (exit \(status))")
         }
         return value
     }

@@ -148,15 +148,7 @@ struct TransportBenchCommand: ParsableCommand {
 
     /// `openssl speed -evp aes-128-gcm` on 16 KiB blocks, in MB/s (its "k" is 1000 bytes).
     private func opensslSpeed() throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["speed", "-evp", "aes-128-gcm", "-bytes", "16384", "-seconds", "2"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try ChildProcess.run("/usr/bin/openssl", ["speed", "-evp", "aes-128-gcm", "-bytes", "16384", "-seconds", "2"]).output
         guard let line = text.split(separator: "\n").last(where: { $0.uppercased().hasPrefix("AES-128-GCM") }),
               let field = line.split(separator: " ").last, field.hasSuffix("k"),
               let kilobytes = Double(field.dropLast())
