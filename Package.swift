@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tessera", targets: ["TesseraCLI"]),
+        .executable(name: "tessera-aggregator", targets: ["AggregatorCLI"]),
+        .executable(name: "tessera-site", targets: ["SiteCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // System libraries (installed by scripts/setup.sh).
@@ -72,8 +77,54 @@ let package = Package(
             name: "Ledger",
             dependencies: ["Security", "Protocols", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "SiteAgent", path: "Site/SiteAgent"),
-        .target(name: "AggregatorCore", path: "Aggregator/AggregatorCore"),
+        // Where a round's plan meets the model and trainer: base digests, plan → trainer
+        // configuration, global adapters on a model. Shared by the site agent and the aggregator.
+        .target(
+            name: "PlanBinding",
+            dependencies: ["Model", "Training", "Protocols", "Security", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        .target(
+            name: "AggregatorCore",
+            dependencies: [
+                "PlanBinding", "Federation", "Ledger", "Transport", "Protocols", "Security", "Model",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "Aggregator/AggregatorCore"
+        ),
+        .executableTarget(
+            name: "AggregatorCLI",
+            dependencies: [
+                "AggregatorCore", "Security", "Protocols",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Aggregator/AggregatorCLI"
+        ),
+        .target(
+            name: "SiteAgent",
+            dependencies: [
+                "PlanBinding", "Training", "Model", "Datasets", "Transport", "Protocols", "Security", "Tensor",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "Site/SiteAgent"
+        ),
+        .executableTarget(
+            name: "SiteCLI",
+            dependencies: [
+                "SiteAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Site/SiteCLI"
+        ),
 
         // The operator's and ML engineer's command line.
         .executableTarget(
@@ -117,6 +168,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Protocols", "Security", "Tensor", "TestSupport"]),
+        .testTarget(name: "PlanBindingTests", dependencies: ["PlanBinding", "Model", "Protocols", "Training"]),
         .testTarget(
             name: "LedgerTests",
             dependencies: ["Ledger", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],

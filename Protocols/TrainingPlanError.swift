@@ -14,7 +14,7 @@ public enum TrainingPlanError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(field: String, tensor: String, found: [Int], expected: [Int])
     case dtypeMismatch(field: String, tensor: String, found: String, expected: String)
 
-    init(_ error: DecodingError) {
+    public init(_ error: DecodingError) {
         func path(_ context: DecodingError.Context) -> String {
             context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
         }

@@ -1,1 +1,1 @@
-// SiteAgent: the hospital-side agent behind `tessera-site`. Filled in by the site issue (#10).
+// SiteAgent: the hospital-side agent behind `tessera-site` (issue #10).

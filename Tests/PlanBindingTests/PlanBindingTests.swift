@@ -1,0 +1,109 @@
+import Foundation
+import Model
+import PlanBinding
+import Protocols
+import Testing
+import Training
+
+@Suite("Plan binding")
+struct PlanBindingTests {
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func tinyPlan(_ model: LlavaModel, editing edit: (inout String) -> Void = { _ in }) throws -> TrainingPlan {
+        var toml = CampaignDefinition.exampleTOML
+        edit(&toml)
+        return try CampaignDefinition(toml: toml, source: "example").plan(for: model.baseModelDescription)
+    }
+
+    @Test("the base digest is SHA-256 over the files' digests in order (values from Python's hashlib)")
+    func baseDigest() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (name, text) in [("config.json", #"{"a": 1}"#), ("model.safetensors", "weights"), ("tokenizer.json", #"{"model": {}}"#)] {
+            try Data(text.utf8).write(to: directory.appendingPathComponent(name))
+        }
+        #expect(try BaseModelDirectory(directory).digest().hex == "54d1955bc0d11b3df1a506d6a9df659f14b28b59736edf5b485fb62d30582ea0")
+        try Data(#"{"crop_size": 64}"#.utf8).write(to: directory.appendingPathComponent("preprocessor_config.json"))
+        #expect(try BaseModelDirectory(directory).digest().hex == "b7b9267a9d4c68f27539184d7e3599507345a0e39088527da83be796fb483d1a")
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("tokenizer.json"))
+        #expect(throws: PlanBindingError.missingBaseFile(directory: directory.path, file: "tokenizer.json")) {
+            try BaseModelDirectory(directory)
+        }
+    }
+
+    @Test("the example campaign makes a valid plan whose tensors follow the model")
+    func exampleCampaign() throws {
+        let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        let campaign = try CampaignDefinition(toml: CampaignDefinition.exampleTOML, source: "example")
+        #expect(campaign.name == "medsynth-demo" && campaign.rounds == 3)
+        let plan = try campaign.plan(for: model.baseModelDescription)
+        let layers = model.configuration.text.layers
+        // 7 targeted projections per layer × (A, B), plus the projector's 4 parameters.
+        #expect(plan.tensors.global.count == layers * 7 * 2 + 4)
+        #expect(plan.tensors.upload.allSatisfy { $0.dtype == .BF16 })
+        #expect(plan.round.stepNorm == .init(bound: 50, onExceed: .clip))
+    }
+
+    @Test("campaign files with a derived field, a missing table or a bad value are refused by name")
+    func badCampaigns() throws {
+        let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        #expect(throws: PlanBindingError.campaignInvalid(file: "c", reason: "`rounds` must be an integer ≥ 1")) {
+            try CampaignDefinition(toml: "name = \"x\"\nrounds = 0\n", source: "c")
+        }
+        #expect(throws: PlanBindingError.campaignInvalid(file: "c", reason: "`tensors` is derived by the aggregator; remove it")) {
+            try CampaignDefinition(toml: "name = \"x\"\nrounds = 1\n[tensors]\nupload = []\n", source: "c")
+        }
+        let noWire = try CampaignDefinition(toml: CampaignDefinition.exampleTOML.replacingOccurrences(of: "[wire]", with: "[wire_]"), source: "c")
+        #expect(throws: PlanBindingError.campaignInvalid(file: "c", reason: "the table [wire] is missing")) {
+            try noWire.plan(for: model.baseModelDescription, source: "c")
+        }
+        do {
+            _ = try Self.tinyPlan(model) { $0 = $0.replacingOccurrences(of: "steps = 30", with: "steps = 0") }
+            Issue.record("steps = 0 was accepted")
+        } catch let PlanBindingError.campaignInvalid(_, reason) {
+            #expect(reason.contains("schedule.steps"))
+        }
+    }
+
+    @Test("the trainer configuration is the plan's, with the derived site seed")
+    func trainerConfiguration() throws {
+        let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        let plan = try Self.tinyPlan(model)
+        let configuration = try plan.trainerConfiguration(round: 3, site: "site-a", threads: 1, checkpointInterval: 5)
+        #expect(configuration.seed == (try plan.randomness.siteSeed(round: 3, site: "site-a")))
+        #expect(configuration.steps == 30 && configuration.batchSize == 16 && configuration.maximumSequenceLength == 192)
+        #expect(configuration.learningRate == 0.001 && configuration.warmupSteps == 3 && configuration.gradientClipNorm == 1)
+        #expect(configuration.loraRank == 8 && configuration.loraAlpha == 16 && !configuration.freezeA)
+        #expect(configuration.objectives == [.init(name: "ar", weight: 1)])
+        #expect(configuration.modulesToSave == ["multi_modal_projector"] && configuration.threads == 1 && configuration.checkpointInterval == 5)
+    }
+
+    @Test("round 0's adapter is PEFT's initialisation from the campaign seed, and round-trips onto a model")
+    func globalAdapter() throws {
+        let first = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        first.initializeWeights(seed: 1)
+        let plan = try Self.tinyPlan(first)
+        let initial = try first.initialGlobalAdapter(plan: plan)
+        #expect(initial.map(\.name) == plan.tensors.global.map(\.name))
+        for tensor in initial where tensor.name.hasSuffix("lora_B.weight") { #expect(tensor.values.allSatisfy { $0 == 0 }) }
+        for tensor in initial where tensor.name.hasSuffix("lora_A.weight") { #expect(tensor.values.contains { $0 != 0 }) }
+
+        let second = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        second.initializeWeights(seed: 2)
+        #expect(try second.initialGlobalAdapter(plan: plan).filter { $0.name.contains("lora_A") } == initial.filter { $0.name.contains("lora_A") })
+        try second.applyGlobalAdapter(initial, plan: plan)
+        #expect(try second.adapterTensors(plan.tensors.global) == initial)
+
+        #expect(throws: PlanBindingError.adapterMismatch(tensor: "base_model.model.model.language_model.embed_tokens.weight",
+                                                         reason: "the model has no such adapter tensor")) {
+            try second.adapterTensors([TensorSpec(name: "base_model.model.model.language_model.embed_tokens.weight", shape: [1], dtype: .F32)])
+        }
+        #expect(throws: PlanBindingError.adapterMismatch(tensor: initial[0].name, reason: "missing from the global adapter")) {
+            try second.applyGlobalAdapter(Array(initial.dropFirst()), plan: plan)
+        }
+    }
+}
