@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Model", dependencies: ["Tensor"]),
         .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets"]),
-        .target(name: "Reporting"),
+        .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Security", dependencies: ["COpenSSL"]),
         // Training data: MedSynth, dataset formats, PNG (libpng), JPEG (libjpeg behind a setjmp
         // wrapper) and DICOM decoding. Named Datasets: a module named Data would shadow Foundation.Data.
@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "PlanBinding", "Federation", "Ledger", "Transport", "Protocols", "Security", "Model",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -100,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "AggregatorCLI",
             dependencies: [
-                "AggregatorCore", "Security", "Protocols",
+                "AggregatorCore", "Security", "Protocols", "PlanBinding", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -153,7 +153,7 @@ public struct X509Certificate: Hashable, Sendable {
     /// `text` in the canonical serial form (`serialNumber`'s), so "0A", "a" and "000a" all match.
     /// - Throws: `SecurityError.invalidSerial` unless it is hexadecimal digits of a number of at most
     ///   20 bytes (RFC 5280 §4.1.2.2).
-    static func canonicalSerial(_ text: String) throws -> String {
+    public static func canonicalSerial(_ text: String) throws -> String {
         let isHex = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && Character($0).isHexDigit }
         let significant = text.drop { $0 == "0" }
         guard isHex, significant.count <= 40 else { throw SecurityError.invalidSerial(value: text) }

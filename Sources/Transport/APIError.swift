@@ -5,7 +5,7 @@ import Hummingbird
 public struct APIError: Error, Equatable, Sendable {
     /// The HTTP status.
     public let status: HTTPResponse.Status
-    /// A stable snake_case code clients switch on ("content_too_large", "wrong_round").
+    /// A stable code clients switch on (`too-large`, `wrong-round`: Protocols' `ErrorCode` values).
     public let code: String
     /// A sentence for the site's IT ("the body exceeds 1073741824 bytes").
     public let message: String
@@ -17,9 +17,18 @@ public struct APIError: Error, Equatable, Sendable {
         self.message = message
     }
 
-    /// The code for a status without a more specific one: its reason phrase in snake_case
-    /// (413 → "content_too_large").
+    /// The code for a status without a more specific one, in the protocol's vocabulary
+    /// (Protocols' `ErrorCode`): 400 `bad-request`, 404 `not-found`, 413 `too-large`,
+    /// 500 `internal`, 503 `unavailable`; any other status its reason phrase in kebab-case.
     public static func code(for status: HTTPResponse.Status) -> String {
-        status.reasonPhrase.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
+        switch status.code {
+        case 400: return "bad-request"
+        case 404: return "not-found"
+        case 413: return "too-large"
+        case 500: return "internal"
+        case 503: return "unavailable"
+        default:
+            return status.reasonPhrase.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { $0.append($1) }
+        }
     }
 }

@@ -4,7 +4,7 @@ import Logging
 
 /// Answers every error as JSON, `{"error":{"code":"…","message":"…"}}`, with its status:
 /// `APIError` as given, Hummingbird's `HTTPResponseError`s (404 for unknown routes, 413…) with
-/// the status's code and their message, anything else as 500 "internal_server_error" with a
+/// the status's code and their message, anything else as 500 "internal" with a
 /// generic message (the error itself is logged, never sent).
 public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// A middleware; add it first so it sees every error.
@@ -25,7 +25,7 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                                  message: error.status.reasonPhrase)
         } catch {
             context.logger.error("request failed", metadata: ["http.error": "\(error)"])
-            return Self.response(status: .internalServerError, code: "internal_server_error",
+            return Self.response(status: .internalServerError, code: "internal",
                                  message: "the aggregator failed to handle the request; its log has the details")
         }
     }

@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Refuses request bodies larger than a limit with 413 "content_too_large": at once when the
+/// Refuses request bodies larger than a limit with 413 "too-large": at once when the
 /// Content-Length says so, otherwise as soon as the streamed body passes the limit, so an
 /// oversized upload is never buffered.
 public struct RequestSizeLimitMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -24,7 +24,7 @@ public struct RequestSizeLimitMiddleware<Context: RequestContext>: RouterMiddlew
     }
 
     private var tooLarge: APIError {
-        APIError(status: .contentTooLarge, code: "content_too_large",
+        APIError(status: .contentTooLarge, code: "too-large",
                  message: "the request body exceeds \(maxBodyBytes) bytes")
     }
 }

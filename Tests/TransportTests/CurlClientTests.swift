@@ -84,7 +84,7 @@ struct CurlClientTests {
                 try await Self.client(pki: pki, port: server.port).get("/v1/nothing")
             } throws: { error in
                 guard case let .httpStatus(_, status, code, message)? = error as? TransportError else { return false }
-                return status == 404 && code == "not_found" && message != nil
+                return status == 404 && code == "not-found" && message != nil
             }
         }
     }

@@ -39,12 +39,12 @@ struct OpenSSLChannelTests {
             #expect(output.standardOutput.hasSuffix("\n404"), "\(output.combined)")
             let body = try #require(output.standardOutput.split(separator: "\n").first)
             let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [String: String]]
-            #expect(json?["error"]?["code"] == "not_found", "\(body)")
+            #expect(json?["error"]?["code"] == "not-found", "\(body)")
             #expect(json?["error"]?["message"] != nil, "\(body)")
         }
     }
 
-    @Test("a body over the limit gets 413 content_too_large, declared or streamed")
+    @Test("a body over the limit gets 413 too-large, declared or streamed")
     func oversizedBodyIs413() async throws {
         let pki = try TestPKI()
         defer { pki.remove() }
@@ -54,7 +54,7 @@ struct OpenSSLChannelTests {
             let declared = try await Self.curl(port: server.port, pki: pki, path: "/upload",
                                                extra: ["--upload-file", file.path])
             #expect(declared.standardOutput.hasSuffix("\n413"), "\(declared.combined)")
-            #expect(declared.standardOutput.contains("\"code\":\"content_too_large\""), "\(declared.combined)")
+            #expect(declared.standardOutput.contains("\"code\":\"too-large\""), "\(declared.combined)")
 
             // From standard input curl sends the body chunked, with no Content-Length.
             let chunked = try await ExternalTool.run("/usr/bin/curl", [
@@ -63,7 +63,7 @@ struct OpenSSLChannelTests {
                 "--upload-file", "-", "https://127.0.0.1:\(server.port)/upload",
             ], input: String(repeating: "x", count: 200_000))
             #expect(chunked.standardOutput.hasSuffix("\n413"), "\(chunked.combined)")
-            #expect(chunked.standardOutput.contains("\"code\":\"content_too_large\""), "\(chunked.combined)")
+            #expect(chunked.standardOutput.contains("\"code\":\"too-large\""), "\(chunked.combined)")
             #expect(!chunked.standardOutput.contains("200000 "), "\(chunked.combined)")
         }
     }

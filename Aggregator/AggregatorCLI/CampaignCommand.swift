@@ -1,0 +1,37 @@
+import AggregatorCore
+import ArgumentParser
+import Foundation
+import PlanBinding
+
+/// `tessera-aggregator campaign start|template`.
+struct CampaignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign", abstract: "Start a campaign, or print a campaign file to start from.",
+        subcommands: [Start.self, Template.self])
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store the base model, publish round 0's adapter from the plan's seed and open round 1.",
+            discussion: "The running server then runs the campaign's rounds one after another.")
+
+        @OptionGroup var options: ConfigOption
+
+        @Option(help: ArgumentHelp("The base model directory (config.json, model.safetensors, tokenizer.json).", valueName: "DIR"))
+        var base: String
+
+        @Option(help: ArgumentHelp("The campaign file (TOML): name, rounds and the plan.", valueName: "FILE"))
+        var plan: String
+
+        func run() throws {
+            let aggregator = try Opening.aggregator(options)
+            let definition = try CampaignDefinition(contentsOf: URL(fileURLWithPath: plan))
+            let (campaign, round) = try aggregator.startCampaign(baseDirectory: URL(fileURLWithPath: base), definition: definition, source: plan)
+            print("campaign \(campaign.name) started: base \(campaign.baseDigest), \(campaign.rounds) rounds; round \(round.id) open until \(round.deadline) for \(round.eligibleSites.count) sites")
+        }
+    }
+
+    struct Template: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a commented campaign file with every plan field.")
+        func run() { print(CampaignDefinition.exampleTOML) }
+    }
+}

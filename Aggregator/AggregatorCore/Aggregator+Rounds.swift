@@ -1,0 +1,160 @@
+import Federation
+import Foundation
+import GRDB
+import Ledger
+import Protocols
+import Security
+
+extension Aggregator {
+    /// What one step of the round driver did.
+    public enum Progress: Equatable, Sendable {
+        case idle
+        case published(round: Int, digest: SHA256.Digest)
+        case failed(round: Int, reason: String)
+    }
+
+    /// Moves the current round on if it is due: collection closes when every eligible site has
+    /// an accepted update, or at the deadline (or on `rounds close`) — then the round aggregates
+    /// with at least `quorum` updates and fails otherwise. A round left `aggregating` by a killed
+    /// process is aggregated again (deterministically, from the stored updates). Publishing or
+    /// failing opens the campaign's next round, or finishes the campaign.
+    /// - Throws: storage, database and aggregation errors (the round stays as it was).
+    @discardableResult
+    public func advance() throws -> Progress {
+        guard let round = try currentRound() else { return .idle }
+        switch round.state {
+        case .published, .failed:
+            return .idle
+        case .aggregating:
+            return try aggregate(round)
+        case .open, .collecting:
+            let updates = try updates(round: round.id)
+            let sites = Set(updates.map(\.site))
+            let everyone = !round.eligibleSites.isEmpty && Set(round.eligibleSites).isSubset(of: sites)
+            let due = round.closeRequested || clock() >= round.deadline
+            if everyone || (due && updates.count >= round.quorum) {
+                try database.write { db in
+                    var closing = round
+                    closing.state = .aggregating
+                    try closing.update(db)
+                }
+                return try aggregate(try self.round(round.id))
+            }
+            if due {
+                let reason = "\(updates.count) valid update\(updates.count == 1 ? "" : "s") by the deadline, quorum \(round.quorum)"
+                try finish(round, publishing: nil, failure: reason, updates: updates)
+                metrics.roundsFailed.increment()
+                return .failed(round: round.id, reason: reason)
+            }
+            return .idle
+        }
+    }
+
+    /// Merges a round's updates with the plan's strategy and publishes the result.
+    func aggregate(_ round: RoundRecord) throws -> Progress {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let campaign = try campaign(of: round)
+        let plan = try campaign.decodedPlan()
+        let baseDigest = try SHA256.Digest(hex: campaign.baseDigest)
+        guard let globalText = round.globalDigest else { throw AggregatorError.noSuchRound(round.id) }
+        let global = try globalAdapter(try SHA256.Digest(hex: globalText), plan: plan, baseDigest: baseDigest)
+        let updates = try updates(round: round.id)
+        guard updates.count >= max(1, round.quorum) else {
+            let reason = "\(updates.count) valid updates, quorum \(round.quorum)"
+            try finish(round, publishing: nil, failure: reason, updates: updates)
+            metrics.roundsFailed.increment()
+            return .failed(round: round.id, reason: reason)
+        }
+        let strategy = try plan.aggregationStrategy()
+        let limit = DeltaContainer.Expectation.maximumCanonicalBytes(for: plan.tensors.upload)
+        let aggregation: Aggregation
+        if var average = try strategy.accumulator(onto: global) {
+            // Streaming: one stored container in memory at a time.
+            var storage: [UInt8] = []
+            for update in updates {
+                let digest = try SHA256.Digest(hex: update.digest)
+                let stored = try DeltaContainer.Stored.open(try blobs.read(digest), source: blobs.url(for: digest).path,
+                                                            maximumDecompressedBytes: limit, tensors: plan.tensors.upload,
+                                                            reusing: &storage)
+                try average.add(stored)
+                storage = (consume stored).storage
+            }
+            aggregation = try average.finished()
+        } else {
+            let siteUpdates = try updates.map { update in
+                let digest = try SHA256.Digest(hex: update.digest)
+                let decoded = try DeltaContainer.decode(try blobs.read(digest), source: blobs.url(for: digest).path,
+                                                        expecting: .init(maximumDecompressedBytes: limit, digest: digest, tensors: plan.tensors.upload))
+                return try Self.fullUpdate(SiteUpdate(decoded.container), global: global)
+            }
+            aggregation = try strategy.aggregate(siteUpdates, onto: global)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let total = updates.reduce(0) { $0 + $1.samples }
+        // The container holds only what the updates determine, so aggregating again after a
+        // crash gives the same bytes and digest; the ledger entry adds the time it took.
+        let result = try DeltaContainer(
+            header: .init(round: round.id, site: nil, baseDigest: baseDigest, sampleCount: total, encoding: .fp32,
+                          metrics: aggregation.report.metrics),
+            tensors: aggregation.adapter.tensors).encoded()
+        var metrics = aggregation.report.metrics
+        metrics["aggregation_seconds"] = seconds
+        try blobs.write(result.bytes, as: result.digest)
+        try finish(round, publishing: (result.digest, metrics), failure: nil, updates: updates)
+        self.metrics.roundsPublished.increment()
+        self.metrics.aggregationSeconds.record(seconds)
+        logger.info("round published", metadata: [
+            "round": "\(round.id)", "updates": "\(updates.count)", "strategy": "\(strategy.name)",
+            "digest": "\(result.digest.hex)", "aggregation_seconds": "\(String(format: "%.3f", seconds))",
+        ])
+        return .published(round: round.id, digest: result.digest)
+    }
+
+    /// An FFA upload carries no `lora_A`; strategies that take whole updates get the global `A` back.
+    static func fullUpdate(_ update: SiteUpdate, global: Adapter) throws -> SiteUpdate {
+        let missing = global.tensors.filter { update.adapter[$0.name] == nil && global.loraANames.contains($0.name) }
+        guard !missing.isEmpty else { return update }
+        return SiteUpdate(site: update.site, sampleCount: update.sampleCount,
+                          adapter: try Adapter(update.adapter.tensors + missing, owner: update.site))
+    }
+
+    /// Closes a round as published (with its result) or failed, with its ledger entries, and opens
+    /// the campaign's next round or finishes the campaign, in one transaction.
+    private func finish(_ round: RoundRecord, publishing result: (digest: SHA256.Digest, metrics: [String: Double])?, failure: String?,
+                        updates: [UpdateRecord]) throws {
+        try database.write { db in
+            var closed = round
+            closed.closedAt = clock()
+            guard var campaign = try CampaignRecord.fetchOne(db, key: round.campaign) else { throw AggregatorError.noCampaign }
+            let plan = try campaign.decodedPlan()
+            let next: SHA256.Digest
+            if let result {
+                closed.state = .published
+                closed.resultDigest = result.digest.hex
+                let total = Double(updates.reduce(0) { $0 + $1.samples })
+                let contributors = try updates.map { update in
+                    LedgerEvent.Contributor(site: update.site, digest: try SHA256.Digest(hex: update.digest), samples: update.samples,
+                                            weight: total > 0 ? Double(update.samples) / total : 0)
+                }
+                _ = try ledger.append(.roundAggregated(round: round.id, strategy: plan.round.strategy.rawValue, contributors: contributors,
+                                                       resultDigest: result.digest, metrics: result.metrics), in: db)
+                _ = try ledger.append(.modelPublished(round: round.id, digest: result.digest), in: db)
+                next = result.digest
+            } else {
+                closed.state = .failed
+                closed.failure = failure
+                _ = try ledger.append(.roundFailed(round: round.id, reason: failure ?? "failed", validUpdates: updates.count,
+                                                   quorum: round.quorum), in: db)
+                next = try SHA256.Digest(hex: round.globalDigest ?? "")
+            }
+            try closed.update(db)
+            if round.id - campaign.initialRound < campaign.rounds {
+                _ = try openRound(in: db, id: round.id + 1, campaign: campaign, plan: plan, global: next)
+            } else {
+                campaign.finishedAt = clock()
+                try campaign.update(db)
+                logger.info("campaign finished", metadata: ["campaign": "\(campaign.name)", "last_round": "\(round.id)"])
+            }
+        }
+    }
+}
