@@ -171,6 +171,11 @@ let package = Package(
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Protocols", "Security", "Tensor", "TestSupport"]),
         .testTarget(name: "PlanBindingTests", dependencies: ["PlanBinding", "Model", "Protocols", "Training"]),
         .testTarget(
+            name: "AggregatorTests",
+            dependencies: ["AggregatorCore", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model", "Federation",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
             name: "LedgerTests",
             dependencies: ["Ledger", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["verify_ledger.py"]

@@ -3,19 +3,19 @@ import Protocols
 /// Reading payload fields: the value of an object member, as the JSON type expected.
 extension JSONValue {
     /// The member `field` of an object; nil for other values and missing members.
-    subscript(field: String) -> JSONValue? {
+    public subscript(field: String) -> JSONValue? {
         guard case let .object(members) = self else { return nil }
         return members[field]
     }
 
     /// The text of a string; nil for other values.
-    var stringValue: String? {
+    public var stringValue: String? {
         guard case let .string(text) = self else { return nil }
         return text
     }
 
     /// An integral number below 2⁵³ in magnitude as an Int; nil for other values.
-    var integerValue: Int? {
+    public var integerValue: Int? {
         guard case let .number(number) = self, number.rounded() == number, number.magnitude < 9_007_199_254_740_992 else {
             return nil
         }

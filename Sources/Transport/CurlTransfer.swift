@@ -18,7 +18,10 @@ final class CurlTransfer {
     fileprivate var body: [UInt8] = []
     fileprivate var bodyOverflowed = false
 
-    init(client: CurlClient, path: String, timeout: Double?) throws {
+    /// Extra request header fields (name → value), e.g. an upload's metadata.
+    private let extraHeaders: [String: String]
+
+    init(client: CurlClient, path: String, timeout: Double?, headers: [String: String] = [:]) throws {
         guard let handle = curl_easy_init() else {
             throw TransportError.clientConfigurationInvalid(item: "libcurl", reason: "curl_easy_init failed")
         }
@@ -26,6 +29,7 @@ final class CurlTransfer {
         self.url = client.url(for: path)
         self.timeout = timeout ?? client.configuration.requestTimeout
         self.configuration = client.configuration
+        self.extraHeaders = headers
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
@@ -131,6 +135,12 @@ final class CurlTransfer {
         // No "Expect: 100-continue" round trip before uploads.
         headers = curl_slist_append(headers, "Expect:")
         headers = curl_slist_append(headers, "Content-Type: application/octet-stream")
+        for (name, value) in extraHeaders.sorted(by: { $0.key < $1.key }) {
+            guard !name.contains(where: { $0 == ":" || $0.isNewline }), !value.contains(where: \.isNewline) else {
+                throw TransportError.clientConfigurationInvalid(item: "header \(name)", reason: "names and values must be single-line, names without ':'")
+            }
+            headers = curl_slist_append(headers, "\(name): \(value)")
+        }
         guard headers != nil else { throw TransportError.clientConfigurationInvalid(item: "libcurl", reason: "cannot allocate headers") }
         try check(tessera_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers), "CURLOPT_HTTPHEADER")
     }

@@ -1,0 +1,132 @@
+import AggregatorCore
+import Foundation
+import Logging
+import Model
+import PlanBinding
+import Protocols
+import Security
+import Transport
+
+/// A consortium in a temporary directory: a CA, the server and ledger credentials, site
+/// bundles, a tiny base model and an ``Aggregator`` over a fresh state directory; `serve`
+/// runs the real HTTPS server on a free loopback port.
+final class AggregatorHarness: @unchecked Sendable {
+    let directory: URL
+    let authority: CertificateAuthority
+    let configuration: AggregatorConfiguration
+    let aggregator: Aggregator
+    let baseDirectory: URL
+    let model: LlavaModel
+    var port = 0
+    private var server: Task<Void, Error>?
+
+    static let logger: Logger = {
+        var logger = Logger(label: "tessera.aggregator.test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// - Parameter sites: site ids to issue bundles for (enrol them with ``enrol(_:)``).
+    init(sites: [String] = ["site-a", "site-b", "site-c"]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-aggregator-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        authority = try CertificateAuthority.initialise(directory: directory.appendingPathComponent("ca"), commonName: "Test Consortium CA")
+        let pki = directory.appendingPathComponent("pki")
+        try FileManager.default.createDirectory(at: pki, withIntermediateDirectories: true)
+        try authority.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+            .write(certificateTo: pki.appendingPathComponent("server.pem"), privateKeyTo: pki.appendingPathComponent("server-key.pem"))
+        let ledgerKey = try Ed25519Key.generate()
+        try ledgerKey.write(to: pki.appendingPathComponent("ledger-key.pem"))
+        try Data(try authority.issueLedgerCertificate(for: try ledgerKey.publicKey()).pemRepresentation().utf8)
+            .write(to: pki.appendingPathComponent("ledger.pem"))
+        for site in sites {
+            try authority.issueSiteCertificate(siteID: site)
+                .write(certificateTo: pki.appendingPathComponent("\(site).pem"), privateKeyTo: pki.appendingPathComponent("\(site)-key.pem"))
+        }
+        let toml = AggregatorConfiguration.template
+            .replacingOccurrences(of: "port = 8443", with: "port = 0")
+            .replacingOccurrences(of: "host = \"0.0.0.0\"", with: "host = \"127.0.0.1\"")
+            .replacingOccurrences(of: "maximum_poll_seconds = 60", with: "maximum_poll_seconds = 5")
+            .replacingOccurrences(of: "pki/ca/ca.pem", with: "ca/ca.pem")
+        configuration = try AggregatorConfiguration(toml: toml, source: "test", directory: directory)
+        aggregator = try Aggregator(configuration: configuration, logger: Self.logger)
+
+        model = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        model.initializeWeights(seed: 3)
+        baseDirectory = directory.appendingPathComponent("base")
+        try model.save(to: baseDirectory)
+        try Data("{}".utf8).write(to: baseDirectory.appendingPathComponent("tokenizer.json"))  // hashed, never parsed here
+    }
+
+    deinit {
+        server?.cancel()
+        try? FileManager.default.removeItem(at: directory)  // best effort: a temporary directory
+    }
+
+    func certificateFile(_ site: String) -> URL { directory.appendingPathComponent("pki/\(site).pem") }
+
+    func enrol(_ sites: String...) throws {
+        for site in sites { try aggregator.enrol(certificateFile: certificateFile(site)) }
+    }
+
+    /// The example campaign with `edits` applied to its TOML text.
+    func campaign(_ edits: [(String, String)] = []) throws -> CampaignDefinition {
+        var toml = CampaignDefinition.exampleTOML
+        for (old, new) in edits {
+            precondition(toml.contains(old), "the example campaign has no \(old)")
+            toml = toml.replacingOccurrences(of: old, with: new)
+        }
+        return try CampaignDefinition(toml: toml, source: "test campaign")
+    }
+
+    /// Starts the HTTPS server and waits for its port.
+    func serve() async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let server = AggregatorServer(aggregator: aggregator, logger: Self.logger, tick: .milliseconds(50))
+        self.server = Task { try await server.run(handlesSignals: false) { continuation.yield($0) } }
+        var iterator = ports.makeAsyncIterator()
+        port = await iterator.next() ?? 0
+    }
+
+    func client(_ site: String) throws -> CurlClient {
+        try CurlClient(configuration: CurlClientConfiguration(
+            baseURL: "https://127.0.0.1:\(port)", certificateFile: certificateFile(site),
+            privateKeyFile: directory.appendingPathComponent("pki/\(site)-key.pem"),
+            trustAnchorFile: authority.directory.appendingPathComponent("ca.pem"), noProxy: "*",
+            retry: RetryPolicy(maximumAttempts: 1)), logger: Self.logger)
+    }
+
+    /// The global adapter of the current round, decoded.
+    func currentGlobal() throws -> (status: RoundStatus, tensors: [NamedTensor]) {
+        let status = try aggregator.status(of: try aggregator.currentRound()!)
+        let decoded = try DeltaContainer.decode(try aggregator.blobs.read(status.globalAdapterDigest), source: "global",
+                                                expecting: .init(maximumDecompressedBytes: 1 << 30, digest: status.globalAdapterDigest))
+        return (status, decoded.container.tensors)
+    }
+
+    /// An update of `site` for the current round: the global adapter's upload tensors plus `shift`
+    /// added to every value, encoded as the plan says, written to a file.
+    func update(site: String, samples: Int, shift: Float, round: Int? = nil, baseDigest: SHA256.Digest? = nil,
+                edit: (inout [NamedTensor]) -> Void = { _ in }) throws -> (file: URL, metadata: UploadMetadata, digest: SHA256.Digest) {
+        let (status, global) = try currentGlobal()
+        let uploadNames = Set(status.plan.tensors.upload.map(\.name))
+        var tensors = global.filter { uploadNames.contains($0.name) }.map { tensor in
+            NamedTensor(name: tensor.name, shape: tensor.shape, values: tensor.values.map { $0 + shift })
+        }
+        edit(&tensors)
+        let base = baseDigest ?? status.baseDigest
+        let encoded = try DeltaContainer(header: .init(round: round ?? status.id, site: site, baseDigest: base, sampleCount: samples,
+                                                       encoding: status.plan.wire.encoding), tensors: tensors).encoded()
+        let file = directory.appendingPathComponent("update-\(site)-\(UUID().uuidString).tcz")
+        try Data(encoded.bytes).write(to: file)
+        return (file, UploadMetadata(digest: encoded.digest, baseDigest: base, sampleCount: samples, encoding: status.plan.wire.encoding),
+                encoded.digest)
+    }
+
+    /// Uploads and decodes the receipt.
+    func upload(_ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), round: Int? = nil) throws -> Receipt {
+        let id = try round ?? aggregator.currentRound()!.id
+        let response = try client(site).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
+        return try WireJSON.decode(Receipt.self, from: Data(response.body))
+    }
+}

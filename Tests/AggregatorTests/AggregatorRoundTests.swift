@@ -1,0 +1,106 @@
+import AggregatorCore
+import Foundation
+import GRDB
+import Ledger
+import PlanBinding
+import Protocols
+import Security
+import Testing
+import Transport
+
+@Suite("Aggregator rounds", .serialized)
+struct AggregatorRoundTests {
+    /// Waits up to `seconds` for `condition`.
+    static func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) throws -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return try condition()
+    }
+
+    @Test("two sites' updates aggregate to their sample-weighted average; receipts verify against the ledger")
+    func fedAvgRound() async throws {
+        let harness = try AggregatorHarness()
+        try harness.enrol("site-a", "site-b")
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory,
+                                             definition: try harness.campaign([("encoding = \"bf16\"", "encoding = \"fp32\"")]))
+        try await harness.serve()
+        let (status, global) = try harness.currentGlobal()
+        #expect(status.id == 1 && status.state == .open)
+
+        let a = try harness.update(site: "site-a", samples: 10, shift: 0.01)
+        let b = try harness.update(site: "site-b", samples: 30, shift: 0.05)
+        let receiptA = try harness.upload("site-a", a)
+        let receiptB = try harness.upload("site-b", b)
+        #expect(receiptA.digest == a.digest && receiptA.site == "site-a" && receiptA.round == 1)
+        #expect(receiptB.digest == b.digest && receiptB.sequence > receiptA.sequence)
+
+        #expect(try Self.eventually { try harness.aggregator.round(1).state == .published })
+        let round1 = try harness.aggregator.round(1)
+        let round2 = try harness.aggregator.round(2)
+        #expect(round2.state == .open && round2.globalDigest == round1.resultDigest)
+        let published = try DeltaContainer.decode(try harness.aggregator.blobs.read(try SHA256.Digest(hex: round1.resultDigest!)),
+                                                  source: "round 1", expecting: .init(maximumDecompressedBytes: 1 << 30))
+        #expect(published.container.header.sampleCount == 40)
+        let expectedShift: Float = (10 * 0.01 + 30 * 0.05) / 40
+        let before = Dictionary(uniqueKeysWithValues: global.map { ($0.name, $0.values) })
+        for tensor in published.container.tensors {
+            let origin = try #require(before[tensor.name])
+            let worst = zip(tensor.values, origin).map { abs($0 - ($1 + expectedShift)) }.max() ?? 0
+            #expect(worst < 1e-6, "\(tensor.name): off by \(worst)")
+        }
+
+        // The same bytes again get the same receipt, although the round has closed.
+        #expect(try harness.upload("site-a", a, round: 1) == receiptA)
+
+        let receipts = harness.directory.appendingPathComponent("receipts")
+        try FileManager.default.createDirectory(at: receipts, withIntermediateDirectories: true)
+        for (name, receipt) in [("a", receiptA), ("b", receiptB)] {
+            try WireJSON.encode(receipt).write(to: receipts.appendingPathComponent("\(name).json"))
+        }
+        let summary = try AuditVerifier(authority: harness.authority.certificate)
+            .verify(ledgerAt: Aggregator.databaseURL(in: harness.configuration.stateDirectory), receiptsIn: receipts)
+        #expect(summary.receiptCount == 2)
+        let kinds = try harness.aggregator.ledger.entries(after: 0, limit: 100).map(\.kind.rawValue)
+        #expect(kinds.contains("round-aggregated") && kinds.contains("model-published") && kinds.filter { $0 == "update-accepted" }.count == 2)
+    }
+
+    @Test("a round short of its quorum at the deadline fails, and the next starts from the same adapter")
+    func failedRound() async throws {
+        let harness = try AggregatorHarness()
+        try harness.enrol("site-a", "site-b")
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory,
+                                             definition: try harness.campaign([("deadline_seconds = 600", "deadline_seconds = 1")]))
+        try await harness.serve()
+        _ = try harness.upload("site-a", try harness.update(site: "site-a", samples: 5, shift: 0.01))
+        #expect(try Self.eventually { try harness.aggregator.round(1).state == .failed })
+        let failed = try harness.aggregator.round(1)
+        #expect(failed.failure == "1 valid update by the deadline, quorum 2")
+        #expect(try harness.aggregator.round(2).globalDigest == failed.globalDigest)
+        let entry = try #require(try harness.aggregator.ledger.entries(after: 0, limit: 100).first { $0.kind == .roundFailed })
+        #expect(entry.round == 1 && entry.payload["valid_updates"] == .number(1))
+    }
+
+    @Test("a round left aggregating by a killed process is aggregated when the state is opened again")
+    func restartAggregates() throws {
+        let harness = try AggregatorHarness()
+        try harness.enrol("site-a", "site-b")
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory, definition: try harness.campaign())
+        for (site, shift) in [("site-a", Float(0.01)), ("site-b", 0.02)] {
+            let update = try harness.update(site: site, samples: 10, shift: shift)
+            let admission = try harness.aggregator.admitUpload(round: 1, site: site, serial: try X509Certificate(contentsOf: harness.certificateFile(site)).serialNumber,
+                                                               headers: update.metadata.httpHeaderFields, contentLength: nil)
+            _ = try harness.aggregator.accept(admission, body: Array(try Data(contentsOf: update.file)))
+        }
+        // As if the process died right after closing collection.
+        try harness.aggregator.database.write { db in try db.execute(sql: "UPDATE round SET state = 'aggregating' WHERE id = 1") }
+        let reopened = try Aggregator(configuration: harness.configuration, logger: AggregatorHarness.logger)
+        guard case .published(round: 1, _) = try reopened.advance() else {
+            Issue.record("round 1 was not published after the restart")
+            return
+        }
+        #expect(try reopened.round(2).state == .open)
+    }
+}
