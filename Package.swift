@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(name: "PlanBindingTests", dependencies: ["PlanBinding", "Model", "Protocols", "Training"]),
         .testTarget(
             name: "AggregatorTests",
-            dependencies: ["AggregatorCore", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model", "Federation",
+            dependencies: ["AggregatorCore", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model", "Federation", "CZstd",
                            .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
