@@ -69,9 +69,12 @@ public struct AggregatorConfiguration: Sendable, Equatable {
         } catch let error as TOMLParseError {
             throw AggregatorError.configurationInvalid(file: source, reason: "line \(error.source.begin.line): \(error.description)")
         } catch let error as DecodingError {
-            throw AggregatorError.configurationInvalid(file: source, reason: Self.describe(error))
+            throw AggregatorError.configurationInvalid(file: source, reason: Self.describe(error, table: try? TOMLTable(string: toml)))
         } catch let error as UnexpectedKeysError {
-            let keys = error.keys.map { key, path in (path.map(\.stringValue) + [key]).joined(separator: ".") }.sorted().joined(separator: ", ")
+            let keys = error.keys.map { key, path in
+                let components = path.map(\.stringValue)
+                return (components.last == key ? components : components + [key]).joined(separator: ".")
+            }.sorted().joined(separator: ", ")
             throw AggregatorError.configurationInvalid(file: source, reason: "unknown keys: \(keys)")
         }
         func path(_ value: String) -> URL {
@@ -100,16 +103,30 @@ public struct AggregatorConfiguration: Sendable, Equatable {
         self.logFormat = logFormat
     }
 
-    /// A missing key or a value of the wrong type, by its dotted path.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context, _ last: CodingKey? = nil) -> String {
-            (context.codingPath + (last.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".")
+    /// A missing key or a value of the wrong type, by its dotted path. (TOMLKit reports a value
+    /// of the wrong type as a missing key; the table tells the two apart.)
+    static func describe(_ error: DecodingError, table: TOMLTable?) -> String {
+        func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> [String] {
+            var components = context.codingPath.map(\.stringValue)
+            if let key, components.last != key.stringValue { components.append(key.stringValue) }
+            return components
+        }
+        func present(_ components: [String]) -> Bool {
+            var current: TOMLTable? = table
+            for (index, component) in components.enumerated() {
+                guard let value = current?[component] else { return false }
+                if index == components.count - 1 { return true }
+                current = value.table
+            }
+            return false
         }
         switch error {
-        case let .keyNotFound(key, context): return "\(path(context, key)) is missing"
-        case let .typeMismatch(type, context): return "\(path(context)) must be \(type == String.self ? "a string" : type == Int.self ? "an integer" : "\(type)")"
-        case let .valueNotFound(_, context): return "\(path(context)) is missing"
-        case let .dataCorrupted(context): return "\(path(context)): \(context.debugDescription)"
+        case let .keyNotFound(key, context):
+            let components = path(context, key)
+            return "\(components.joined(separator: ".")) \(present(components) ? "has the wrong type" : "is missing")"
+        case let .typeMismatch(_, context): return "\(path(context).joined(separator: ".")) has the wrong type"
+        case let .valueNotFound(_, context): return "\(path(context).joined(separator: ".")) is missing"
+        case let .dataCorrupted(context): return "\(path(context).joined(separator: ".")): \(context.debugDescription)"
         @unknown default: return "\(error)"
         }
     }
