@@ -36,30 +36,33 @@ struct ModelPretrainCommand: ParsableCommand {
     var stepScale = 1.0
 
     func run() throws {
-        let imageSize = preset.configuration.vision.imageSize
-        let publicDirectory = (data as NSString).appendingPathComponent("public")
-        let instructions = try ExampleLoader.instructions(file: (publicDirectory as NSString).appendingPathComponent("llava_instruct.json"),
-                                                          imageSize: imageSize)
-        let questions = try ExampleLoader.questions(vqaFile: (publicDirectory as NSString).appendingPathComponent("vqa.json"),
-                                                    imageSize: imageSize)
-        let captioned = try ExampleLoader.captioned(reportsFile: (publicDirectory as NSString).appendingPathComponent("reports.jsonl"),
-                                                    imageSize: imageSize)
-        let corpus = captioned.flatMap(\.answers) + instructions.flatMap { $0.turns.map(\.text) }
-        var recipe = BaseModelRecipe(preset: preset, seed: seed)
-        for index in recipe.stages.indices {
-            recipe.stages[index].steps = Swift.max(1, Int((Double(recipe.stages[index].steps) * stepScale).rounded()))
-        }
-        let progress = ProgressLine()
-        let results = try recipe.build(data: .init(corpus: corpus, captioned: captioned, instructions: instructions + questions),
-                                       workDirectory: URL(fileURLWithPath: work ?? out + ".work"), output: URL(fileURLWithPath: out)) { stage, record in
-            progress.update(stage: stage, record: record, total: recipe.stages.first { $0.name == stage }?.steps ?? 0)
-        }
-        progress.finish()
+        let results = try Self.build(preset: preset, data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out),
+                                     work: URL(fileURLWithPath: work ?? out + ".work"), seed: seed, stepScale: stepScale)
         var table = ResultsTable(title: "base model \(preset.rawValue) → \(out)", columns: ["stage", "steps", "seconds", "first loss", "last loss"])
         for result in results {
             table.append([.text(result.name), .integer(result.steps), .number(result.seconds, decimals: 1),
                           .number(Double(result.firstLoss), decimals: 3), .number(Double(result.lastLoss), decimals: 3)])
         }
         print(table.rendered(as: .text), terminator: "")
+    }
+
+    /// Builds a base model from `data`/public with a progress line: what `pretrain` and `tessera demo` run.
+    static func build(preset: ModelPreset, data: URL, out: URL, work: URL, seed: UInt64, stepScale: Double) throws -> [BaseModelRecipe.StageResult] {
+        let imageSize = preset.configuration.vision.imageSize
+        let publicDirectory = data.appendingPathComponent("public")
+        let instructions = try ExampleLoader.instructions(file: publicDirectory.appendingPathComponent("llava_instruct.json").path, imageSize: imageSize)
+        let questions = try ExampleLoader.questions(vqaFile: publicDirectory.appendingPathComponent("vqa.json").path, imageSize: imageSize)
+        let captioned = try ExampleLoader.captioned(reportsFile: publicDirectory.appendingPathComponent("reports.jsonl").path, imageSize: imageSize)
+        let corpus = captioned.flatMap(\.answers) + instructions.flatMap { $0.turns.map(\.text) }
+        var recipe = BaseModelRecipe(preset: preset, seed: seed)
+        for index in recipe.stages.indices {
+            recipe.stages[index].steps = Swift.max(1, Int((Double(recipe.stages[index].steps) * stepScale).rounded()))
+        }
+        let progress = ProgressLine()
+        defer { progress.finish() }
+        return try recipe.build(data: .init(corpus: corpus, captioned: captioned, instructions: instructions + questions),
+                                workDirectory: work, output: out) { stage, record in
+            progress.update(stage: stage, record: record, total: recipe.stages.first { $0.name == stage }?.steps ?? 0)
+        }
     }
 }
