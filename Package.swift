@@ -42,7 +42,7 @@ let package = Package(
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Model", dependencies: ["Tensor"]),
-        .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets"]),
+        .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets", "Reporting"]),
         .target(name: "Reporting"),
         .target(name: "Security", dependencies: ["COpenSSL"]),
         // Training data: MedSynth, dataset formats, PNG (libpng), JPEG (libjpeg behind a setjmp
@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "SiteAgent",
             dependencies: [
-                "PlanBinding", "Training", "Model", "Datasets", "Transport", "Protocols", "Security", "Tensor",
+                "PlanBinding", "Training", "Model", "Datasets", "Transport", "Protocols", "Security", "Tensor", "Reporting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -119,9 +119,10 @@ let package = Package(
         .executableTarget(
             name: "SiteCLI",
             dependencies: [
-                "SiteAgent",
+                "SiteAgent", "Protocols", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Site/SiteCLI"
         ),
@@ -169,6 +170,14 @@ let package = Package(
         ),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Protocols", "Security", "Tensor", "TestSupport"]),
         .testTarget(name: "PlanBindingTests", dependencies: ["PlanBinding", "Model", "Protocols", "Training"]),
+        .testTarget(
+            name: "SiteAgentTests",
+            dependencies: [
+                "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Ledger", "Training", "Datasets", "Transport", "Tensor",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "LedgerTests",
             dependencies: ["Ledger", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -6,9 +6,9 @@ extension CurlClient {
         try await Self.onOwnThread { try self.get(path, timeout: timeout) }
     }
 
-    /// `upload(file:to:timeout:)` on a thread of its own.
-    public func upload(file: URL, to path: String, timeout: Double? = nil) async throws -> Response {
-        try await Self.onOwnThread { try self.upload(file: file, to: path, timeout: timeout) }
+    /// `upload(file:to:headers:timeout:)` on a thread of its own.
+    public func upload(file: URL, to path: String, headers: [String: String] = [:], timeout: Double? = nil) async throws -> Response {
+        try await Self.onOwnThread { try self.upload(file: file, to: path, headers: headers, timeout: timeout) }
     }
 
     /// `download(_:to:timeout:)` on a thread of its own.

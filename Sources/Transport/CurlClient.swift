@@ -65,11 +65,12 @@ public struct CurlClient: Sendable {
     }
 
     /// PUT the file at `file` to `path`, streamed from disk (never loaded whole).
+    /// - Parameter headers: request headers to add, by name (e.g. `UploadMetadata.httpHeaderFields`).
     /// - Throws: `TransportError.fileFailed` if the file cannot be read, and the request errors.
-    public func upload(file: URL, to path: String, timeout: Double? = nil) throws -> Response {
+    public func upload(file: URL, to path: String, headers: [String: String] = [:], timeout: Double? = nil) throws -> Response {
         try withRetries(path) {
             let source = try FileDescriptor(reading: file)
-            return try CurlTransfer(client: self, path: path, timeout: timeout).perform(upload: source, download: nil)
+            return try CurlTransfer(client: self, path: path, timeout: timeout, headers: headers).perform(upload: source, download: nil)
         }
     }
 

@@ -11,6 +11,8 @@ final class CurlTransfer {
     private let url: String
     private let timeout: Double
     private let configuration: CurlClientConfiguration
+    /// Request headers beyond the fixed ones, by name.
+    private let extraHeaders: [String: String]
     /// libcurl writes its message for a failure here (CURLOPT_ERRORBUFFER).
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     private var headers: UnsafeMutablePointer<curl_slist>?
@@ -18,7 +20,7 @@ final class CurlTransfer {
     fileprivate var body: [UInt8] = []
     fileprivate var bodyOverflowed = false
 
-    init(client: CurlClient, path: String, timeout: Double?) throws {
+    init(client: CurlClient, path: String, timeout: Double?, headers: [String: String] = [:]) throws {
         guard let handle = curl_easy_init() else {
             throw TransportError.clientConfigurationInvalid(item: "libcurl", reason: "curl_easy_init failed")
         }
@@ -26,6 +28,7 @@ final class CurlTransfer {
         self.url = client.url(for: path)
         self.timeout = timeout ?? client.configuration.requestTimeout
         self.configuration = client.configuration
+        self.extraHeaders = headers
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
@@ -131,6 +134,9 @@ final class CurlTransfer {
         // No "Expect: 100-continue" round trip before uploads.
         headers = curl_slist_append(headers, "Expect:")
         headers = curl_slist_append(headers, "Content-Type: application/octet-stream")
+        for (name, value) in extraHeaders.sorted(by: { $0.key < $1.key }) {
+            headers = curl_slist_append(headers, "\(name): \(value)")
+        }
         guard headers != nil else { throw TransportError.clientConfigurationInvalid(item: "libcurl", reason: "cannot allocate headers") }
         try check(tessera_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers), "CURLOPT_HTTPHEADER")
     }
