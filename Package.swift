@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "SiteCLI",
             dependencies: [
-                "SiteAgent", "Protocols", "Reporting",
+                "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Training", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

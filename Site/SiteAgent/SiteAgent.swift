@@ -44,10 +44,7 @@ public struct SiteAgent: Service {
     /// - Throws: `SecurityError` for an unreadable certificate, ``SiteAgentError/noSiteID(certificate:)``.
     public init(configuration: SiteConfiguration, connection: any AggregatorConnection, logger: Logger,
                 timing: Timing = Timing(), showsProgressLine: Bool = false) throws {
-        let certificate = try X509Certificate(contentsOf: configuration.bundle.certificate)
-        guard let site = certificate.commonName, !site.isEmpty else {
-            throw SiteAgentError.noSiteID(certificate: configuration.bundle.certificate.path)
-        }
+        let site = try Self.siteID(certificate: configuration.bundle.certificate)
         self.site = site
         self.configuration = configuration
         self.connection = connection
@@ -59,6 +56,15 @@ public struct SiteAgent: Service {
         self.logger = logger
         self.timing = timing
         self.showsProgressLine = showsProgressLine
+    }
+
+    /// The site id a certificate names: its subject CN.
+    /// - Throws: `SecurityError` for an unreadable certificate, ``SiteAgentError/noSiteID(certificate:)``.
+    public static func siteID(certificate url: URL) throws -> String {
+        guard let site = try X509Certificate(contentsOf: url).commonName, !site.isEmpty else {
+            throw SiteAgentError.noSiteID(certificate: url.path)
+        }
+        return site
     }
 
     /// Runs until a graceful shutdown.
@@ -166,7 +172,8 @@ public struct SiteAgent: Service {
             try work.run(globalAdapter: global, onStep: progress.report, shouldStop: isCancelled)
         }
         progress.finish()
-        try state.storeMetrics(outcome.metrics, round: round)
+        // The stored metrics add the sample count, which the container carries in its header.
+        try state.storeMetrics(outcome.metrics.merging(["train.samples": Double(outcome.container.header.sampleCount)]) { $1 }, round: round)
         let encoded = try outcome.container.encoded()
         guard encoded.bytes.count <= status.plan.wire.maximumUploadBytes else {
             throw SiteAgentError.updateTooLarge(round: round, bytes: encoded.bytes.count, limit: status.plan.wire.maximumUploadBytes)

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `tessera-site`: the site agent a hospital runs next to its data.
+@main
+struct TesseraSite: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tessera-site",
+        abstract: "Tessera's site agent: trains LoRA adapters on this hospital's data each federated round; only adapter weights leave.",
+        subcommands: [RunCommand.self, StatusCommand.self, TrainCommand.self, EvalCommand.self, ConfigCommand.self])
+}
