@@ -40,10 +40,3 @@ enum OfflineInputs {
         return try DeltaContainer.decode(bytes, source: path, expecting: .init(maximumDecompressedBytes: limit)).container.tensors
     }
 }
-
-/// An input file of an offline command that cannot be used.
-struct OfflineInputError: Error, CustomStringConvertible {
-    var file: String
-    var reason: String
-    var description: String { "\(file): \(reason)" }
-}
