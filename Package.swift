@@ -42,7 +42,7 @@ let package = Package(
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Model", dependencies: ["Tensor"]),
-        .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets"]),
+        .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets", "Reporting"]),
         .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Security", dependencies: ["COpenSSL"]),
         // Training data: MedSynth, dataset formats, PNG (libpng), JPEG (libjpeg behind a setjmp
@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "SiteAgent",
             dependencies: [
-                "PlanBinding", "Training", "Model", "Datasets", "Transport", "Protocols", "Security", "Tensor",
+                "PlanBinding", "Training", "Model", "Datasets", "Transport", "Protocols", "Security", "Tensor", "Reporting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -120,9 +120,10 @@ let package = Package(
         .executableTarget(
             name: "SiteCLI",
             dependencies: [
-                "SiteAgent",
+                "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Training", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Site/SiteCLI"
         ),
@@ -131,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training", "Ledger",
+                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training", "Ledger", "SiteAgent", "AggregatorCore", "PlanBinding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -174,6 +175,14 @@ let package = Package(
             name: "AggregatorTests",
             dependencies: ["AggregatorCore", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model", "Federation", "CZstd",
                            .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "SiteAgentTests",
+            dependencies: [
+                "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Ledger", "Training", "Datasets", "Transport", "Tensor",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "LedgerTests",

@@ -64,7 +64,7 @@ extension TrainingPlan {
 
         /// Whether the parameter at `parameterPath` belongs to a module named in `modulesToSave`:
         /// some dotted prefix of the path (`model`, `model.multi_modal_projector`, …) matches.
-        static func isSaved(parameterPath: String, modulesToSave: [String]) -> Bool {
+        public static func isSaved(parameterPath: String, modulesToSave: [String]) -> Bool {
             let components = parameterPath.split(separator: ".", omittingEmptySubsequences: false)
             return (1..<max(components.count, 1)).contains { count in
                 TargetModules.path(components.prefix(count).joined(separator: "."), matchesAnyOf: modulesToSave)

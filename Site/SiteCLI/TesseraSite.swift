@@ -1,10 +1,10 @@
 import ArgumentParser
 
-/// `tessera-site`: the agent a hospital runs next to its private images.
+/// `tessera-site`: the site agent a hospital runs next to its data.
 @main
-struct TesseraSite: ParsableCommand {
+struct TesseraSite: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera-site",
-        abstract: "The Tessera site agent: trains LoRA adapters on local data and sends only adapter updates."
-    )
+        abstract: "Tessera's site agent: trains LoRA adapters on this hospital's data each federated round; only adapter weights leave.",
+        subcommands: [RunCommand.self, StatusCommand.self, TrainCommand.self, EvalCommand.self, ConfigCommand.self])
 }

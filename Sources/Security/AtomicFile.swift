@@ -5,19 +5,20 @@ import Glibc
 import Darwin
 #endif
 
-/// Durable, all-or-nothing file writes: keys, certificates, the CA index and CRLs.
+/// Durable, all-or-nothing file writes: keys, certificates, the CA index and CRLs, and the site
+/// agent's stored updates and receipts.
 ///
 /// The bytes go to a temporary file in the same directory, which is given its final permissions,
 /// synced, and then renamed (or, when replacing is not allowed, hard-linked) into place; the directory
 /// is synced last. A crash leaves either the old file or the new one, never a torn or world-readable key.
-enum AtomicFile {
+public enum AtomicFile {
     /// Writes `bytes` to `url`.
     /// - Parameters:
     ///   - permissions: the file's mode (0o600 for private keys, 0o644 otherwise), applied before any byte is written.
     ///   - replacing: whether an existing file may be replaced; if not, an existing file is an error.
     /// - Throws: `SecurityError.refusingToOverwrite` when `replacing` is false and the file exists;
     ///   `SecurityError.fileWriteFailed` with the system's reason for any failed step.
-    static func write(_ bytes: [UInt8], to url: URL, permissions: mode_t, replacing: Bool) throws {
+    public static func write(_ bytes: [UInt8], to url: URL, permissions: mode_t, replacing: Bool) throws {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
         let temporary = "\(directory)/.\(url.lastPathComponent).\(UUID().uuidString).tmp"
@@ -55,7 +56,7 @@ enum AtomicFile {
     }
 
     /// Creates `url` and its parents with mode 0o700 if missing.
-    static func createDirectory(_ url: URL) throws {
+    public static func createDirectory(_ url: URL) throws {
         do {
             try FileManager.default.createDirectory(
                 at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

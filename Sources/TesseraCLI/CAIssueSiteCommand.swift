@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Security
+import SiteAgent
 
 /// `tessera ca issue-site`: a site bundle for one hospital.
 struct CAIssueSiteCommand: ParsableCommand {
@@ -8,8 +9,9 @@ struct CAIssueSiteCommand: ParsableCommand {
         commandName: "issue-site",
         abstract: "Issue a site certificate (clientAuth, 2 years, new P-256 key) as a site bundle directory.",
         discussion: """
-            The bundle holds site.pem, site-key.pem (mode 0600), ca.pem, aggregator-url and a commented \
-            site.toml template. Send it to the hospital over a channel you trust; the key is in it.
+            The bundle holds site.pem, site-key.pem (mode 0600), ca.pem, aggregator-url and site.toml, the \
+            commented site agent configuration (tessera-site config template) with the aggregator URL \
+            filled in. Send it to the hospital over a channel you trust; the key is in it.
             """)
 
     @OptionGroup var options: CADirectoryOptions
@@ -43,30 +45,9 @@ struct CAIssueSiteCommand: ParsableCommand {
         try credential.write(certificateTo: certificateURL, privateKeyTo: keyURL)
         try writeNewFile(try authority.certificate.pemRepresentation(), to: directory.appendingPathComponent("ca.pem"))
         try writeNewFile(aggregator + "\n", to: directory.appendingPathComponent("aggregator-url"))
-        try writeNewFile(Self.configurationTemplate(siteID: siteID, aggregator: aggregator),
+        try writeNewFile(SiteConfiguration.template(aggregatorURL: aggregator),
                          to: directory.appendingPathComponent("site.toml"))
         print("issued site certificate CN=\(siteID), serial \(credential.certificate.serialNumber)")
         print("wrote bundle \(directory.path): site.pem, site-key.pem (0600), ca.pem, aggregator-url, site.toml")
-    }
-
-    /// A starting point for the site agent's configuration, whose format is not settled yet.
-    static func configurationTemplate(siteID: String, aggregator: String) -> String {
-        """
-        # Tessera site agent configuration: TEMPLATE.
-        # The site agent's configuration format is not final; this file only records what the
-        # bundle provides. Check the site agent's documentation before relying on any key here.
-
-        # This site's id (the certificate's subject CN); issued by the consortium CA.
-        site_id = "\(siteID)"
-
-        # Where the aggregator is; outbound HTTPS only. A proxy is taken from HTTPS_PROXY/NO_PROXY.
-        aggregator_url = "\(aggregator)"
-
-        # The bundle's files, relative to this file.
-        certificate = "site.pem"
-        private_key = "site-key.pem"   # keep mode 0600; never copy it elsewhere
-        ca_certificate = "ca.pem"
-
-        """
     }
 }

@@ -8,7 +8,7 @@ struct Tessera: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Federated LoRA fine-tuning of a medical vision-language model across hospitals.",
-        subcommands: [ModelCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, CACommand.self, AuditCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, ModelCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, CACommand.self, AuditCommand.self, BenchCommand.self]
     )
 
     static func main() {

@@ -123,10 +123,11 @@ final class AggregatorHarness: @unchecked Sendable {
                 encoded.digest)
     }
 
-    /// Uploads and decodes the receipt.
-    func upload(_ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), round: Int? = nil) throws -> Receipt {
+    /// Uploads and decodes the receipt. (Async: libcurl runs on a thread of its own, never on the
+    /// cooperative pool the server's handlers need.)
+    func upload(_ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), round: Int? = nil) async throws -> Receipt {
         let id = try round ?? aggregator.currentRound()!.id
-        let response = try client(site).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
+        let response = try await client(site).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
         return try WireJSON.decode(Receipt.self, from: Data(response.body))
     }
 }

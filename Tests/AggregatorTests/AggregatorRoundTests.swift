@@ -32,8 +32,8 @@ struct AggregatorRoundTests {
 
         let a = try harness.update(site: "site-a", samples: 10, shift: 0.01)
         let b = try harness.update(site: "site-b", samples: 30, shift: 0.05)
-        let receiptA = try harness.upload("site-a", a)
-        let receiptB = try harness.upload("site-b", b)
+        let receiptA = try await harness.upload("site-a", a)
+        let receiptB = try await harness.upload("site-b", b)
         #expect(receiptA.digest == a.digest && receiptA.site == "site-a" && receiptA.round == 1)
         #expect(receiptB.digest == b.digest && receiptB.sequence > receiptA.sequence)
 
@@ -53,7 +53,7 @@ struct AggregatorRoundTests {
         }
 
         // The same bytes again get the same receipt, although the round has closed.
-        #expect(try harness.upload("site-a", a, round: 1) == receiptA)
+        #expect(try await harness.upload("site-a", a, round: 1) == receiptA)
 
         let receipts = harness.directory.appendingPathComponent("receipts")
         try FileManager.default.createDirectory(at: receipts, withIntermediateDirectories: true)
@@ -74,7 +74,7 @@ struct AggregatorRoundTests {
         try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory,
                                              definition: try harness.campaign([("deadline_seconds = 600", "deadline_seconds = 1")]))
         try await harness.serve()
-        _ = try harness.upload("site-a", try harness.update(site: "site-a", samples: 5, shift: 0.01))
+        _ = try await harness.upload("site-a", try harness.update(site: "site-a", samples: 5, shift: 0.01))
         #expect(try Self.eventually { try harness.aggregator.round(1).state == .failed })
         let failed = try harness.aggregator.round(1)
         #expect(failed.failure == "1 valid update by the deadline, quorum 2")

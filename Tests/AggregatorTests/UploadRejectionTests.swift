@@ -22,9 +22,9 @@ struct UploadRejectionTests {
         try await harness.serve()
 
         func expect(_ status: Int, _ code: ErrorCode, site: String = "site-a", round: Int = 1,
-                    _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), sourceLocation: SourceLocation = #_sourceLocation) throws {
+                    _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), sourceLocation: SourceLocation = #_sourceLocation) async throws {
             do {
-                _ = try harness.upload(site, update, round: round)
+                _ = try await harness.upload(site, update, round: round)
                 Issue.record("accepted; expected \(status) \(code)", sourceLocation: sourceLocation)
             } catch let TransportError.httpStatus(_, found, foundCode, message) {
                 #expect(found == status && foundCode == code.rawValue, "\(found) \(foundCode ?? "-"): \(message ?? "")", sourceLocation: sourceLocation)
@@ -34,29 +34,29 @@ struct UploadRejectionTests {
                     "\(last.kind) \(last.payload)", sourceLocation: sourceLocation)
         }
 
-        try expect(403, .notEnrolled, site: "site-c", try harness.update(site: "site-c", samples: 3, shift: 0.01))
-        try expect(409, .wrongRound, round: 7, try harness.update(site: "site-a", samples: 3, shift: 0.01, round: 7))
-        try expect(409, .staleBase, try harness.update(site: "site-a", samples: 3, shift: 0.01, baseDigest: try SHA256.hash([1, 2, 3])))
+        try await expect(403, .notEnrolled, site: "site-c", try harness.update(site: "site-c", samples: 3, shift: 0.01))
+        try await expect(409, .wrongRound, round: 7, try harness.update(site: "site-a", samples: 3, shift: 0.01, round: 7))
+        try await expect(409, .staleBase, try harness.update(site: "site-a", samples: 3, shift: 0.01, baseDigest: try SHA256.hash([1, 2, 3])))
         var missingHeader = try harness.update(site: "site-a", samples: 3, shift: 0.01)
         missingHeader.metadata.protocolVersion = 99
-        try expect(400, .unsupportedProtocolVersion, missingHeader)
+        try await expect(400, .unsupportedProtocolVersion, missingHeader)
         var otherDigest = try harness.update(site: "site-a", samples: 3, shift: 0.01)
         otherDigest.metadata.digest = try harness.update(site: "site-a", samples: 3, shift: 0.02).digest
-        try expect(422, .digestMismatch, otherDigest)
+        try await expect(422, .digestMismatch, otherDigest)
         var corrupt = try harness.update(site: "site-a", samples: 3, shift: 0.01)
         try Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }).write(to: corrupt.file)
-        try expect(422, .corruptBody, corrupt)
-        try expect(422, .wrongTensors, try harness.update(site: "site-a", samples: 3, shift: 0.01) { $0.removeLast() })
-        try expect(422, .nonFinite, try Self.withNaN(try harness.update(site: "site-a", samples: 3, shift: 0.01), directory: harness.directory))
-        try expect(422, .normOutlier, try harness.update(site: "site-a", samples: 3, shift: 1))
+        try await expect(422, .corruptBody, corrupt)
+        try await expect(422, .wrongTensors, try harness.update(site: "site-a", samples: 3, shift: 0.01) { $0.removeLast() })
+        try await expect(422, .nonFinite, try Self.withNaN(try harness.update(site: "site-a", samples: 3, shift: 0.01), directory: harness.directory))
+        try await expect(422, .normOutlier, try harness.update(site: "site-a", samples: 3, shift: 1))
         var large = try harness.update(site: "site-a", samples: 3, shift: 0.01)
         try Data(count: 3_000_000).write(to: large.file)
         large.metadata.sampleCount = 3
-        try expect(413, .tooLarge, large)
+        try await expect(413, .tooLarge, large)
 
         let good = try harness.update(site: "site-a", samples: 3, shift: 0.01)
-        #expect(try harness.upload("site-a", good).digest == good.digest)
-        try expect(409, .replacementNotAllowed, try harness.update(site: "site-a", samples: 4, shift: 0.02))
+        #expect(try await harness.upload("site-a", good).digest == good.digest)
+        try await expect(409, .replacementNotAllowed, try harness.update(site: "site-a", samples: 4, shift: 0.02))
         #expect(try harness.aggregator.updates(round: 1).map(\.digest) == [good.digest.hex])
         #expect(harness.aggregator.metrics.text().contains("tessera_updates_rejected_total{reason=\"non-finite\"} 1"))
     }

@@ -4,6 +4,7 @@ import Logging
 import Protocols
 import Reporting
 import Security
+import SiteAgent
 
 /// The federated part of the demo: the aggregator and one agent per site as processes on
 /// loopback, the campaign run to its end, then everything stopped.
@@ -125,33 +126,16 @@ struct DemoFederation {
         return Result(consortium: consortium, rounds: result, plan: plan, initialAdapter: try SHA256.Digest(hex: initialDigest), aggregator: aggregator)
     }
 
-    /// The hospital's configuration file: its bundle, the aggregator, its MedSynth data and state.
+    /// The hospital's configuration file: the bundle's template with the demo's base model, data
+    /// and one training thread.
     func writeSiteConfiguration(_ site: String, aggregatorURL: String) throws {
         let data = consortium.siteData(site)
-        let toml = """
-            # tessera-site configuration written by `tessera demo` for \(site)
-            state_directory = "state"
-            threads = 1
-            log_format = "text"
-
-            [bundle]
-            certificate = "site.pem"
-            private_key = "site-key.pem"
-            ca = "ca.pem"
-            aggregator_url = "\(aggregatorURL.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"))"
-
-            [model]
-            base = "\(base.path)"
-
-            [data]
-            labelled = "\(data.appendingPathComponent("labelled").path)"
-            reports = "\(data.appendingPathComponent("reports").path)"
-            unlabelled = "\(data.appendingPathComponent("unlabelled").path)"
-            test = "\(data.appendingPathComponent("test").path)"
-
-            [proxy]
-            no_proxy = "*"
-            """
+        let toml = SiteConfiguration.template(aggregatorURL: aggregatorURL.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"))
+            .replacingOccurrences(of: "threads = 2 ", with: "threads = 1 ")
+            .replacingOccurrences(of: "# base = \"/srv/tessera/base-model\"", with: "base = \"\(base.path)\"")
+            .replacingOccurrences(of: "labelled = \"data/labelled\"", with: "labelled = \"\(data.appendingPathComponent("labelled").path)\"")
+            .replacingOccurrences(of: "test = \"data/test\"", with: "test = \"\(data.appendingPathComponent("test").path)\"")
+            .replacingOccurrences(of: "# no_proxy = \"localhost,127.0.0.1\"", with: "no_proxy = \"*\"")
         try Data(toml.utf8).write(to: consortium.siteConfiguration(site))
     }
 }

@@ -1,0 +1,60 @@
+import Datasets
+import Foundation
+import Model
+import Training
+
+/// The site's data as the agent reads it: training examples from the labelled directory, the
+/// held-out VQA file from the test directory (docs/DATA_CARD.md). Nothing read here ever leaves
+/// the site.
+public struct SiteData: Sendable {
+    /// The LLaVA-Med instruct file in the labelled directory.
+    public static let instructFile = "llava_instruct.json"
+    /// The VQA file in the labelled (optional) and test directories.
+    public static let vqaFile = "vqa.json"
+
+    public var directories: SiteConfiguration.DataDirectories
+
+    public init(_ directories: SiteConfiguration.DataDirectories) {
+        self.directories = directories
+    }
+
+    /// The training examples of a round: the labelled conversations, then the labelled VQA
+    /// questions as one-turn conversations when `vqa.json` is there.
+    /// - Throws: `DatasetError` for an unreadable or malformed file or image.
+    public func trainingExamples(imageSize: Int) throws -> [TrainingExample] {
+        let labelled = directories.labelled
+        var examples = try ExampleLoader.instructions(file: labelled.appendingPathComponent(Self.instructFile).path, imageSize: imageSize)
+        let questions = labelled.appendingPathComponent(Self.vqaFile)
+        if FileManager.default.fileExists(atPath: questions.path) {
+            examples += try ExampleLoader.questions(vqaFile: questions.path, imageSize: imageSize)
+        }
+        return examples
+    }
+
+    /// The held-out VQA file.
+    public var testFile: URL { directories.test.appendingPathComponent(Self.vqaFile) }
+}
+
+extension SiteData {
+    /// The local metrics of one evaluation.
+    public struct Evaluation: Sendable {
+        public var evaluation: VQAEvaluation
+        /// `eval.items`, `eval.closed_accuracy`, `eval.open_recall` (when the split has such items).
+        public var metrics: [String: Double] {
+            guard let all = evaluation.groups.first(where: { $0.name == "all" }) else { return [:] }
+            var metrics = ["eval.items": Double(all.count)]
+            if let closed = all.closedAccuracy { metrics["eval.closed_accuracy"] = closed }
+            if let open = all.openRecall { metrics["eval.open_recall"] = open }
+            return metrics
+        }
+    }
+
+    /// Answers the first ``SiteConfiguration/DataDirectories/evaluationItems`` questions of the
+    /// test split with `model` and scores them.
+    /// - Throws: `DatasetError`, `ModelError`.
+    public func evaluate(model: LlavaModel, tokenizer: BPETokenizer) throws -> Evaluation {
+        let (_, evaluation) = try VQAEvaluator().evaluate(model: model, tokenizer: tokenizer, vqaFile: testFile.path,
+                                                          limit: directories.evaluationItems)
+        return Evaluation(evaluation: evaluation)
+    }
+}

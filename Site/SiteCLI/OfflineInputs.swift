@@ -1,0 +1,42 @@
+import Foundation
+import PlanBinding
+import Protocols
+import SiteAgent
+
+/// The files `train --once` and `eval` read instead of asking the aggregator.
+enum OfflineInputs {
+    /// A plan JSON file.
+    /// - Throws: ``OfflineInputError``.
+    static func plan(at path: String) throws -> TrainingPlan {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw OfflineInputError(file: path, reason: error.localizedDescription)
+        }
+        do {
+            return try TrainingPlan.decode(json: data)
+        } catch {
+            throw OfflineInputError(file: path, reason: "not a valid training plan: \(error)")
+        }
+    }
+
+    /// `--base`, else the configuration's `[model] base`.
+    static func baseDirectory(_ option: String?, configuration: SiteConfiguration) throws -> URL {
+        if let option { return URL(fileURLWithPath: option) }
+        guard let base = configuration.baseModel else { throw SiteAgentError.noLocalBaseModel(file: configuration.file.path) }
+        return base
+    }
+
+    /// An adapter container (a global adapter, or an update holding every global tensor) as tensors.
+    static func adapter(at path: String, plan: TrainingPlan) throws -> [NamedTensor] {
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw OfflineInputError(file: path, reason: error.localizedDescription)
+        }
+        let limit = DeltaContainer.Expectation.maximumCanonicalBytes(for: plan.tensors.global)
+        return try DeltaContainer.decode(bytes, source: path, expecting: .init(maximumDecompressedBytes: limit)).container.tensors
+    }
+}

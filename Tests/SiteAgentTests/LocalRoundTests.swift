@@ -1,0 +1,33 @@
+import Foundation
+import Protocols
+@testable import SiteAgent
+import Testing
+
+@Suite("Local round")
+struct LocalRoundTests {
+    @Test("a round stopped at a checkpoint resumes there and builds the same update as an uninterrupted run")
+    func resumesFromCheckpoint() throws {
+        let fixture = try SiteFixture { $0 = $0.replacingOccurrences(of: "steps = 2", with: "steps = 12") }
+        defer { fixture.remove() }
+        let global = try DeltaContainer.decode(try fixture.initialGlobalAdapter().bytes, source: "global",
+                                               expecting: .init(maximumDecompressedBytes: 1 << 26)).container.tensors
+        func round(checkpoint: URL?) -> LocalRound {
+            LocalRound(plan: fixture.plan, round: 1, baseDirectory: fixture.baseDirectory, baseDigest: fixture.baseDigest,
+                       data: SiteData(fixture.configuration.data), threads: 1,
+                       privacyGuard: PrivacyGuard(site: SiteFixture.siteID, modulesToSaveAllowed: ["multi_modal_projector"]),
+                       checkpointDirectory: checkpoint, trainingLog: checkpoint?.deletingLastPathComponent().appendingPathComponent("log.jsonl"))
+        }
+        let uninterrupted = try round(checkpoint: nil).run(globalAdapter: global).container.encoded()
+
+        let checkpoint = fixture.directory.appendingPathComponent("round-1/checkpoint")
+        var steps: [Int] = []
+        #expect(throws: CancellationError.self) {
+            try round(checkpoint: checkpoint).run(globalAdapter: global, onStep: { steps.append($0.step) }, shouldStop: { !steps.isEmpty })
+        }
+        #expect(steps == Array(1...LocalRound.checkpointInterval))
+        steps = []
+        let resumed = try round(checkpoint: checkpoint).run(globalAdapter: global, onStep: { steps.append($0.step) })
+        #expect(steps == Array((LocalRound.checkpointInterval + 1)...12))
+        #expect(try resumed.container.encoded() == uninterrupted)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import Protocols
+import Security
+@testable import SiteAgent
+import Testing
+import Transport
+
+@Suite("Site agent rounds")
+struct SiteAgentTests {
+    static func timing() -> SiteAgent.Timing {
+        var timing = SiteAgent.Timing()
+        timing.idlePoll = 0.001
+        timing.retry = RetryPolicy(maximumAttempts: Int.max, initialDelay: 0.001, maximumDelay: 0.002)
+        return timing
+    }
+
+    static func agent(_ fixture: SiteFixture, _ aggregator: FakeAggregator) throws -> SiteAgent {
+        try SiteAgent(configuration: fixture.configuration, connection: aggregator, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                      timing: timing())
+    }
+
+    @Test("a round is trained, its update stored before upload, sent with retries, and its verified receipt kept; a restart re-sends the same bytes")
+    func roundAndRestart() async throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let global = try fixture.initialGlobalAdapter()
+        let status = fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest)
+        let outage = TransportError.connectionFailed(url: "https://aggregator.test:8443/v1/rounds/1/updates", detail: "refused")
+        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [],
+                                        models: [global.digest: global.bytes], uploadFailures: [outage])
+        let agent = try Self.agent(fixture, aggregator)
+        try await agent.participate(in: status)
+
+        let state = agent.state
+        let stored = try #require(try state.storedUpdate(1))
+        let uploads = aggregator.recordedUploads
+        #expect(uploads.count == 2)  // one refused connection, then the same bytes again
+        #expect(uploads.allSatisfy { $0.bytes == stored && $0.round == 1 })
+        let receipt = try #require(try state.receipt(1))
+        #expect(receipt.digest == uploads[0].metadata.digest && receipt.site == SiteFixture.siteID)
+        #expect(uploads[0].metadata.baseDigest == fixture.baseDigest && uploads[0].metadata.encoding == fixture.plan.wire.encoding)
+        let metrics = try #require(try state.metrics(1))
+        #expect(metrics["train.steps"] == 2 && metrics["eval.items"] == 2 && metrics["train.loss"] != nil)
+        #expect(Double(uploads[0].metadata.sampleCount) == metrics["train.samples"])
+        #expect(try state.isSettled(1))
+
+        // Killed after the upload, before the receipt was kept: the restarted agent trains
+        // nothing and sends the stored bytes again, which the aggregator answers idempotently.
+        try FileManager.default.removeItem(at: state.receiptFile(1))
+        let restarted = try Self.agent(fixture, aggregator)
+        try await restarted.participate(in: status)
+        #expect(try state.storedUpdate(1) == stored)
+        #expect(aggregator.recordedUploads.count == 3 && aggregator.recordedUploads[2].bytes == stored)
+        #expect(try state.receipt(1) == receipt)
+        #expect(aggregator.recordedDownloads == ["models/\(global.digest.hex)"])  // the adapter was not fetched again
+    }
+
+    @Test("a plan asking for the token embeddings is refused before anything is downloaded, trained or sent")
+    func privacyGuardStopsRound() async throws {
+        let fixture = try SiteFixture {
+            $0 = $0.replacingOccurrences(of: #"modules_to_save = ["multi_modal_projector"]"#,
+                                         with: #"modules_to_save = ["multi_modal_projector", "embed_tokens"]"#)
+        }
+        defer { fixture.remove() }
+        let digest = try SHA256.hash(Array("global".utf8))
+        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [], models: [:])
+        let agent = try Self.agent(fixture, aggregator)
+        await #expect(throws: PrivacyGuardError.moduleNotAllowed(tensor: "base_model.model.model.language_model.embed_tokens.weight",
+                                                                 allowed: ["multi_modal_projector"])) {
+            try await agent.participate(in: fixture.status(round: 1, state: .open, globalAdapterDigest: digest))
+        }
+        #expect(aggregator.recordedUploads.isEmpty && aggregator.recordedDownloads.isEmpty)
+        #expect(try agent.state.storedUpdate(1) == nil)
+    }
+
+    @Test("the loop waits after 404, skips round 0 and settled rounds, long-polls after the last round, and records a refusal")
+    func loopBookkeeping() async throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let global = try fixture.initialGlobalAdapter()
+        let notStarted = TransportError.httpStatus(url: "/v1/rounds/current", status: 404, code: "not-found", message: "no campaign")
+        let rounds: [Result<RoundStatus, TransportError>] = [
+            .failure(notStarted),
+            .success(fixture.status(round: 0, state: .published, globalAdapterDigest: global.digest)),
+            .success(fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest)),
+            .success(fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest)),
+        ]
+        let closed = TransportError.httpStatus(url: "/v1/rounds/1/updates", status: 409, code: "wrong-round", message: "round 1 is closed")
+        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: rounds,
+                                        models: [global.digest: global.bytes], uploadFailures: [closed])
+        let agent = try Self.agent(fixture, aggregator)
+        await #expect(throws: CancellationError.self) { try await agent.pollRounds() }
+
+        let polls = aggregator.recordedPolls.map { "\($0.after.map(String.init) ?? "-")/\($0.wait.map(String.init) ?? "-")" }
+        #expect(polls == ["-/-", "-/-", "0/30", "1/30", "1/30"])
+        #expect(aggregator.recordedUploads.count == 1)  // round 1 once; the second answer finds it settled
+        let refusal = try #require(try agent.state.refusal(1))
+        #expect(refusal.status == 409 && refusal.code == "wrong-round" && refusal.message == "round 1 is closed")
+        #expect(try agent.state.receipt(1) == nil && agent.state.currentRound()?.round.id == 1)
+        #expect(try agent.state.knownRounds() == [1])
+    }
+
+    @Test("each site and round trains with its own seed from the campaign seed")
+    func seeds() throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let seeds = try [("site-a", 1), ("site-a", 2), ("site-b", 1)].map {
+            try fixture.plan.trainerConfiguration(round: $0.1, site: $0.0, threads: 1, checkpointInterval: 10).seed
+        }
+        #expect(Set(seeds).count == 3)
+        #expect(try fixture.plan.trainerConfiguration(round: 1, site: "site-a", threads: 1, checkpointInterval: 10).seed == seeds[0])
+    }
+}
