@@ -151,7 +151,11 @@ let package = Package(
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport", .product(name: "Numerics", package: "swift-numerics")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "TesseraCLITests", dependencies: ["TesseraCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(
+            name: "TesseraCLITests",
+            dependencies: ["TesseraCLI", "AggregatorCore", "PlanBinding", "Protocols", "Security",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Reporting"], resources: [.copy("Fixtures")]),

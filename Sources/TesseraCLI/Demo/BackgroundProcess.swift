@@ -37,6 +37,13 @@ final class BackgroundProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGKILL, as a crash or `kill -9` would, and waits for the exit.
+    func killAbruptly() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// The log's text (for finding the listening port, and for error messages).
     func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }  // try?: a log not yet written is empty
 

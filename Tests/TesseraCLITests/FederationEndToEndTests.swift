@@ -1,0 +1,151 @@
+import AggregatorCore
+import Foundation
+import Logging
+import PlanBinding
+import Protocols
+import Security
+import Testing
+@testable import TesseraCLI
+
+/// The whole federation as processes on loopback with the `tiny` preset (issue #10): the real
+/// `tessera`, `tessera-aggregator` and `tessera-site` binaries over mutual TLS.
+@Suite("Federation end to end", .serialized)
+struct FederationEndToEndTests {
+    static let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("tessera demo --preset tiny: two sites, two rounds, every round published, the ledger verifies")
+    func demo() throws {
+        let work = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
+        let run = try ChildProcess.run(Self.binaries.appendingPathComponent("tessera").path, [
+            "demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "2", "--steps", "3",
+            "--images-per-site", "40", "--test-items", "40", "--minimum-gain=-100",
+            "--keep", work.appendingPathComponent("demo").path, "--cache", work.appendingPathComponent("cache").path,
+        ], showsErrors: true)
+        #expect(run.status == 0, "\(run.output.suffix(3000))")
+        #expect(run.output.contains("ledger /") && run.output.contains(": verified"))
+        #expect(run.output.contains("receipts     4 checked"))
+        let rounds = run.output.split(separator: "\n").filter { $0.hasPrefix("   round ") && $0.contains(": published, 2/2 updates") }
+        #expect(rounds.count == 2, "\(run.output.suffix(3000))")
+        #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("demo/audit-report.html").path))
+    }
+
+    /// A free loopback port (bound and released; the aggregator must keep one port across its restart).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                guard bind(descriptor, socketAddress, length) == 0, getsockname(descriptor, socketAddress, &length) == 0 else {
+                    throw DemoFailure("cannot bind a loopback port")
+                }
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("kill -9 of a site and of the aggregator mid-round: both rounds finish, one accepted update per site and round, receipts verify")
+    func killedMidRound() throws {
+        let work = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
+        let sites = ["site-1", "site-2"]
+        let campaign = CampaignDefinitionText.tiny(rounds: 2, steps: 24, quorum: 2)
+        let consortium = try DemoConsortium.create(in: work, sites: sites, campaign: campaign)
+        let port = try Self.freePort()
+        let configuration = consortium.aggregatorConfiguration
+        try Data(try String(contentsOf: configuration, encoding: .utf8).replacingOccurrences(of: "port = 0", with: "port = \(port)").utf8)
+            .write(to: configuration)
+        let tessera = Self.binaries.appendingPathComponent("tessera").path
+        let executables = try DemoExecutables()
+        func run(_ executable: URL, _ arguments: [String]) throws {
+            let result = try ChildProcess.run(executable.path, arguments, showsErrors: true)
+            guard result.status == 0 else { throw DemoFailure("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) failed") }
+        }
+        try run(URL(fileURLWithPath: tessera), ["data", "synth", "--out", consortium.data.path, "--sites", "2", "--images-per-site", "40",
+                                                "--image-size", "16", "--test-items", "20", "--site-test-items", "10", "--public-images", "60"])
+        let base = work.appendingPathComponent("base")
+        try run(URL(fileURLWithPath: tessera), ["model", "pretrain", "--preset", "tiny", "--data", consortium.data.path, "--out", base.path,
+                                                "--step-scale", "0.05"])
+        for site in sites { try run(executables.aggregator, ["sites", "enrol", "--config", configuration.path, "--cert", consortium.siteCertificate(site).path]) }
+
+        func startAggregator() throws -> BackgroundProcess {
+            let server = try BackgroundProcess(name: "aggregator", executable: executables.aggregator, arguments: ["serve", "--config", configuration.path],
+                                               log: work.appendingPathComponent("aggregator-\(UUID().uuidString.prefix(8)).log"))
+            guard server.waitForLine(startingWith: "listening on ", seconds: 30) != nil else { throw DemoFailure("no aggregator: \(server.tail())") }
+            return server
+        }
+        var server = try startAggregator()
+        defer { server.stop() }
+        try run(executables.aggregator, ["campaign", "start", "--config", configuration.path, "--base", base.path, "--plan", consortium.campaignFile.path])
+        let federation = DemoFederation(consortium: consortium, executables: executables, base: base)
+        func startSite(_ site: String) throws -> BackgroundProcess {
+            try BackgroundProcess(name: site, executable: executables.site, arguments: ["run", "--config", consortium.siteConfiguration(site).path],
+                                  log: consortium.siteDirectory(site).appendingPathComponent("agent-\(UUID().uuidString.prefix(8)).log"),
+                                  environment: ["OPENBLAS_NUM_THREADS": "1"])
+        }
+        var agents: [String: BackgroundProcess] = [:]
+        defer { agents.values.forEach { $0.stop() } }
+        for site in sites {
+            try federation.writeSiteConfiguration(site, aggregatorURL: "https://127.0.0.1:\(port)")
+            agents[site] = try startSite(site)
+        }
+
+        var logger = Logger(label: "tessera.e2e")
+        logger.logLevel = .error
+        let state = try Aggregator(configuration: try AggregatorConfiguration(contentsOf: configuration), logger: logger)
+        func waitFor(_ what: String, seconds: Double = 180, _ condition: () throws -> Bool) throws {
+            let end = Date().addingTimeInterval(seconds)
+            while try !condition() {
+                guard Date() < end else { throw DemoFailure("timed out waiting for \(what); aggregator: \(server.tail(5))") }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        // Kill site-1 while it trains round 1 (its round directory exists, no receipt yet), restart it.
+        try waitFor("site-1 to start round 1") {
+            FileManager.default.fileExists(atPath: consortium.siteDirectory("site-1").appendingPathComponent("state/rounds/1").path)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        agents["site-1"]?.killAbruptly()
+        agents["site-1"] = try startSite("site-1")
+        // Kill the aggregator once round 1 holds one update but not both, restart it on the same port.
+        try waitFor("a first update in round 1") { try state.updates(round: 1).count >= 1 }
+        server.killAbruptly()
+        server = try startAggregator()
+
+        try waitFor("the campaign to finish", seconds: 300) { try state.rounds().first.map { try state.campaign(of: $0).finishedAt != nil } ?? false }
+        let entries = try state.ledger.entries(after: 0, limit: 10_000)
+        for round in [1, 2] {
+            #expect(try state.round(round).state == .published)
+            for site in sites {
+                let accepted = entries.filter { $0.kind == .updateAccepted && $0.round == round && $0.site == site }
+                #expect(accepted.count == 1, "round \(round) \(site): \(accepted.count) accepted updates")
+            }
+        }
+        let result = DemoFederation.Result(consortium: consortium, rounds: [], plan: try state.campaign(of: try state.round(1)).decodedPlan(),
+                                           initialAdapter: try SHA256.Digest(hex: try state.round(0).resultDigest ?? ""), aggregator: state)
+        let audit = try result.audit(executables: executables)
+        #expect(audit.passed, "\(audit.summary)")
+        #expect(audit.summary.contains("receipts     4 checked"), "\(audit.summary)")
+    }
+}
+
+/// Campaign files for the `tiny` model's end-to-end runs.
+enum CampaignDefinitionText {
+    static func tiny(rounds: Int, steps: Int, quorum: Int) -> String {
+        PlanBinding.CampaignDefinition.exampleTOML
+            .replacingOccurrences(of: "rounds = 3 ", with: "rounds = \(rounds) ")
+            .replacingOccurrences(of: "steps = 30 ", with: "steps = \(steps) ")
+            .replacingOccurrences(of: "batch_size = 16", with: "batch_size = 4")
+            .replacingOccurrences(of: "quorum = 2 ", with: "quorum = \(quorum) ")
+    }
+}
