@@ -32,6 +32,6 @@ struct CampaignCommand: ParsableCommand {
 
     struct Template: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a commented campaign file with every plan field.")
-        func run() { print(CampaignDefinition.exampleTOML) }
+        func run() { print(CampaignDefinition.exampleTOML()) }
     }
 }

@@ -21,6 +21,10 @@ extension Aggregator {
     /// - Throws: storage, database and aggregation errors (the round stays as it was).
     @discardableResult
     public func advance() throws -> Progress {
+        try advancing.withLock { try advanceUnlocked() }
+    }
+
+    private func advanceUnlocked() throws -> Progress {
         guard let round = try currentRound() else { return .idle }
         switch round.state {
         case .published, .failed:
@@ -85,7 +89,7 @@ extension Aggregator {
                 let digest = try SHA256.Digest(hex: update.digest)
                 let decoded = try DeltaContainer.decode(try blobs.read(digest), source: blobs.url(for: digest).path,
                                                         expecting: .init(maximumDecompressedBytes: limit, digest: digest, tensors: plan.tensors.upload))
-                return try Self.fullUpdate(SiteUpdate(decoded.container), global: global)
+                return try SiteUpdate(decoded.container).completed(from: global)
             }
             aggregation = try strategy.aggregate(siteUpdates, onto: global)
         }
@@ -108,14 +112,6 @@ extension Aggregator {
             "digest": "\(result.digest.hex)", "aggregation_seconds": "\(String(format: "%.3f", seconds))",
         ])
         return .published(round: round.id, digest: result.digest)
-    }
-
-    /// An FFA upload carries no `lora_A`; strategies that take whole updates get the global `A` back.
-    static func fullUpdate(_ update: SiteUpdate, global: Adapter) throws -> SiteUpdate {
-        let missing = global.tensors.filter { update.adapter[$0.name] == nil && global.loraANames.contains($0.name) }
-        guard !missing.isEmpty else { return update }
-        return SiteUpdate(site: update.site, sampleCount: update.sampleCount,
-                          adapter: try Adapter(update.adapter.tensors + missing, owner: update.site))
     }
 
     /// Closes a round as published (with its result) or failed, with its ledger entries, and opens

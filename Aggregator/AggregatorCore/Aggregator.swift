@@ -29,6 +29,8 @@ public final class Aggregator: Sendable {
     let clock: @Sendable () -> Date
     /// Decoded global adapters by digest (the origin of step norms and aggregation).
     let globalAdapters = NIOLockedValueBox<[SHA256.Digest: Adapter]>([:])
+    /// Serialises ``advance()`` between the round driver and the upload that completes a round.
+    let advancing = NIOLock()
 
     /// The database file inside a state directory.
     public static func databaseURL(in stateDirectory: URL) -> URL { stateDirectory.appendingPathComponent("ledger.sqlite") }

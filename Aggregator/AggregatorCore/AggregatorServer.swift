@@ -98,7 +98,7 @@ public struct AggregatorServer: Sendable {
                 guard let round else { throw apiError(.notFound, "no campaign has started yet") }
                 return try json(try aggregator.status(of: round))
             }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
@@ -148,6 +148,10 @@ public struct AggregatorServer: Sendable {
             }
             aggregator.metrics.bytesReceived.increment(by: Int64(body.readableBytes))
             let receipt = try aggregator.accept(admission, body: Array(buffer: body))
+            // The update may complete the round: close it now rather than at the driver's next tick.
+            Task.detached { [aggregator, logger] in
+                do { try aggregator.advance() } catch { logger.error("round step failed", metadata: ["error": "\(error)"]) }
+            }
             return try json(receipt)
         } catch let rejection as UploadRejection {
             throw apiError(rejection.code, rejection.message)

@@ -67,7 +67,7 @@ public struct LocalRound: Sendable {
             _ = try model.initialGlobalAdapter(plan: plan)
         }
         let tokenizer = try BPETokenizer(contentsOf: baseDirectory.appendingPathComponent("tokenizer.json"))
-        let examples = try data.trainingExamples(imageSize: model.configuration.vision.imageSize)
+        let examples = try data.trainingExamples(imageSize: model.configuration.vision.imageSize, kinds: try plan.labelledExamples())
         let configuration = try plan.trainerConfiguration(round: round, site: privacyGuard.site, threads: threads,
                                                           checkpointInterval: checkpointDirectory == nil ? 0 : Self.checkpointInterval)
         let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: examples)

@@ -13,6 +13,8 @@ public enum SiteAgentError: Error, Equatable, CustomStringConvertible {
     case noLocalBaseModel(file: String)
     /// An aggregator answer that is not the JSON the API describes (another server or version).
     case unreadableAnswer(url: String, reason: String)
+    /// The labelled directory holds none of the examples the plan trains on.
+    case noTrainingExamples(directory: String, kind: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum SiteAgentError: Error, Equatable, CustomStringConvertible {
             return "\(file): [model] base is not set; offline commands need a local base model (set it, or pass --base)"
         case let .unreadableAnswer(url, reason):
             return "\(url) answered with a body the site agent cannot read (\(reason)); check the aggregator URL and that site and aggregator run the same Tessera version"
+        case let .noTrainingExamples(directory, kind):
+            return "\(directory) has no training examples of the kind the plan trains on (\(kind)); check [data] labelled"
         }
     }
 }

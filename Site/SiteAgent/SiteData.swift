@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Model
+import PlanBinding
 import Training
 
 /// The site's data as the agent reads it: training examples from the labelled directory, the
@@ -18,16 +19,22 @@ public struct SiteData: Sendable {
         self.directories = directories
     }
 
-    /// The training examples of a round: the labelled conversations, then the labelled VQA
-    /// questions as one-turn conversations when `vqa.json` is there.
-    /// - Throws: `DatasetError` for an unreadable or malformed file or image.
-    public func trainingExamples(imageSize: Int) throws -> [TrainingExample] {
+    /// The training examples of a round, as the plan's `ar` option `examples` says
+    /// (``LabelledExamples``): the labelled conversations, then the labelled VQA questions as
+    /// one-turn conversations when `vqa.json` is there.
+    /// - Throws: `DatasetError` for an unreadable or malformed file or image;
+    ///   ``SiteAgentError/noTrainingExamples(directory:kind:)`` when the plan asks for VQA items and there are none.
+    public func trainingExamples(imageSize: Int, kinds: LabelledExamples = .all) throws -> [TrainingExample] {
         let labelled = directories.labelled
-        var examples = try ExampleLoader.instructions(file: labelled.appendingPathComponent(Self.instructFile).path, imageSize: imageSize)
+        var examples: [TrainingExample] = []
+        if kinds.includesConversations {
+            examples += try ExampleLoader.instructions(file: labelled.appendingPathComponent(Self.instructFile).path, imageSize: imageSize)
+        }
         let questions = labelled.appendingPathComponent(Self.vqaFile)
-        if FileManager.default.fileExists(atPath: questions.path) {
+        if kinds.includesQuestions, FileManager.default.fileExists(atPath: questions.path) {
             examples += try ExampleLoader.questions(vqaFile: questions.path, imageSize: imageSize)
         }
+        guard !examples.isEmpty else { throw SiteAgentError.noTrainingExamples(directory: labelled.path, kind: kinds.rawValue) }
         return examples
     }
 

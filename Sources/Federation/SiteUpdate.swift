@@ -21,4 +21,13 @@ public struct SiteUpdate: Equatable, Sendable {
         let site = container.header.site ?? "global adapter"
         self.init(site: site, sampleCount: container.header.sampleCount, adapter: try Adapter(container.tensors, owner: site))
     }
+
+    /// This update with the global adapter's `lora_A` tensors it lacks (an FFA upload carries no
+    /// `A`, which is frozen at the global value), for strategies that take whole updates.
+    /// - Throws: ``AggregationError/duplicateTensor(site:tensor:)`` (cannot happen for a valid update).
+    public func completed(from global: Adapter) throws -> SiteUpdate {
+        let missing = global.tensors.filter { adapter[$0.name] == nil && global.loraANames.contains($0.name) }
+        guard !missing.isEmpty else { return self }
+        return SiteUpdate(site: site, sampleCount: sampleCount, adapter: try Adapter(adapter.tensors + missing, owner: site))
+    }
 }

@@ -1,24 +1,44 @@
 extension CampaignDefinition {
+    /// The settings of ``exampleTOML(_:)`` most often changed; the defaults are the documented
+    /// campaign (`tessera-aggregator campaign template`), sized for the `demo` model on 2 cores.
+    public struct ExampleSettings: Sendable {
+        public var name = "medsynth-demo"
+        public var rounds = 3
+        public var steps = 60
+        public var batchSize = 64
+        public var learningRate = 0.002
+        public var warmupSteps = 3
+        public var maxSequenceLength = 192
+        public var campaignSeed: UInt64 = 7
+        public var strategy = "fedavg"
+        public var quorum = 2
+        public var deadlineSeconds = 600
+
+        public init() {}
+    }
+
     /// A complete campaign file with every plan field, commented: what the README shows and
-    /// `tessera-aggregator campaign template` prints. Sized for the `demo` model on 2-core machines.
-    public static let exampleTOML = """
+    /// `tessera-aggregator campaign template` prints.
+    public static func exampleTOML(_ settings: ExampleSettings = ExampleSettings()) -> String {
+        """
         # A Tessera campaign: every site trains each round exactly as below (ARCHITECTURE.md,
         # "The training plan"). The tensor lists are derived from the base model by the aggregator.
-        name = "medsynth-demo"
-        rounds = 3                        # rounds after round 0 (failed rounds count)
+        name = "\(settings.name)"
+        rounds = \(settings.rounds)                        # rounds after round 0 (failed rounds count)
 
         [[objectives]]                    # total loss = Σ weight · objective; `ar` first
         name = "ar"
         weight = 1.0
+        options = { examples = "vqa" }   # labelled examples: "vqa" (short answers), "conversations" or "all"
 
         [schedule]
-        steps = 30                        # optimizer steps per round at each site
-        batch_size = 16
+        steps = \(settings.steps)                        # optimizer steps per round at each site
+        batch_size = \(settings.batchSize)
         gradient_accumulation = 1
-        max_sequence_length = 192         # tokens per example (image tokens included)
-        learning_rate = 0.001
+        max_sequence_length = \(settings.maxSequenceLength)         # tokens per example (image tokens included)
+        learning_rate = \(settings.learningRate)
         learning_rate_schedule = "cosine" # or "constant"
-        warmup_steps = 3
+        warmup_steps = \(settings.warmupSteps)
         gradient_clip_norm = 1.0
 
         [optimizer]                       # AdamW; state starts fresh each round
@@ -27,7 +47,7 @@ extension CampaignDefinition {
         weight_decay = 0.0
 
         [randomness]
-        campaign_seed = 7                 # sites derive (campaign seed, round, site id) seeds
+        campaign_seed = \(settings.campaignSeed)                 # sites derive (campaign seed, round, site id) seeds
 
         [lora]                            # fixed for the campaign
         r = 8
@@ -36,20 +56,21 @@ extension CampaignDefinition {
         dropout = 0.0
         target_modules = ".*language_model.*\\\\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
         modules_to_save = ["multi_modal_projector"]
-        ffa = false                       # true exactly when round.strategy = "ffa"
+        ffa = \(settings.strategy == "ffa")                       # true exactly when round.strategy = "ffa"
 
         [wire]
         encoding = "bf16"                 # uploads: "fp32" (lossless) or "bf16"
         maximum_upload_bytes = 67108864
 
         [round]
-        strategy = "fedavg"               # fedavg, ffa, svd-merge, median, trimmed-mean
-        quorum = 2                        # fewest valid updates that make a release
-        deadline_seconds = 600            # collection closes at quorum + deadline, or when all sites sent
+        strategy = "\(settings.strategy)"               # fedavg, ffa, svd-merge, median, trimmed-mean
+        quorum = \(settings.quorum)                        # fewest valid updates that make a release
+        deadline_seconds = \(settings.deadlineSeconds)            # collection closes at quorum + deadline, or when all sites sent
         allow_replacement = false         # may a site replace its accepted update in a round
 
         [round.step_norm]                 # optional: bound on ‖update − global‖
         bound = 50.0
         on_exceed = "clip"                # or "reject"
         """
+    }
 }

@@ -90,7 +90,11 @@ public struct CampaignDefinition: Sendable {
             var fields = planFields
             fields["protocol_version"] = .number(Double(ProtocolVersion.current))
             fields["tensors"] = try WireJSON.decode(JSONValue.self, from: try WireJSON.encode(tensors))
-            return try TrainingPlan.decode(json: try WireJSON.encode(JSONValue.object(fields)))
+            let plan = try TrainingPlan.decode(json: try WireJSON.encode(JSONValue.object(fields)))
+            _ = try plan.labelledExamples()
+            return plan
+        } catch let error as PlanBindingError {
+            throw PlanBindingError.campaignInvalid(file: source, reason: error.description)
         } catch let error as TrainingPlanError {
             throw PlanBindingError.campaignInvalid(file: source, reason: error.description)
         } catch let error as DecodingError {

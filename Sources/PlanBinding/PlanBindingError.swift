@@ -8,6 +8,7 @@ public enum PlanBindingError: Error, Equatable, CustomStringConvertible {
     case adapterMismatch(tensor: String, reason: String)
     /// A campaign file that is not TOML or does not make a valid plan.
     case campaignInvalid(file: String, reason: String)
+    case invalidObjectiveOption(objective: String, option: String, value: String, expected: String)
 
     public var description: String {
         switch self {
@@ -19,6 +20,8 @@ public enum PlanBindingError: Error, Equatable, CustomStringConvertible {
             return "the base model in \(directory) has digest \(found), but the round uses \(expected)"
         case let .adapterMismatch(tensor, reason):
             return "adapter tensor \(tensor): \(reason)"
+        case let .invalidObjectiveOption(objective, option, value, expected):
+            return "objective \(objective): option \(option) is \(value), expected one of \(expected)"
         case let .campaignInvalid(file, reason):
             return "campaign file \(file): \(reason)"
         }

@@ -71,7 +71,7 @@ final class AggregatorHarness: @unchecked Sendable {
 
     /// The example campaign with `edits` applied to its TOML text.
     func campaign(_ edits: [(String, String)] = []) throws -> CampaignDefinition {
-        var toml = CampaignDefinition.exampleTOML
+        var toml = CampaignDefinition.exampleTOML()
         for (old, new) in edits {
             precondition(toml.contains(old), "the example campaign has no \(old)")
             toml = toml.replacingOccurrences(of: old, with: new)
@@ -129,5 +129,21 @@ final class AggregatorHarness: @unchecked Sendable {
         let id = try round ?? aggregator.currentRound()!.id
         let response = try await client(site).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
         return try WireJSON.decode(Receipt.self, from: Data(response.body))
+    }
+}
+
+extension AggregatorHarness {
+    /// Runs a system tool (mount, umount); its exit status and combined output.
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
     }
 }

@@ -14,7 +14,7 @@ struct PlanBindingTests {
     }
 
     static func tinyPlan(_ model: LlavaModel, editing edit: (inout String) -> Void = { _ in }) throws -> TrainingPlan {
-        var toml = CampaignDefinition.exampleTOML
+        var toml = CampaignDefinition.exampleTOML()
         edit(&toml)
         return try CampaignDefinition(toml: toml, source: "example").plan(for: model.baseModelDescription)
     }
@@ -38,7 +38,7 @@ struct PlanBindingTests {
     @Test("the example campaign makes a valid plan whose tensors follow the model")
     func exampleCampaign() throws {
         let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
-        let campaign = try CampaignDefinition(toml: CampaignDefinition.exampleTOML, source: "example")
+        let campaign = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(), source: "example")
         #expect(campaign.name == "medsynth-demo" && campaign.rounds == 3)
         let plan = try campaign.plan(for: model.baseModelDescription)
         let layers = model.configuration.text.layers
@@ -57,12 +57,12 @@ struct PlanBindingTests {
         #expect(throws: PlanBindingError.campaignInvalid(file: "c", reason: "`tensors` is derived by the aggregator; remove it")) {
             try CampaignDefinition(toml: "name = \"x\"\nrounds = 1\n[tensors]\nupload = []\n", source: "c")
         }
-        let noWire = try CampaignDefinition(toml: CampaignDefinition.exampleTOML.replacingOccurrences(of: "[wire]", with: "[wire_]"), source: "c")
+        let noWire = try CampaignDefinition(toml: CampaignDefinition.exampleTOML().replacingOccurrences(of: "[wire]", with: "[wire_]"), source: "c")
         #expect(throws: PlanBindingError.campaignInvalid(file: "c", reason: "the table [wire] is missing")) {
             try noWire.plan(for: model.baseModelDescription, source: "c")
         }
         do {
-            _ = try Self.tinyPlan(model) { $0 = $0.replacingOccurrences(of: "steps = 30", with: "steps = 0") }
+            _ = try Self.tinyPlan(model) { $0 = $0.replacingOccurrences(of: "steps = 60", with: "steps = 0") }
             Issue.record("steps = 0 was accepted")
         } catch let PlanBindingError.campaignInvalid(_, reason) {
             #expect(reason.contains("schedule.steps"))
@@ -75,10 +75,11 @@ struct PlanBindingTests {
         let plan = try Self.tinyPlan(model)
         let configuration = try plan.trainerConfiguration(round: 3, site: "site-a", threads: 1, checkpointInterval: 5)
         #expect(configuration.seed == (try plan.randomness.siteSeed(round: 3, site: "site-a")))
-        #expect(configuration.steps == 30 && configuration.batchSize == 16 && configuration.maximumSequenceLength == 192)
-        #expect(configuration.learningRate == 0.001 && configuration.warmupSteps == 3 && configuration.gradientClipNorm == 1)
+        #expect(configuration.steps == 60 && configuration.batchSize == 64 && configuration.maximumSequenceLength == 192)
+        #expect(configuration.learningRate == 0.002 && configuration.warmupSteps == 3 && configuration.gradientClipNorm == 1)
         #expect(configuration.loraRank == 8 && configuration.loraAlpha == 16 && !configuration.freezeA)
-        #expect(configuration.objectives == [.init(name: "ar", weight: 1)])
+        #expect(configuration.objectives == [.init(name: "ar", weight: 1, options: ["examples": "vqa"])])
+        #expect(try plan.labelledExamples() == .vqa)
         #expect(configuration.modulesToSave == ["multi_modal_projector"] && configuration.threads == 1 && configuration.checkpointInterval == 5)
     }
 

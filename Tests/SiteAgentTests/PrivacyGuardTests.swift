@@ -13,7 +13,7 @@ struct PrivacyGuardTests {
 
     static func plan(_ edit: (inout String) -> Void = { _ in }) throws -> (TrainingPlan, LlavaModel) {
         let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
-        var toml = CampaignDefinition.exampleTOML
+        var toml = CampaignDefinition.exampleTOML()
         edit(&toml)
         return (try CampaignDefinition(toml: toml, source: "test").plan(for: model.baseModelDescription), model)
     }

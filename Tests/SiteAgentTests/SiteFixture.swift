@@ -50,11 +50,12 @@ struct SiteFixture {
         baseDirectory = directory.appendingPathComponent("base")
         let model = try Self.writeBaseModel(to: baseDirectory, corpusFile: data.appendingPathComponent("sites/site-1/labelled/llava_instruct.json"))
         baseDigest = try BaseModelDirectory(baseDirectory).digest()
-        var toml = CampaignDefinition.exampleTOML
-            .replacingOccurrences(of: "steps = 30", with: "steps = 2")
-            .replacingOccurrences(of: "batch_size = 16", with: "batch_size = 2")
-            .replacingOccurrences(of: "warmup_steps = 3", with: "warmup_steps = 0")
-            .replacingOccurrences(of: "max_sequence_length = 192", with: "max_sequence_length = 48")
+        var settings = CampaignDefinition.ExampleSettings()
+        settings.steps = 2
+        settings.batchSize = 2
+        settings.warmupSteps = 0
+        settings.maxSequenceLength = 48
+        var toml = CampaignDefinition.exampleTOML(settings)
         editPlan(&toml)
         plan = try CampaignDefinition(toml: toml, source: "test campaign").plan(for: model.baseModelDescription)
 

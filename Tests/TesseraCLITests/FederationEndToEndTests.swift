@@ -24,7 +24,7 @@ struct FederationEndToEndTests {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
         let run = try ChildProcess.run(Self.binaries.appendingPathComponent("tessera").path, [
-            "demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "2", "--steps", "3",
+            "demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "2", "--steps", "3", "--batch-size", "4",
             "--images-per-site", "40", "--test-items", "40", "--minimum-gain=-100",
             "--keep", work.appendingPathComponent("demo").path, "--cache", work.appendingPathComponent("cache").path,
         ], showsErrors: true)
@@ -142,10 +142,12 @@ struct FederationEndToEndTests {
 /// Campaign files for the `tiny` model's end-to-end runs.
 enum CampaignDefinitionText {
     static func tiny(rounds: Int, steps: Int, quorum: Int) -> String {
-        PlanBinding.CampaignDefinition.exampleTOML
-            .replacingOccurrences(of: "rounds = 3 ", with: "rounds = \(rounds) ")
-            .replacingOccurrences(of: "steps = 30 ", with: "steps = \(steps) ")
-            .replacingOccurrences(of: "batch_size = 16", with: "batch_size = 4")
-            .replacingOccurrences(of: "quorum = 2 ", with: "quorum = \(quorum) ")
+        var settings = CampaignDefinition.ExampleSettings()
+        settings.rounds = rounds
+        settings.steps = steps
+        settings.batchSize = 4
+        settings.warmupSteps = 1
+        settings.quorum = quorum
+        return CampaignDefinition.exampleTOML(settings)
     }
 }

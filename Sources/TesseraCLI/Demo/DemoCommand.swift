@@ -31,7 +31,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Hospitals.") var sites = 3
     @Option(help: "Federated rounds.") var rounds = 5
     @Option(help: "Aggregation strategy: fedavg, ffa, svd-merge, median, trimmed-mean.") var strategy = "fedavg"
-    @Option(help: "Local optimizer steps per round at each site.") var steps = 30
+    @Option(help: "Local optimizer steps per round at each site.") var steps = 60
+    @Option(help: "Examples per local step.") var batchSize = 64
     @Option(help: "Images per hospital (MedSynth).") var imagesPerSite = 600
     @Option(help: "Items of the global test set.") var testItems = 600
     @Option(help: "Seed of the data, the base model and the campaign.") var seed: UInt64 = 1
@@ -101,14 +102,15 @@ struct DemoCommand: ParsableCommand {
 
     /// The campaign: the example plan with the demo's rounds, steps and strategy.
     func campaignTOML() -> String {
-        let strategy = TrainingPlan.Strategy(rawValue: self.strategy) ?? .fedavg
-        return CampaignDefinition.exampleTOML
-            .replacingOccurrences(of: "rounds = 3 ", with: "rounds = \(rounds) ")
-            .replacingOccurrences(of: "steps = 30 ", with: "steps = \(steps) ")
-            .replacingOccurrences(of: "campaign_seed = 7 ", with: "campaign_seed = \(seed) ")
-            .replacingOccurrences(of: "quorum = 2 ", with: "quorum = \(sites) ")
-            .replacingOccurrences(of: "strategy = \"fedavg\" ", with: "strategy = \"\(strategy.rawValue)\" ")
-            .replacingOccurrences(of: "ffa = false ", with: "ffa = \(strategy == .ffa) ")
+        var settings = CampaignDefinition.ExampleSettings()
+        settings.rounds = rounds
+        settings.steps = steps
+        settings.batchSize = batchSize
+        settings.warmupSteps = min(settings.warmupSteps, steps)
+        settings.campaignSeed = seed
+        settings.quorum = sites
+        settings.strategy = strategy
+        return CampaignDefinition.exampleTOML(settings)
     }
 
     /// The `demo` base model for this data, built once per settings and cached.

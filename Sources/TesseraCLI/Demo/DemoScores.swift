@@ -36,7 +36,8 @@ struct DemoScores {
         for site in sites {
             let data = consortium.siteData(site)
             let examples = try SiteData(.init(labelled: data.appendingPathComponent("labelled"), reports: nil, unlabelled: nil,
-                                              test: data.appendingPathComponent("test"), evaluationItems: 0)).trainingExamples(imageSize: imageSize)
+                                              test: data.appendingPathComponent("test"), evaluationItems: 0))
+                .trainingExamples(imageSize: imageSize, kinds: try plan.labelledExamples())
             pooled += examples
             let score = try train(evaluator: evaluator, plan: plan, initial: initial, examples: examples, steps: rounds * plan.schedule.steps, site: site)
             print(String(format: "   %@ alone: closed %.1f%%", site, score.closedAccuracy * 100))

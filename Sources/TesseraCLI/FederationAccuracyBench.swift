@@ -1,0 +1,122 @@
+import Datasets
+import Federation
+import Foundation
+import Model
+import PlanBinding
+import Protocols
+import Reporting
+import SiteAgent
+import Training
+
+/// The accuracy half of `tessera bench federation`: for each site count and seed, MedSynth at
+/// heterogeneity high; the base model; each strategy's rounds simulated with the same trainer and
+/// aggregation library the site agent and aggregator run (no network: that is the overhead half);
+/// training on the pooled data and each site alone with the same total steps.
+struct FederationAccuracyBench {
+    let cache: URL
+    let sites: String
+    let strategies: String
+    let seeds: Int
+    let rounds: Int
+    let steps: Int
+
+    func run() throws -> ResultsTable {
+        var table = ResultsTable(title: "federated vs centralized vs local-only (closed accuracy on the global test set, points over the base)",
+                                 columns: ["sites", "seed", "model", "closed acc %", "gain", "÷ central gain", "rounds to 95%"])
+        for siteCount in sites.split(separator: ",").compactMap({ Int($0) }) {
+            for seed in 1...UInt64(seeds) {
+                let work = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-accuracy-\(UUID().uuidString)")
+                defer { try? FileManager.default.removeItem(at: work) }  // try?: a temporary directory
+                var options = MedSynthOptions()
+                options.seed = 1
+                options.sites = siteCount
+                options.heterogeneity = MedSynthOptions.highHeterogeneity
+                options.imageSize = ModelPreset.demo.configuration.vision.imageSize
+                options.threads = 2
+                _ = try MedSynthWriter.write(options, to: work.path)
+                let base = cache.appendingPathComponent("base-demo-s1-i\(options.imageSize)")
+                if !FileManager.default.fileExists(atPath: base.appendingPathComponent("model.safetensors").path) {
+                    _ = try ModelPretrainCommand.build(preset: .demo, data: work, out: base, work: URL(fileURLWithPath: base.path + ".work"), seed: 1, stepScale: 1)
+                }
+                var settings = CampaignDefinition.ExampleSettings()
+                settings.rounds = rounds
+                settings.steps = steps
+                settings.campaignSeed = seed
+                let model = try LlavaModel.load(from: base)
+                let evaluator = try DemoEvaluator(baseDirectory: base, testFile: work.appendingPathComponent("test/vqa.json"),
+                                                  plan: try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench")
+                                                    .plan(for: model.baseModelDescription))
+                let examples = try (1...siteCount).map { site in
+                    try SiteData(.init(labelled: work.appendingPathComponent("sites/site-\(site)/labelled"), reports: nil, unlabelled: nil,
+                                       test: work.appendingPathComponent("sites/site-\(site)/test"), evaluationItems: 0))
+                        .trainingExamples(imageSize: options.imageSize, kinds: try evaluator.plan.labelledExamples())
+                }
+                let baseScore = try evaluator.score(adapter: nil).closedAccuracy
+                let initial = try LlavaModel.load(from: base).initialGlobalAdapter(plan: evaluator.plan)
+                let central = try DemoScores.train(evaluator: evaluator, plan: evaluator.plan, initial: initial, examples: examples.flatMap { $0 },
+                                                   steps: siteCount * rounds * steps, site: "centralized").closedAccuracy
+                let centralGain = central - baseScore
+                func row(_ name: String, _ accuracy: Double, roundsTo95: Int? = nil) {
+                    table.append([.integer(siteCount), .integer(Int(seed)), .text(name), .number(accuracy * 100, decimals: 1),
+                                  .number((accuracy - baseScore) * 100, decimals: 1),
+                                  centralGain > 0 ? .number((accuracy - baseScore) / centralGain, decimals: 2) : .missing,
+                                  roundsTo95.map { .integer($0) } ?? .missing])
+                }
+                row("base", baseScore)
+                row("centralized", central)
+                var local: [Double] = []
+                for (index, siteExamples) in examples.enumerated() {
+                    local.append(try DemoScores.train(evaluator: evaluator, plan: evaluator.plan, initial: initial, examples: siteExamples,
+                                                      steps: rounds * steps, site: "site-\(index + 1)").closedAccuracy)
+                }
+                row("local-only (mean of sites)", local.reduce(0, +) / Double(local.count))
+                for strategy in strategies.split(separator: ",").map(String.init) {
+                    settings.strategy = strategy
+                    let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench").plan(for: model.baseModelDescription)
+                    let curve = try simulate(plan: plan, evaluator: evaluator, initial: initial, examples: examples)
+                    let final = curve.last ?? baseScore
+                    let target = baseScore + 0.95 * (final - baseScore)
+                    row("federated \(strategy)", final, roundsTo95: (curve.firstIndex { $0 >= target } ?? curve.count - 1) + 1)
+                }
+            }
+        }
+        table.notes.append("targets: centralized − base ≥ 10 points; federated gain ≥ 0.9 × centralized gain; local-only clearly less")
+        return table
+    }
+
+    /// The global model's closed accuracy after each round of the plan's strategy.
+    private func simulate(plan: TrainingPlan, evaluator: DemoEvaluator, initial: [NamedTensor], examples: [[TrainingExample]]) throws -> [Double] {
+        var global = initial
+        var curve: [Double] = []
+        let strategy = try plan.aggregationStrategy()
+        let uploadNames = Set(plan.tensors.upload.map(\.name))
+        for round in 1...rounds {
+            var updates: [SiteUpdate] = []
+            for (index, siteExamples) in examples.enumerated() {
+                let site = "site-\(index + 1)"
+                let model = try LlavaModel.load(from: evaluator.baseDirectory)
+                try model.applyGlobalAdapter(global, plan: plan)
+                let configuration = try plan.trainerConfiguration(round: round, site: site, threads: 2, checkpointInterval: 0)
+                let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: siteExamples)
+                try trainer.train()
+                // What the site uploads (bf16 on the wire), as the aggregator decodes it.
+                let tensors = try model.adapterTensors(plan.tensors.upload).filter { uploadNames.contains($0.name) }.map { tensor in
+                    NamedTensor(name: tensor.name, shape: tensor.shape,
+                                values: plan.wire.encoding == .bf16 ? tensor.values.map(Self.bfloat16) : tensor.values)
+                }
+                updates.append(try SiteUpdate(site: site, sampleCount: trainer.distinctExamplesSeen, adapter: try Adapter(tensors, owner: site))
+                    .completed(from: try Adapter(global)))
+            }
+            global = try strategy.aggregate(updates, onto: try Adapter(global)).adapter.tensors
+            curve.append(try evaluator.score(adapter: global).closedAccuracy)
+        }
+        return curve
+    }
+
+    /// float32 rounded to bfloat16 (nearest even) and back.
+    static func bfloat16(_ value: Float) -> Float {
+        let bits = value.bitPattern
+        let rounded = (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000
+        return Float(bitPattern: rounded)
+    }
+}
