@@ -37,12 +37,24 @@ struct SitesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a site: its certificate is refused from the next handshake on.")
         @OptionGroup var options: ConfigOption
-        @Option(help: "The site id (its certificate's CN).") var site: String
+        @Option(help: "The site id (its certificate's CN).") var site: String?
         @Option(help: "Why, recorded in the ledger.") var reason = "revoked by the operator"
+        @Option(help: ArgumentHelp("Import the CA's CRL (from `tessera ca revoke`) instead: every serial it lists is refused.", valueName: "FILE"))
+        var importCRL: String?
+
+        func validate() throws {
+            guard (site == nil) != (importCRL == nil) else { throw ValidationError("give --site ID or --import-crl FILE") }
+        }
 
         func run() throws {
-            try Opening.aggregator(options).revoke(site: site, reason: reason)
-            print("revoked \(site)")
+            let aggregator = try Opening.aggregator(options)
+            if let site {
+                try aggregator.revoke(site: site, reason: reason)
+                print("revoked \(site)")
+            } else if let importCRL {
+                let sites = try aggregator.importRevocationList(URL(fileURLWithPath: importCRL))
+                print(sites.isEmpty ? "imported \(importCRL); no enrolled site was affected" : "imported \(importCRL); revoked \(sites.joined(separator: ", "))")
+            }
         }
     }
 

@@ -61,6 +61,38 @@ extension Aggregator {
         }
     }
 
+    /// Imports the consortium CA's CRL (`tessera ca revoke` writes it): every serial it lists is
+    /// refused at the handshake from the next connection; an enrolled site whose certificate it
+    /// lists is revoked with a `site-revoked` entry, in one transaction.
+    /// - Returns: the sites revoked by this import.
+    /// - Throws: ``AggregatorError/certificateRefused(file:reason:)`` for a CRL the CA did not sign.
+    @discardableResult
+    public func importRevocationList(_ file: URL) throws -> [String] {
+        let list: CertificateRevocationList
+        do {
+            list = try CertificateRevocationList(pem: try String(contentsOf: file, encoding: .utf8), source: file.path, issuer: authority)
+        } catch {
+            throw AggregatorError.certificateRefused(file: file.path, reason: "\(error)")
+        }
+        return try database.write { db in
+            let now = clock()
+            var revokedSites: [String] = []
+            for serial in list.revokedSerials where try RevokedSerialRecord.fetchOne(db, key: serial) == nil {
+                var site = try SiteRecord.filter(Column("serial") == serial).fetchOne(db)
+                try RevokedSerialRecord(serial: serial, site: site?.id, reason: "listed in the CA's CRL", revokedAt: now).insert(db)
+                if var record = site, record.revokedAt == nil {
+                    record.revokedAt = now
+                    record.revocationReason = "listed in the CA's CRL"
+                    try record.update(db)
+                    _ = try ledger.append(.siteRevoked(site: record.id, serial: serial, reason: "listed in the CA's CRL"), in: db)
+                    revokedSites.append(record.id)
+                    site = record
+                }
+            }
+            return revokedSites
+        }
+    }
+
     /// Every enrolled site, revoked ones included, by id.
     public func sites() throws -> [SiteRecord] {
         try database.read { db in try SiteRecord.order(Column("id")).fetchAll(db) }

@@ -23,6 +23,12 @@ static inline long tessera_SSL_set_tlsext_host_name(SSL *ssl, const char *name) 
 static inline long tessera_BIO_get_mem_data(BIO *bio, char **data) {
   return BIO_get_mem_data(bio, data);
 }
+static inline int tessera_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack) {
+  return sk_X509_REVOKED_num(stack);
+}
+static inline X509_REVOKED *tessera_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index) {
+  return sk_X509_REVOKED_value(stack, index);
+}
 static inline void tessera_OPENSSL_free(void *pointer) {
   OPENSSL_free(pointer);
 }

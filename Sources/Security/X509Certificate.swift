@@ -193,7 +193,7 @@ public struct X509Certificate: Hashable, Sendable {
         return String(decoding: UnsafeBufferPointer(start: utf8, count: Int(count)), as: UTF8.self)
     }
 
-    private static func hex(of integer: UnsafePointer<ASN1_INTEGER>?) -> String? {
+    static func hex(of integer: UnsafePointer<ASN1_INTEGER>?) -> String? {
         guard let integer, let number = ASN1_INTEGER_to_BN(integer, nil) else { return nil }
         defer { BN_free(number) }
         guard let hex = BN_bn2hex(number) else { return nil }

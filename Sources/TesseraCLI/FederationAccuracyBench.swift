@@ -53,7 +53,7 @@ struct FederationAccuracyBench {
                 }
                 let baseScore = try evaluator.score(adapter: nil).closedAccuracy
                 let initial = try LlavaModel.load(from: base).initialGlobalAdapter(plan: evaluator.plan)
-                let central = try DemoScores.train(evaluator: evaluator, plan: evaluator.plan, initial: initial, examples: examples.flatMap { $0 },
+                let central = try Self.train(evaluator: evaluator, plan: evaluator.plan, initial: initial, examples: examples.flatMap { $0 },
                                                    steps: siteCount * rounds * steps, site: "centralized").closedAccuracy
                 let centralGain = central - baseScore
                 func row(_ name: String, _ accuracy: Double, roundsTo95: Int? = nil) {
@@ -66,7 +66,7 @@ struct FederationAccuracyBench {
                 row("centralized", central)
                 var local: [Double] = []
                 for (index, siteExamples) in examples.enumerated() {
-                    local.append(try DemoScores.train(evaluator: evaluator, plan: evaluator.plan, initial: initial, examples: siteExamples,
+                    local.append(try Self.train(evaluator: evaluator, plan: evaluator.plan, initial: initial, examples: siteExamples,
                                                       steps: rounds * steps, site: "site-\(index + 1)").closedAccuracy)
                 }
                 row("local-only (mean of sites)", local.reduce(0, +) / Double(local.count))
@@ -96,7 +96,7 @@ struct FederationAccuracyBench {
                 let site = "site-\(index + 1)"
                 let model = try LlavaModel.load(from: evaluator.baseDirectory)
                 try model.applyGlobalAdapter(global, plan: plan)
-                let configuration = try plan.trainerConfiguration(round: round, site: site, threads: 2, checkpointInterval: 0)
+                let configuration = try plan.trainerConfiguration(round: round, site: site, threads: 1, checkpointInterval: 0)
                 let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: siteExamples)
                 try trainer.train()
                 // What the site uploads (bf16 on the wire), as the aggregator decodes it.
@@ -111,6 +111,19 @@ struct FederationAccuracyBench {
             curve.append(try evaluator.score(adapter: global).closedAccuracy)
         }
         return curve
+    }
+
+    /// Trains from round 0's adapter with the plan's settings for `steps` steps, then scores.
+    static func train(evaluator: DemoEvaluator, plan: TrainingPlan, initial: [NamedTensor], examples: [TrainingExample],
+                      steps: Int, site: String) throws -> DemoEvaluator.Score {
+        let model = try LlavaModel.load(from: evaluator.baseDirectory)
+        try model.applyGlobalAdapter(initial, plan: plan)
+        var configuration = try plan.trainerConfiguration(round: 1, site: site, threads: 1, checkpointInterval: 0)
+        configuration.steps = steps
+        configuration.warmupSteps = min(steps, plan.schedule.warmupSteps * steps / max(1, plan.schedule.steps))
+        let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: examples)
+        try trainer.train()
+        return try evaluator.score(model)
     }
 
     /// float32 rounded to bfloat16 (nearest even) and back.

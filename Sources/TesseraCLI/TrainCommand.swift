@@ -20,11 +20,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Base model directory (config.json, model.safetensors, tokenizer.json).")
     var model: String
 
-    @Option(help: "LLaVA-Med instruct JSON file.")
-    var data: String?
+    @Option(help: "LLaVA-Med instruct JSON file; repeat for several.")
+    var data: [String] = []
 
-    @Option(help: "VQA JSON file (VQA-RAD or SLAKE style), trained as one-turn conversations.")
-    var vqa: String?
+    @Option(help: "VQA JSON file (VQA-RAD or SLAKE style), trained as one-turn conversations; repeat for several.")
+    var vqa: [String] = []
 
     @Option(help: "PEFT adapter to start from (e.g. a round's global adapter).")
     var adapter: String?
@@ -53,6 +53,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "FFA-LoRA: keep A as loaded (or initialised) and train only B.")
     var ffa = false
 
+    @Option(help: "Steps of linear learning-rate warm-up (default: steps / 20).")
+    var warmupSteps: Int?
+
     @Option(help: "Seed of the adapters, data order and dropout.")
     var seed: UInt64 = 0
 
@@ -66,15 +69,15 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery = 10
 
     func run() throws {
-        guard data != nil || vqa != nil else { throw ValidationError("give --data, --vqa or both") }
+        guard !data.isEmpty || !vqa.isEmpty else { throw ValidationError("give --data, --vqa or both") }
         let directory = URL(fileURLWithPath: model)
         let llava = try LlavaModel.load(from: directory)
         if let adapter { try llava.loadAdapter(from: URL(fileURLWithPath: adapter)) }
         let tokenizer = try BPETokenizer(contentsOf: directory.appendingPathComponent("tokenizer.json"))
         let imageSize = llava.configuration.vision.imageSize
         var examples: [TrainingExample] = []
-        if let data { examples += try ExampleLoader.instructions(file: data, imageSize: imageSize) }
-        if let vqa { examples += try ExampleLoader.questions(vqaFile: vqa, imageSize: imageSize) }
+        for file in data { examples += try ExampleLoader.instructions(file: file, imageSize: imageSize) }
+        for file in vqa { examples += try ExampleLoader.questions(vqaFile: file, imageSize: imageSize) }
 
         var configuration = TrainerConfiguration(steps: steps, batchSize: batchSize, learningRate: learningRate, seed: seed)
         configuration.objectives = try objective.map(Self.parseObjective)
@@ -82,7 +85,7 @@ struct TrainCommand: ParsableCommand {
         configuration.loraAlpha = loraAlpha
         configuration.freezeA = ffa
         configuration.threads = threads
-        configuration.warmupSteps = max(1, steps / 20)
+        configuration.warmupSteps = warmupSteps ?? max(1, steps / 20)
         configuration.maximumSequenceLength = llava.configuration.imageTokensPerImage + 128
         configuration.checkpointInterval = checkpoint == nil ? 0 : checkpointEvery
         let trainer = try LocalTrainer(model: llava, tokenizer: tokenizer, configuration: configuration, examples: examples)
@@ -92,14 +95,16 @@ struct TrainCommand: ParsableCommand {
         }
         let progress = ProgressLine()
         var last: LocalTrainer.StepRecord?
+        let start = DispatchTime.now().uptimeNanoseconds
         try trainer.train(checkpointDirectory: checkpointURL) { record in
             progress.update(stage: "train", record: record, total: steps)
             last = record
         }
         progress.finish()
-        var metrics: [String: Double] = ["seconds": 0]
+        var metrics: [String: Double] = ["seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9]
         if let last {
-            metrics = ["loss": Double(last.loss), "tokens_per_second": last.tokensPerSecond]
+            metrics["loss"] = Double(last.loss)
+            metrics["tokens_per_second"] = last.tokensPerSecond
             for (key, value) in last.components { metrics["loss." + key] = Double(value) }
         }
         try trainer.saveOutputs(to: URL(fileURLWithPath: out), metrics: metrics)

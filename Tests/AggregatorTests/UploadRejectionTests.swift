@@ -106,3 +106,28 @@ struct UploadRejectionTests {
         return (file, metadata, metadata.digest)
     }
 }
+
+@Suite("Site revocation by CRL")
+struct RevocationListTests {
+    @Test("importing the CA's CRL revokes the listed sites; a CRL from another CA is refused")
+    func importCRL() throws {
+        let harness = try AggregatorHarness()
+        try harness.enrol("site-a", "site-b")
+        let serial = try X509Certificate(contentsOf: harness.certificateFile("site-a")).serialNumber
+        try harness.authority.revoke(serial: serial)
+        try harness.authority.writeCRL()
+        #expect(try harness.aggregator.importRevocationList(harness.authority.crlURL) == ["site-a"])
+        #expect(try harness.aggregator.isRevoked(serial: serial))
+        #expect(try harness.aggregator.sites().first { $0.id == "site-a" }?.revocationReason == "listed in the CA's CRL")
+        #expect(try harness.aggregator.importRevocationList(harness.authority.crlURL) == [])  // idempotent
+
+        let other = try CertificateAuthority.initialise(directory: harness.directory.appendingPathComponent("other-ca"), commonName: "Other CA")
+        try other.writeCRL()
+        do {
+            try harness.aggregator.importRevocationList(other.crlURL)
+            Issue.record("a CRL from another CA was imported")
+        } catch let AggregatorError.certificateRefused(file, reason) {
+            #expect(file == other.crlURL.path && reason.contains("issued by another CA"), "\(reason)")
+        }
+    }
+}

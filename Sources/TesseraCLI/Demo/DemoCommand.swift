@@ -31,10 +31,10 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Hospitals.") var sites = 3
     @Option(help: "Federated rounds.") var rounds = 5
     @Option(help: "Aggregation strategy: fedavg, ffa, svd-merge, median, trimmed-mean.") var strategy = "fedavg"
-    @Option(help: "Local optimizer steps per round at each site.") var steps = 60
+    @Option(help: "Local optimizer steps per round at each site.") var steps = 40
     @Option(help: "Examples per local step.") var batchSize = 64
     @Option(help: "Images per hospital (MedSynth).") var imagesPerSite = 600
-    @Option(help: "Items of the global test set.") var testItems = 600
+    @Option(help: "Items of the global test set.") var testItems = 1000
     @Option(help: "Seed of the data, the base model and the campaign.") var seed: UInt64 = 1
     @Option(help: ArgumentHelp("Keep everything (state, ledger, logs, HTML report) in this directory.", valueName: "DIR")) var keep: String?
     @Option(help: ArgumentHelp("Where the base model is cached between runs.", valueName: "DIR"))
@@ -79,7 +79,7 @@ struct DemoCommand: ParsableCommand {
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: consortium.data.appendingPathComponent("test/vqa.json"), plan: plan)
         let scores = try phases.run("evaluation and baselines", budget: 60) {
             try DemoScores.measure(evaluator: evaluator, federation: federation, consortium: consortium, plan: plan,
-                                   rounds: rounds, sites: siteIDs)
+                                   rounds: rounds, sites: siteIDs, executables: executables)
         }
         let audit = try phases.run("audit", budget: 5) { try federation.audit(executables: executables) }
 

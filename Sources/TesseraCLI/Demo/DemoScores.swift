@@ -8,7 +8,9 @@ import Training
 
 /// The demo's scores on the global test set: the base model, each round's global adapter, each
 /// site trained alone, and a model trained on the pooled data with as many steps as all sites
-/// together.
+/// together. The baselines train as `tessera train` processes from round 0's adapter with the
+/// plan's settings, two at a time on one BLAS thread each (faster on two cores than one process
+/// with two threads).
 struct DemoScores {
     var base: DemoEvaluator.Score
     var rounds: [Int: DemoEvaluator.Score]
@@ -17,49 +19,69 @@ struct DemoScores {
     var centralized: DemoEvaluator.Score
 
     static func measure(evaluator: DemoEvaluator, federation: DemoFederation.Result, consortium: DemoConsortium, plan: TrainingPlan,
-                        rounds: Int, sites: [String]) throws -> DemoScores {
+                        rounds: Int, sites: [String], executables: DemoExecutables) throws -> DemoScores {
+        let work = consortium.work.appendingPathComponent("baselines")
+        let initialAdapter = work.appendingPathComponent("round-0-adapter")
+        let initial = try LlavaModel.load(from: evaluator.baseDirectory)
+        try initial.applyGlobalAdapter(try federation.adapter(federation.initialAdapter), plan: plan)
+        try initial.saveAdapter(to: initialAdapter)
+
+        let kinds = try plan.labelledExamples()
+        func dataArguments(_ site: String) -> [String] {
+            let labelled = consortium.siteData(site).appendingPathComponent("labelled")
+            return (kinds.includesConversations ? ["--data", labelled.appendingPathComponent(SiteData.instructFile).path] : [])
+                + (kinds.includesQuestions ? ["--vqa", labelled.appendingPathComponent(SiteData.vqaFile).path] : [])
+        }
+        func job(_ name: String, data: [String], steps: Int) -> (name: String, arguments: [String]) {
+            let warmup = plan.schedule.warmupSteps * steps / max(1, plan.schedule.steps)
+            return (name, ["train", "--model", evaluator.baseDirectory.path, "--adapter", initialAdapter.path,
+                           "--out", work.appendingPathComponent(name).path, "--steps", "\(steps)", "--batch-size", "\(plan.schedule.batchSize)",
+                           "--learning-rate", "\(plan.schedule.learningRate)", "--warmup-steps", "\(warmup)",
+                           "--seed", "\(plan.randomness.campaignSeed)", "--threads", "1"] + data + (plan.lora.ffa ? ["--ffa"] : []))
+        }
+        let steps = rounds * plan.schedule.steps
+        var jobs = sites.map { job($0, data: dataArguments($0), steps: steps) }
+        jobs.append(job("centralized", data: sites.flatMap(dataArguments), steps: sites.count * steps))
+        try runInPairs(jobs, executable: executables.tessera, logs: work)
+
         let base = try evaluator.score(adapter: nil)
         var scores: [Int: DemoEvaluator.Score] = [:]
         for round in federation.rounds {
             guard let digest = round.resultDigest else { continue }
-            scores[round.id] = try evaluator.score(adapter: try federation.adapter(digest))
-            print(String(format: "   round %d: closed %.1f%%, open recall %.1f%%", round.id,
-                         scores[round.id]!.closedAccuracy * 100, scores[round.id]!.openRecall * 100))
+            let score = try evaluator.score(adapter: try federation.adapter(digest))
+            scores[round.id] = score
+            print(String(format: "   round %d: closed %.1f%%, open recall %.1f%%", round.id, score.closedAccuracy * 100, score.openRecall * 100))
         }
         guard let last = federation.rounds.last(where: { $0.resultDigest != nil }), let federated = scores[last.id] else {
             throw DemoFailure("no round was published")
         }
-        let initial = try federation.adapter(federation.initialAdapter)
-        let imageSize = try LlavaModel.load(from: evaluator.baseDirectory).configuration.vision.imageSize
-        var pooled: [TrainingExample] = []
-        var localOnly: [(String, DemoEvaluator.Score)] = []
-        for site in sites {
-            let data = consortium.siteData(site)
-            let examples = try SiteData(.init(labelled: data.appendingPathComponent("labelled"), reports: nil, unlabelled: nil,
-                                              test: data.appendingPathComponent("test"), evaluationItems: 0))
-                .trainingExamples(imageSize: imageSize, kinds: try plan.labelledExamples())
-            pooled += examples
-            let score = try train(evaluator: evaluator, plan: plan, initial: initial, examples: examples, steps: rounds * plan.schedule.steps, site: site)
-            print(String(format: "   %@ alone: closed %.1f%%", site, score.closedAccuracy * 100))
-            localOnly.append((site, score))
+        func trained(_ name: String) throws -> DemoEvaluator.Score {
+            let model = try LlavaModel.load(from: evaluator.baseDirectory)
+            try model.loadAdapter(from: work.appendingPathComponent(name))
+            let score = try evaluator.score(model)
+            print(String(format: "   %@: closed %.1f%%", name, score.closedAccuracy * 100))
+            return score
         }
-        let centralized = try train(evaluator: evaluator, plan: plan, initial: initial, examples: pooled,
-                                    steps: sites.count * rounds * plan.schedule.steps, site: "centralized")
-        print(String(format: "   centralized: closed %.1f%%", centralized.closedAccuracy * 100))
-        return DemoScores(base: base, rounds: scores, federated: federated, localOnly: localOnly, centralized: centralized)
+        let localOnly = try sites.map { ($0, try trained($0)) }
+        return DemoScores(base: base, rounds: scores, federated: federated, localOnly: localOnly, centralized: try trained("centralized"))
     }
 
-    /// Trains from round 0's adapter with the plan's settings for `steps` steps, then scores.
-    static func train(evaluator: DemoEvaluator, plan: TrainingPlan, initial: [NamedTensor], examples: [TrainingExample],
-                      steps: Int, site: String) throws -> DemoEvaluator.Score {
-        let model = try LlavaModel.load(from: evaluator.baseDirectory)
-        try model.applyGlobalAdapter(initial, plan: plan)
-        var configuration = try plan.trainerConfiguration(round: 1, site: site, threads: 2, checkpointInterval: 0)
-        configuration.steps = steps
-        configuration.warmupSteps = min(steps, plan.schedule.warmupSteps * steps / max(1, plan.schedule.steps))
-        let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: examples)
-        try trainer.train()
-        return try evaluator.score(model)
+    /// Runs `tessera` jobs two at a time; each job's output goes to `logs/NAME.log`.
+    static func runInPairs(_ jobs: [(name: String, arguments: [String])], executable: URL, logs: URL) throws {
+        var pending = jobs[...]
+        var running: [BackgroundProcess] = []
+        while !pending.isEmpty || !running.isEmpty {
+            while running.count < 2, let next = pending.popFirst() {
+                running.append(try BackgroundProcess(name: next.name, executable: executable, arguments: next.arguments,
+                                                     log: logs.appendingPathComponent("\(next.name).log"), environment: ["OPENBLAS_NUM_THREADS": "1"]))
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+            for process in running where !process.isRunning {
+                guard process.exitStatus == 0 else { throw DemoFailure("baseline \(process.name) failed:\n\(process.tail())") }
+                print("   \(process.name) trained")
+            }
+            running.removeAll { !$0.isRunning }
+        }
     }
 
     var table: ResultsTable {
