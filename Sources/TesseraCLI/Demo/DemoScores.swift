@@ -40,8 +40,9 @@ struct DemoScores {
                            "--seed", "\(plan.randomness.campaignSeed)", "--threads", "1"] + data + (plan.lora.ffa ? ["--ffa"] : []))
         }
         let steps = rounds * plan.schedule.steps
-        var jobs = sites.map { job($0, data: dataArguments($0), steps: steps) }
-        jobs.append(job("centralized", data: sites.flatMap(dataArguments), steps: sites.count * steps))
+        // The longest first: the pooled run takes one slot while the sites take turns in the other.
+        let jobs = [job("centralized", data: sites.flatMap(dataArguments), steps: sites.count * steps)]
+            + sites.map { job($0, data: dataArguments($0), steps: steps) }
         try runInPairs(jobs, executable: executables.tessera, logs: work)
 
         let base = try evaluator.score(adapter: nil)
