@@ -85,6 +85,7 @@ struct AggregateBenchCommand: ParsableCommand {
         let storedTable = try storedContainerTable(workload: workload, counts: counts, flower: flower)
         var tables = [memoryTable, storedTable]
         if !skipSVDMerge { tables.append(try svdMergeTable(workload: workload, counts: counts)) }
+        tables.append(try IngestBenchmark(uploads: 10).table())
         for table in tables {
             print(table.rendered(as: format), terminator: format == .text ? "\n" : "")
         }

@@ -61,12 +61,12 @@ struct TransportBenchCommand: ParsableCommand {
         return table
     }
 
-    private struct Measurement: Sendable {
+    struct Measurement: Sendable {
         var megabytesPerSecond: Double
         var cipherSuite: String
     }
 
-    private func measure() async throws -> Measurement {
+    func measure() async throws -> Measurement {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }  // best effort: a temp dir
         let authority = try CertificateAuthority.initialise(directory: directory.appendingPathComponent("ca"),
