@@ -31,7 +31,7 @@ extension Aggregator {
         func reject(_ code: ErrorCode, _ message: String) -> UploadRejection {
             rejection(round: id, site: site, digest: declared, code, message)
         }
-        guard let record = try database.read({ db in try SiteRecord.fetchOne(db, key: site) }),
+        guard let record = try self.site(site),
               record.revokedAt == nil, record.serial == serial else {
             throw reject(.notEnrolled, "site \(site) (certificate serial \(serial)) is not enrolled in this consortium's aggregator")
         }

@@ -93,6 +93,11 @@ extension Aggregator {
         }
     }
 
+    /// The site enrolled as `id`, revoked or not; nil if it never was.
+    public func site(_ id: String) throws -> SiteRecord? {
+        try database.read { db in try SiteRecord.fetchOne(db, key: id) }
+    }
+
     /// Every enrolled site, revoked ones included, by id.
     public func sites() throws -> [SiteRecord] {
         try database.read { db in try SiteRecord.order(Column("id")).fetchAll(db) }

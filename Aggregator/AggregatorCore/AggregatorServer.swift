@@ -79,7 +79,7 @@ public struct AggregatorServer: Sendable {
     /// The enrolled, unrevoked site behind the connection.
     private func enrolledSite(_ context: MutualTLSRequestContext) throws -> PeerIdentity {
         guard let peer = context.peer else { throw apiError(.notEnrolled, "no client certificate on this connection") }
-        guard let site = try aggregator.sites().first(where: { $0.id == peer.siteID }), site.revokedAt == nil,
+        guard let site = try aggregator.site(peer.siteID), site.revokedAt == nil,
               site.serial == peer.serialNumber else {
             throw apiError(.notEnrolled, "site \(peer.siteID) (certificate serial \(peer.serialNumber)) is not enrolled")
         }
