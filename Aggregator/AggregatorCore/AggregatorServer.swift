@@ -53,6 +53,7 @@ public struct AggregatorServer: Sendable {
     func makeRouter() -> Router<MutualTLSRequestContext> {
         let router = Router(context: MutualTLSRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware())
         router.get("/v1/rounds/current") { request, context in try await currentRound(request, context) }
         router.get("/v1/models/:digest") { _, context in try await model(context) }
         router.get("/v1/base/:digest/:file") { _, context in try await baseFile(context) }
@@ -89,7 +90,11 @@ public struct AggregatorServer: Sendable {
     private func currentRound(_ request: Request, _ context: MutualTLSRequestContext) async throws -> Response {
         _ = try enrolledSite(context)
         let after = try integer(request, "after")
-        let wait = min(Double(try integer(request, "wait") ?? 0), Double(aggregator.configuration.maximumPollSeconds))
+        let requested = try integer(request, "wait") ?? 0
+        guard requested <= Self.maximumWaitSeconds else {
+            throw apiError(.badRequest, "query parameter wait must be at most \(Self.maximumWaitSeconds) seconds, not \(requested)")
+        }
+        let wait = min(Double(requested), Double(aggregator.configuration.maximumPollSeconds))
         let until = ContinuousClock.now + .milliseconds(Int(wait * 1000))
         while true {
             let round = try aggregator.currentRound()
@@ -164,6 +169,8 @@ public struct AggregatorServer: Sendable {
     // MARK: - Helpers
 
     static let digestHeader = HTTPFields.Element.Name(UploadMetadata.Header.digest)!
+    /// The largest `wait` the API accepts (openapi.yaml); the configuration may hold polls shorter.
+    static let maximumWaitSeconds = 300
 
     private func apiError(_ code: ErrorCode, _ message: String) -> APIError {
         APIError(status: code.httpStatus, code: code.rawValue, message: message)

@@ -27,7 +27,7 @@ final class AggregatorHarness: @unchecked Sendable {
     }()
 
     /// - Parameter sites: site ids to issue bundles for (enrol them with ``enrol(_:)``).
-    init(sites: [String] = ["site-a", "site-b", "site-c"]) throws {
+    init(sites: [String] = ["site-a", "site-b", "site-c"], maximumPollSeconds: Int = 5) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-aggregator-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         authority = try CertificateAuthority.initialise(directory: directory.appendingPathComponent("ca"), commonName: "Test Consortium CA")
@@ -46,7 +46,7 @@ final class AggregatorHarness: @unchecked Sendable {
         let toml = AggregatorConfiguration.template
             .replacingOccurrences(of: "port = 8443", with: "port = 0")
             .replacingOccurrences(of: "host = \"0.0.0.0\"", with: "host = \"127.0.0.1\"")
-            .replacingOccurrences(of: "maximum_poll_seconds = 60", with: "maximum_poll_seconds = 5")
+            .replacingOccurrences(of: "maximum_poll_seconds = 60", with: "maximum_poll_seconds = \(maximumPollSeconds)")
             .replacingOccurrences(of: "pki/ca/ca.pem", with: "ca/ca.pem")
         configuration = try AggregatorConfiguration(toml: toml, source: "test", directory: directory)
         aggregator = try Aggregator(configuration: configuration, logger: Self.logger)
