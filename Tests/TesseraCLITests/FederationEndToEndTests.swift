@@ -54,7 +54,7 @@ struct FederationEndToEndTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    @Test("kill -9 of a site and of the aggregator mid-round: both rounds finish, one accepted update per site and round, receipts verify")
+    @Test("kill -9 of a site and of the aggregator mid-round: both rounds finish, one accepted update per site and round, receipts verify; a revoked site is refused at the handshake")
     func killedMidRound() throws {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
@@ -136,6 +136,14 @@ struct FederationEndToEndTests {
         let audit = try result.audit(executables: executables)
         #expect(audit.passed, "\(audit.summary)")
         #expect(audit.summary.contains("receipts     4 checked"), "\(audit.summary)")
+
+        // Revoke site-2 with the operator's command; its agent is refused at the TLS handshake.
+        agents["site-2"]?.stop()
+        try run(executables.aggregator, ["sites", "revoke", "--config", configuration.path, "--site", "site-2", "--reason", "test"])
+        let refused = try startSite("site-2")
+        agents["site-2"] = refused
+        try waitFor("site-2's agent to report the refused handshake", seconds: 30) { refused.output().contains("may be revoked") }
+        #expect(!refused.output().contains("HTTP 403"), "\(refused.tail())")
     }
 }
 
