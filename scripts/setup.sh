@@ -7,8 +7,8 @@ packages=(
   # libraries the Swift targets link (Sources/C*/module.modulemap)
   libopenblas-dev liblapacke-dev libzstd-dev libsqlite3-dev libssl-dev
   libcurl4-openssl-dev libpng-dev libjpeg-dev pkg-config
-  # tools the tests run as independent peers
-  openssl curl sqlite3 python3
+  # tools the tests run as independent peers (python3-venv: the schemathesis contract test)
+  openssl curl sqlite3 python3 python3-venv
 )
 
 missing=()

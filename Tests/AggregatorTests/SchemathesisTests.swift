@@ -15,7 +15,11 @@ struct SchemathesisTests {
         let environment = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-schemathesis-\(version)")
         let st = environment.appendingPathComponent("bin/st")
         if FileManager.default.isExecutableFile(atPath: st.path) { return st }
-        guard try AggregatorHarness.run("/usr/bin/env", ["python3", "-m", "venv", environment.path]).status == 0 else { return nil }
+        let venv = try AggregatorHarness.run("/usr/bin/env", ["python3", "-m", "venv", environment.path])
+        guard venv.status == 0 else {
+            print("SKIPPED schemathesis: python3 -m venv failed here: \(venv.output.suffix(400))")
+            return nil
+        }
         let install = try AggregatorHarness.run(environment.appendingPathComponent("bin/pip").path,
                                                 ["install", "--quiet", "schemathesis==\(version)"])
         guard install.status == 0, FileManager.default.isExecutableFile(atPath: st.path) else {
