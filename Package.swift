@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(
             name: "TesseraCLITests",
-            dependencies: ["TesseraCLI", "AggregatorCore", "PlanBinding", "Protocols", "Security",
+            dependencies: ["TesseraCLI", "AggregatorCore", "PlanBinding", "Protocols", "Security", "TestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor"], resources: [.copy("Fixtures")]),
@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "AggregatorTests",
             dependencies: ["AggregatorCore", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model", "Federation", "CZstd",
-                           .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
+                           "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SiteAgentTests",

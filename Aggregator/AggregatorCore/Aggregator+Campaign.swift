@@ -33,7 +33,7 @@ extension Aggregator {
         let stored = storedBaseDirectory(for: baseDigest)
         try FileManager.default.createDirectory(at: stored, withIntermediateDirectories: true)
         for file in base.files where !FileManager.default.fileExists(atPath: stored.appendingPathComponent(file).path) {
-            try BlobStore.writeDurably(try Data(contentsOf: baseDirectory.appendingPathComponent(file)), to: stored.appendingPathComponent(file))
+            try blobs.writeDurably(try Data(contentsOf: baseDirectory.appendingPathComponent(file)), to: stored.appendingPathComponent(file))
         }
 
         let initialRound = try database.read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM round") }.map { $0 + 1 } ?? 0

@@ -38,7 +38,9 @@ public final class Aggregator: Sendable {
     /// Opens (creating if needed) the state directory the configuration names.
     /// - Throws: ``AggregatorError`` for unreadable keys or certificates, `LedgerError` when the
     ///   ledger key does not match its certificate or the ledger was started with another one.
-    public init(configuration: AggregatorConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    /// - Parameter fileSystem: the calls durable blob writes make (tests inject failing ones).
+    public init(configuration: AggregatorConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                fileSystem: BlobStore.FileSystem = .system) throws {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
@@ -63,7 +65,7 @@ public final class Aggregator: Sendable {
         } catch {
             throw AggregatorError.storageFailed(path: state.path, reason: error.localizedDescription)
         }
-        blobs = try BlobStore(directory: state.appendingPathComponent("blobs"))
+        blobs = try BlobStore(directory: state.appendingPathComponent("blobs"), fileSystem: fileSystem)
         database = try DatabasePool(path: Self.databaseURL(in: state).path, configuration: LedgerStore.configuration())
         try StateSchema.migrator().migrate(database)
         ledger = try LedgerStore(database: database, key: ledgerKey, certificate: ledgerCertificate, clock: clock)

@@ -8,10 +8,29 @@ import Glibc
 /// the hex digest that names them. A write goes to a temporary file, is fsynced, renamed into
 /// place and the directory fsynced, so a blob is either absent or complete, also across a crash.
 public struct BlobStore: Sendable {
-    public let directory: URL
+    /// The two system calls a durable write makes, behind one seam so tests can make them fail
+    /// as a broken disk would (EIO, a short write followed by ENOSPC, a failed fsync).
+    public struct FileSystem: Sendable {
+        /// `write(2)`: bytes written, or -1 with `errno` set.
+        public var write: @Sendable (_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int
+        /// `fsync(2)`: 0, or -1 with `errno` set.
+        public var fsync: @Sendable (_ descriptor: Int32) -> Int32
 
-    public init(directory: URL) throws {
+        public init(write: @escaping @Sendable (Int32, UnsafeRawPointer, Int) -> Int, fsync: @escaping @Sendable (Int32) -> Int32) {
+            self.write = write
+            self.fsync = fsync
+        }
+
+        /// The operating system's calls.
+        public static let system = FileSystem(write: { Glibc.write($0, $1, $2) }, fsync: { Glibc.fsync($0) })
+    }
+
+    public let directory: URL
+    let fileSystem: FileSystem
+
+    public init(directory: URL, fileSystem: FileSystem = .system) throws {
         self.directory = directory
+        self.fileSystem = fileSystem
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -24,7 +43,7 @@ public struct BlobStore: Sendable {
     public func write(_ bytes: some ContiguousBytes, as digest: SHA256.Digest) throws {
         let target = url(for: digest)
         guard !FileManager.default.fileExists(atPath: target.path) else { return }
-        try Self.writeDurably(bytes, to: target)
+        try writeDurably(bytes, to: target)
     }
 
     /// The blob's bytes.
@@ -39,7 +58,7 @@ public struct BlobStore: Sendable {
 
     /// Writes `bytes` to `target` through `target.tmp-PID`: write, fsync, rename, fsync the directory.
     /// - Throws: ``AggregatorError/storageFailed(path:reason:)``; the temporary file is removed.
-    public static func writeDurably(_ bytes: some ContiguousBytes, to target: URL) throws {
+    public func writeDurably(_ bytes: some ContiguousBytes, to target: URL) throws {
         let temporary = target.path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         func failure(_ step: String) -> AggregatorError {
             let reason = "\(step): \(String(cString: strerror(errno)))"
@@ -51,13 +70,13 @@ public struct BlobStore: Sendable {
         let written = bytes.withUnsafeBytes { buffer -> Bool in
             var offset = 0
             while offset < buffer.count {
-                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let count = fileSystem.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if count < 0 { if errno == EINTR { continue }; return false }
                 offset += count
             }
             return true
         }
-        guard written, fsync(descriptor) == 0 else {
+        guard written, fileSystem.fsync(descriptor) == 0 else {
             let error = failure("cannot write")
             close(descriptor)
             throw error
@@ -67,7 +86,7 @@ public struct BlobStore: Sendable {
         let parent = open(target.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if parent >= 0 {
             defer { close(parent) }
-            guard fsync(parent) == 0 else { throw AggregatorError.storageFailed(path: target.path, reason: "cannot fsync the directory: \(String(cString: strerror(errno)))") }
+            guard fileSystem.fsync(parent) == 0 else { throw AggregatorError.storageFailed(path: target.path, reason: "cannot fsync the directory: \(String(cString: strerror(errno)))") }
         }
     }
 }

@@ -27,7 +27,7 @@ final class AggregatorHarness: @unchecked Sendable {
     }()
 
     /// - Parameter sites: site ids to issue bundles for (enrol them with ``enrol(_:)``).
-    init(sites: [String] = ["site-a", "site-b", "site-c"], maximumPollSeconds: Int = 5) throws {
+    init(sites: [String] = ["site-a", "site-b", "site-c"], maximumPollSeconds: Int = 5, fileSystem: BlobStore.FileSystem = .system) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-aggregator-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         authority = try CertificateAuthority.initialise(directory: directory.appendingPathComponent("ca"), commonName: "Test Consortium CA")
@@ -49,7 +49,7 @@ final class AggregatorHarness: @unchecked Sendable {
             .replacingOccurrences(of: "maximum_poll_seconds = 60", with: "maximum_poll_seconds = \(maximumPollSeconds)")
             .replacingOccurrences(of: "pki/ca/ca.pem", with: "ca/ca.pem")
         configuration = try AggregatorConfiguration(toml: toml, source: "test", directory: directory)
-        aggregator = try Aggregator(configuration: configuration, logger: Self.logger)
+        aggregator = try Aggregator(configuration: configuration, logger: Self.logger, fileSystem: fileSystem)
 
         model = LlavaModel(configuration: ModelPreset.tiny.configuration)
         model.initializeWeights(seed: 3)
@@ -88,12 +88,15 @@ final class AggregatorHarness: @unchecked Sendable {
         port = await iterator.next() ?? 0
     }
 
-    func client(_ site: String) throws -> CurlClient {
-        try CurlClient(configuration: CurlClientConfiguration(
+    /// - Parameter connectTimeout: seconds for the TCP and TLS handshake (raised by the load test).
+    func client(_ site: String, connectTimeout: Double? = nil) throws -> CurlClient {
+        var configuration = CurlClientConfiguration(
             baseURL: "https://127.0.0.1:\(port)", certificateFile: certificateFile(site),
             privateKeyFile: directory.appendingPathComponent("pki/\(site)-key.pem"),
             trustAnchorFile: authority.directory.appendingPathComponent("ca.pem"), noProxy: "*",
-            retry: RetryPolicy(maximumAttempts: 1)), logger: Self.logger)
+            retry: RetryPolicy(maximumAttempts: 1))
+        if let connectTimeout { configuration.connectTimeout = connectTimeout }
+        return try CurlClient(configuration: configuration, logger: Self.logger)
     }
 
     /// The global adapter of the current round, decoded.
@@ -125,9 +128,10 @@ final class AggregatorHarness: @unchecked Sendable {
 
     /// Uploads and decodes the receipt. (Async: libcurl runs on a thread of its own, never on the
     /// cooperative pool the server's handlers need.)
-    func upload(_ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), round: Int? = nil) async throws -> Receipt {
+    func upload(_ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), round: Int? = nil,
+                connectTimeout: Double? = nil) async throws -> Receipt {
         let id = try round ?? aggregator.currentRound()!.id
-        let response = try await client(site).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
+        let response = try await client(site, connectTimeout: connectTimeout).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
         return try WireJSON.decode(Receipt.self, from: Data(response.body))
     }
 }

@@ -6,20 +6,11 @@ import PlanBinding
 import Protocols
 import Security
 import Testing
+import TestSupport
 import Transport
 
 @Suite("Aggregator rounds", .serialized)
 struct AggregatorRoundTests {
-    /// Waits up to `seconds` for `condition`.
-    static func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) throws -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return try condition()
-    }
-
     @Test("two sites' updates aggregate to their sample-weighted average; receipts verify against the ledger")
     func fedAvgRound() async throws {
         let harness = try AggregatorHarness()
@@ -37,7 +28,7 @@ struct AggregatorRoundTests {
         #expect(receiptA.digest == a.digest && receiptA.site == "site-a" && receiptA.round == 1)
         #expect(receiptB.digest == b.digest && receiptB.sequence > receiptA.sequence)
 
-        #expect(try Self.eventually { try harness.aggregator.round(1).state == .published })
+        #expect(try await eventually { try harness.aggregator.round(1).state == .published })
         let round1 = try harness.aggregator.round(1)
         let round2 = try harness.aggregator.round(2)
         #expect(round2.state == .open && round2.globalDigest == round1.resultDigest)
@@ -75,7 +66,7 @@ struct AggregatorRoundTests {
                                              definition: try harness.campaign([("deadline_seconds = 600", "deadline_seconds = 1")]))
         try await harness.serve()
         _ = try await harness.upload("site-a", try harness.update(site: "site-a", samples: 5, shift: 0.01))
-        #expect(try Self.eventually { try harness.aggregator.round(1).state == .failed })
+        #expect(try await eventually { try harness.aggregator.round(1).state == .failed })
         let failed = try harness.aggregator.round(1)
         #expect(failed.failure == "1 valid update by the deadline, quorum 2")
         #expect(try harness.aggregator.round(2).globalDigest == failed.globalDigest)

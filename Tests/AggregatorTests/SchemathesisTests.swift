@@ -2,6 +2,7 @@ import AggregatorCore
 import Foundation
 import Protocols
 import Testing
+import TestSupport
 
 /// Schemathesis (pip, in a virtual environment this test makes) against the live server over
 /// mutual TLS with Protocols/openapi.yaml: no 5xx, no response outside the document, and the
@@ -31,7 +32,7 @@ struct SchemathesisTests {
 
     @Test("schemathesis finds no server error and no response outside the OpenAPI document")
     func contract() async throws {
-        guard let st = try Self.schemathesis() else { return }
+        guard let st = try await onOwnThread({ try Self.schemathesis() }) else { return }
         let harness = try AggregatorHarness(maximumPollSeconds: 1)
         try harness.enrol("site-a")
         try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory, definition: try harness.campaign([("quorum = 2 ", "quorum = 1 ")]))
@@ -40,13 +41,14 @@ struct SchemathesisTests {
         try Data(try OpenAPIDocument.yaml().utf8).write(to: document)
         // positive_data_acceptance is left out: a schema-valid upload body (any bytes) is rightly
         // refused unless it is a real delta container, which a schema cannot describe.
-        let result = try AggregatorHarness.run(st.path, [
+        let arguments = [
             "run", document.path, "--url", "https://127.0.0.1:\(harness.port)",
             "--request-cert", harness.certificateFile("site-a").path,
             "--request-cert-key", harness.directory.appendingPathComponent("pki/site-a-key.pem").path,
             "--tls-verify", harness.authority.directory.appendingPathComponent("ca.pem").path,
             "--max-examples", "15", "--workers", "2", "--exclude-checks", "positive_data_acceptance", "--no-color",
-        ])
+        ]
+        let result = try await onOwnThread { try AggregatorHarness.run(st.path, arguments) }
         #expect(result.status == 0, "\(result.output.suffix(6000))")
     }
 }

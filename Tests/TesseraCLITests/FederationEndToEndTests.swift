@@ -5,6 +5,7 @@ import PlanBinding
 import Protocols
 import Security
 import Testing
+import TestSupport
 @testable import TesseraCLI
 
 /// The whole federation as processes on loopback with the `tiny` preset (issue #10): the real
@@ -20,7 +21,11 @@ struct FederationEndToEndTests {
     }
 
     @Test("tessera demo --preset tiny: two sites, two rounds, every round published, the ledger verifies")
-    func demo() throws {
+    func demo() async throws {
+        try await onOwnThread { try Self.demoRun() }
+    }
+
+    static func demoRun() throws {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
         let run = try ChildProcess.run(Self.binaries.appendingPathComponent("tessera").path, [
@@ -55,7 +60,11 @@ struct FederationEndToEndTests {
     }
 
     @Test("kill -9 of a site and of the aggregator mid-round: both rounds finish, one accepted update per site and round, receipts verify; a revoked site is refused at the handshake")
-    func killedMidRound() throws {
+    func killedMidRound() async throws {
+        try await onOwnThread { try Self.killedMidRoundRun() }
+    }
+
+    static func killedMidRoundRun() throws {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
         let sites = ["site-1", "site-2"]

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `tessera train` killed with SIGKILL after a checkpoint and started again finishes with the same
 /// adapter bytes as a run that was never interrupted (issue 9). Runs the real `tessera` binary.
@@ -22,7 +23,11 @@ struct TrainKillResumeTests {
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: tessera.path)))
-    func killedTrainingResumesToTheSameAdapter() throws {
+    func killedTrainingResumesToTheSameAdapter() async throws {
+        try await onOwnThread { try Self.killedTrainingRun() }
+    }
+
+    static func killedTrainingRun() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-kill-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: work) }
         let data = work.appendingPathComponent("data").path, model = work.appendingPathComponent("model").path

@@ -1,0 +1,84 @@
+import AggregatorCore
+import Foundation
+import Protocols
+import Testing
+import Transport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A disk that fails on demand, behind the blob store's file-system seam.
+final class FaultyDisk: @unchecked Sendable {
+    enum Fault: String, CaseIterable {
+        /// write(2) fails with EIO.
+        case writeIO
+        /// write(2) takes half the bytes, then fails with ENOSPC.
+        case shortWrite
+        /// fsync(2) fails with EIO.
+        case fsyncIO
+    }
+
+    private let lock = NSLock()
+    private var current: Fault?
+    private var shortWriteDone = false
+
+    var fault: Fault? {
+        get { lock.withLock { current } }
+        set { lock.withLock { current = newValue; shortWriteDone = false } }
+    }
+
+    var fileSystem: BlobStore.FileSystem {
+        BlobStore.FileSystem(
+            write: { [self] descriptor, bytes, count in
+                let fault = self.fault
+                switch fault {
+                case .writeIO?:
+                    errno = EIO
+                    return -1
+                case .shortWrite?:
+                    let first = lock.withLock { () -> Bool in
+                        defer { shortWriteDone = true }
+                        return !shortWriteDone
+                    }
+                    guard first else { errno = ENOSPC; return -1 }
+                    return Glibc.write(descriptor, bytes, max(1, count / 2))
+                default:
+                    return Glibc.write(descriptor, bytes, count)
+                }
+            },
+            fsync: { [self] descriptor in
+                if self.fault == .fsyncIO { errno = EIO; return -1 }
+                return Glibc.fsync(descriptor)
+            })
+    }
+}
+
+@Suite("Failed writes during an upload", .serialized)
+struct StorageFaultTests {
+    @Test("EIO, a short write then ENOSPC, a failed fsync: 500 with a JSON error, nothing accepted or left behind, then the same bytes accepted")
+    func failedWrites() async throws {
+        let disk = FaultyDisk()
+        let harness = try AggregatorHarness(fileSystem: disk.fileSystem)
+        try harness.enrol("site-a", "site-b")
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory, definition: try harness.campaign())
+        try await harness.serve()
+        let update = try harness.update(site: "site-a", samples: 3, shift: 0.01)
+        let blobs = harness.configuration.stateDirectory.appendingPathComponent("blobs")
+        for fault in FaultyDisk.Fault.allCases {
+            disk.fault = fault
+            do {
+                _ = try await harness.upload("site-a", update)
+                Issue.record("\(fault): an update was accepted on a failing disk")
+            } catch let TransportError.httpStatus(_, status, code, message) {
+                #expect(status == 500 && code == "internal", "\(fault): \(status) \(code ?? "-") \(message ?? "")")
+            }
+            #expect(try harness.aggregator.updates(round: 1).isEmpty, "\(fault)")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: blobs.path).filter { $0.contains(".tmp-") || $0 == update.digest.hex }
+            #expect(leftovers.isEmpty, "\(fault): \(leftovers)")
+            #expect(try await harness.client("site-b").get("/healthz").body == Array("ok".utf8), "\(fault)")
+        }
+        #expect(try harness.aggregator.ledger.entries(after: 0, limit: 1000).allSatisfy { $0.kind != .updateAccepted })
+        disk.fault = nil
+        #expect(try await harness.upload("site-a", update).digest == update.digest)
+    }
+}
