@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "AggregatorCLI",
             dependencies: [
-                "AggregatorCore", "Security", "Protocols", "PlanBinding", "Reporting",
+                "AggregatorCore", "Security", "Protocols", "PlanBinding", "Reporting", "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

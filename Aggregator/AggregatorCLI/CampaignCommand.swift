@@ -1,13 +1,15 @@
 import AggregatorCore
 import ArgumentParser
 import Foundation
+import Model
 import PlanBinding
+import Protocols
 
 /// `tessera-aggregator campaign start|template`.
 struct CampaignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign", abstract: "Start a campaign, or print a campaign file to start from.",
-        subcommands: [Start.self, Template.self])
+        subcommands: [Start.self, Template.self, Plan.self])
 
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -33,5 +35,23 @@ struct CampaignCommand: ParsableCommand {
     struct Template: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a commented campaign file with every plan field.")
         func run() { print(CampaignDefinition.exampleTOML()) }
+    }
+
+    struct Plan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the training plan a campaign file makes for a base model (JSON, tensor lists derived).",
+            discussion: "What sites receive each round; `tessera-site train --once --plan FILE` takes it to train offline.")
+
+        @Option(help: ArgumentHelp("The base model directory.", valueName: "DIR"))
+        var base: String
+
+        @Option(help: ArgumentHelp("The campaign file (TOML).", valueName: "FILE"))
+        var plan: String
+
+        func run() throws {
+            let model = try LlavaModel.load(from: URL(fileURLWithPath: base))
+            let derived = try CampaignDefinition(contentsOf: URL(fileURLWithPath: plan)).plan(for: model.baseModelDescription, source: plan)
+            print(String(decoding: try WireJSON.encode(derived), as: UTF8.self))
+        }
     }
 }
