@@ -140,6 +140,7 @@ struct FederationEndToEndTests {
                 #expect(accepted.count == 1, "round \(round) \(site): \(accepted.count) accepted updates")
             }
         }
+        try federation.waitForReceipts(aggregator: state)
         let result = DemoFederation.Result(consortium: consortium, rounds: [], plan: try state.campaign(of: try state.round(1)).decodedPlan(),
                                            initialAdapter: try SHA256.Digest(hex: try state.round(0).resultDigest ?? ""), aggregator: state)
         let audit = try result.audit(executables: executables)

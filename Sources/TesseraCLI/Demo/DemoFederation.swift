@@ -114,6 +114,7 @@ struct DemoFederation {
             if let newest = all.first, try aggregator.campaign(of: newest).finishedAt != nil { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
+        try waitForReceipts(aggregator: aggregator)
         let all = try aggregator.rounds().reversed()
         guard let initial = all.first(where: { $0.globalDigest == nil }), let initialDigest = initial.resultDigest,
               let campaign = try? aggregator.campaign(of: initial) else { throw DemoFailure("the campaign has no initial round") }
@@ -124,6 +125,25 @@ struct DemoFederation {
                   resultDigest: try round.resultDigest.map { try SHA256.Digest(hex: $0) }, rawBytes: raw)
         }
         return Result(consortium: consortium, rounds: result, plan: plan, initialAdapter: try SHA256.Digest(hex: initialDigest), aggregator: aggregator)
+    }
+
+    /// Waits (up to 60 s) until every site holds a receipt for each of its accepted updates: the
+    /// last round publishes as its last update is accepted, a moment before that site has
+    /// verified and stored the receipt the aggregator sent.
+    func waitForReceipts(aggregator: Aggregator) throws {
+        let end = Date().addingTimeInterval(60)
+        while true {
+            var missing: [String] = []
+            for round in try aggregator.rounds() {
+                for update in try aggregator.updates(round: round.id) {
+                    let receipt = consortium.siteDirectory(update.site).appendingPathComponent("state/receipts/round-\(round.id).json")
+                    if !FileManager.default.fileExists(atPath: receipt.path) { missing.append("\(update.site) round \(round.id)") }
+                }
+            }
+            if missing.isEmpty { return }
+            guard Date() < end else { throw DemoFailure("no receipt stored for \(missing.joined(separator: ", "))") }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
     }
 
     /// The hospital's configuration file: the bundle's template with the demo's base model, data
