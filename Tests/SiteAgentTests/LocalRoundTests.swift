@@ -13,7 +13,7 @@ struct LocalRoundTests {
                                                expecting: .init(maximumDecompressedBytes: 1 << 26)).container.tensors
         func round(checkpoint: URL?) -> LocalRound {
             LocalRound(plan: fixture.plan, round: 1, baseDirectory: fixture.baseDirectory, baseDigest: fixture.baseDigest,
-                       data: SiteData(fixture.configuration.data), threads: 1,
+                       data: SiteData(fixture.configuration.data), threads: 2,
                        privacyGuard: PrivacyGuard(site: SiteFixture.siteID, modulesToSaveAllowed: ["multi_modal_projector"]),
                        checkpointDirectory: checkpoint, trainingLog: checkpoint?.deletingLastPathComponent().appendingPathComponent("log.jsonl"))
         }

@@ -65,10 +65,12 @@ struct SiteFixture {
     }
 
     /// The configuration file of the fixture, relative paths and all; `baseModel` nil leaves `[model]` empty.
+    /// Two threads, as every in-process training test uses: OpenBLAS's thread count is process-wide,
+    /// and a test that changed it would change another test's float rounding mid-run.
     static func configurationText(baseModel: String?) -> String {
         """
         state_directory = "state"
-        threads = 1
+        threads = 2
         [bundle]
         certificate = "bundle/site.pem"
         private_key = "bundle/site-key.pem"
