@@ -103,6 +103,17 @@ public struct SiteAgent: Service {
             } catch {
                 logger.warning("cannot record the current round", metadata: ["error": "\(error)"])
             }
+            // A round whose upload was accepted but whose receipt was never stored (the agent was
+            // killed in between): the same bytes again get the same receipt, even after it closed.
+            for pending in try state.unsettledStoredRounds() where pending < status.id {
+                var earlier = status
+                earlier.id = pending
+                do {
+                    try await participate(in: earlier)
+                } catch let error where !(error is CancellationError) {
+                    logger.warning("cannot settle an earlier round's stored update", metadata: ["round.id": "\(pending)", "error": "\(error)"])
+                }
+            }
             if status.state.acceptsUpdates, status.id >= 1, try !state.isSettled(status.id) {
                 do {
                     try await participate(in: status)

@@ -98,6 +98,16 @@ public struct SiteState: Sendable {
         try AtomicFile.write(Array(try WireJSON.encode(refusal)), to: refusalFile(refusal.round), permissions: 0o644, replacing: true)
     }
 
+    /// Rounds with a stored update but neither a receipt nor a refusal: an agent killed between
+    /// an accepted upload and storing its receipt. Oldest first.
+    public func unsettledStoredRounds() throws -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("rounds").path)) ?? []
+        return try names.compactMap(Int.init).sorted().filter { round in
+            guard FileManager.default.fileExists(atPath: updateFile(round).path) else { return false }
+            return try !isSettled(round)
+        }
+    }
+
     /// Whether the agent is done with `round`: it holds a receipt or a refusal for it.
     public func isSettled(_ round: Int) throws -> Bool {
         try receipt(round) != nil || refusal(round) != nil
