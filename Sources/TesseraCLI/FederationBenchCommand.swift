@@ -53,28 +53,11 @@ struct FederationBenchCommand: ParsableCommand {
         var settings = CampaignDefinition.ExampleSettings()
         settings.rounds = rounds + 1
         settings.quorum = sites
-        let consortium = try DemoConsortium.create(in: work, sites: siteIDs, campaign: CampaignDefinition.exampleTOML(settings))
-        let base = work.appendingPathComponent("base")
-        let model = LlavaModel(configuration: ModelPreset.demo.configuration)
-        model.initializeWeights(seed: 1)
-        try model.save(to: base)
-        try Data("{}".utf8).write(to: base.appendingPathComponent("tokenizer.json"))  // hashed by the aggregator, never parsed
-
-        let logger = { var logger = Logger(label: "tessera.bench.federation"); logger.logLevel = .critical; return logger }()
-        let aggregator = try Aggregator(configuration: try AggregatorConfiguration(contentsOf: consortium.aggregatorConfiguration), logger: logger)
-        for site in siteIDs { try aggregator.enrol(certificateFile: consortium.siteCertificate(site)) }
-        try aggregator.startCampaign(baseDirectory: base, definition: try CampaignDefinition(contentsOf: consortium.campaignFile))
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = Task { try await AggregatorServer(aggregator: aggregator, logger: logger).run(handlesSignals: false) { continuation.yield($0) } }
-        defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ValidationError("the aggregator did not start") }
-        let clients = try siteIDs.map { site in
-            try CurlClient(configuration: CurlClientConfiguration(
-                baseURL: "https://127.0.0.1:\(port)", certificateFile: consortium.siteCertificate(site),
-                privateKeyFile: consortium.siteDirectory(site).appendingPathComponent("site-key.pem"), trustAnchorFile: consortium.caFile,
-                noProxy: "*", retry: RetryPolicy(maximumAttempts: 1)), logger: logger)
-        }
+        let bench = try await BenchConsortium.start(in: work, sites: siteIDs, campaign: CampaignDefinition.exampleTOML(settings),
+                                                    preset: .demo, label: "tessera.bench.federation")
+        defer { bench.server.cancel() }
+        let aggregator = bench.aggregator
+        let clients = try siteIDs.map(bench.client)
 
         var overheads: [Double] = []
         var aggregations: [Double] = []

@@ -42,21 +42,10 @@ struct IngestBenchmark {
             .replacingOccurrences(of: "r = 8", with: "r = 128")
             .replacingOccurrences(of: "encoding = \"bf16\"", with: "encoding = \"fp32\"")
             .replacingOccurrences(of: "maximum_upload_bytes = 67108864", with: "maximum_upload_bytes = 268435456")
-        let consortium = try DemoConsortium.create(in: work, sites: sites, campaign: campaign)
-        let base = work.appendingPathComponent("base")
-        let model = LlavaModel(configuration: ModelPreset.small.configuration)
-        model.initializeWeights(seed: 1)
-        try model.save(to: base)
-        try Data("{}".utf8).write(to: base.appendingPathComponent("tokenizer.json"))  // hashed by the aggregator, never parsed
-        let logger = { var logger = Logger(label: "tessera.bench.ingest"); logger.logLevel = .critical; return logger }()
-        let aggregator = try Aggregator(configuration: try AggregatorConfiguration(contentsOf: consortium.aggregatorConfiguration), logger: logger)
-        for site in sites { try aggregator.enrol(certificateFile: consortium.siteCertificate(site)) }
-        try aggregator.startCampaign(baseDirectory: base, definition: try CampaignDefinition(contentsOf: consortium.campaignFile))
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = Task { try await AggregatorServer(aggregator: aggregator, logger: logger).run(handlesSignals: false) { continuation.yield($0) } }
-        defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), let round = try aggregator.currentRound() else { throw DemoFailure("the aggregator did not start") }
+        let bench = try await BenchConsortium.start(in: work, sites: sites, campaign: campaign, preset: .small, label: "tessera.bench.ingest")
+        defer { bench.server.cancel() }
+        let aggregator = bench.aggregator
+        guard let round = try aggregator.currentRound() else { throw DemoFailure("no round is open") }
         let status = try aggregator.status(of: round)
         let global = try DeltaContainer.decode(try aggregator.blobs.read(status.globalAdapterDigest), source: "global",
                                                expecting: .init(maximumDecompressedBytes: 1 << 31)).container.tensors
@@ -76,10 +65,7 @@ struct IngestBenchmark {
         var bytes = 0
         let start = DispatchTime.now().uptimeNanoseconds
         for upload in files {
-            let client = try CurlClient(configuration: CurlClientConfiguration(
-                baseURL: "https://127.0.0.1:\(port)", certificateFile: consortium.siteCertificate(upload.site),
-                privateKeyFile: consortium.siteDirectory(upload.site).appendingPathComponent("site-key.pem"), trustAnchorFile: consortium.caFile,
-                noProxy: "*", retry: RetryPolicy(maximumAttempts: 1)), logger: logger)
+            let client = try bench.client(upload.site)
             _ = try await client.upload(file: upload.file, to: "/v1/rounds/\(round.id)/updates", headers: upload.metadata.httpHeaderFields)
             bytes += try FileManager.default.attributesOfItem(atPath: upload.file.path)[.size] as? Int ?? 0
         }
