@@ -14,6 +14,8 @@ final class AggregatorHarness: @unchecked Sendable {
     let directory: URL
     let authority: CertificateAuthority
     let configuration: AggregatorConfiguration
+    /// The configuration's TOML text (paths relative to ``directory``; `port = 0`).
+    let configurationTOML: String
     let aggregator: Aggregator
     let baseDirectory: URL
     let model: LlavaModel
@@ -43,12 +45,12 @@ final class AggregatorHarness: @unchecked Sendable {
             try authority.issueSiteCertificate(siteID: site)
                 .write(certificateTo: pki.appendingPathComponent("\(site).pem"), privateKeyTo: pki.appendingPathComponent("\(site)-key.pem"))
         }
-        let toml = AggregatorConfiguration.template
+        configurationTOML = AggregatorConfiguration.template
             .replacingOccurrences(of: "port = 8443", with: "port = 0")
             .replacingOccurrences(of: "host = \"0.0.0.0\"", with: "host = \"127.0.0.1\"")
             .replacingOccurrences(of: "maximum_poll_seconds = 60", with: "maximum_poll_seconds = \(maximumPollSeconds)")
             .replacingOccurrences(of: "pki/ca/ca.pem", with: "ca/ca.pem")
-        configuration = try AggregatorConfiguration(toml: toml, source: "test", directory: directory)
+        configuration = try AggregatorConfiguration(toml: configurationTOML, source: "test", directory: directory)
         aggregator = try Aggregator(configuration: configuration, logger: Self.logger, fileSystem: fileSystem)
 
         model = LlavaModel(configuration: ModelPreset.tiny.configuration)

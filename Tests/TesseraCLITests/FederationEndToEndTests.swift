@@ -12,7 +12,6 @@ import TestSupport
 /// `tessera`, `tessera-aggregator` and `tessera-site` binaries over mutual TLS.
 @Suite("Federation end to end", .serialized)
 struct FederationEndToEndTests {
-    static let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
 
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-e2e-\(UUID().uuidString)")
@@ -28,7 +27,7 @@ struct FederationEndToEndTests {
     static func demoRun() throws {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
-        let run = try ChildProcess.run(Self.binaries.appendingPathComponent("tessera").path, [
+        let run = try ChildProcess.run(builtProductsDirectory.appendingPathComponent("tessera").path, [
             "demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "2", "--steps", "3", "--batch-size", "4",
             "--images-per-site", "40", "--test-items", "40", "--minimum-gain=-100",
             "--keep", work.appendingPathComponent("demo").path, "--cache", work.appendingPathComponent("cache").path,
@@ -39,24 +38,6 @@ struct FederationEndToEndTests {
         let rounds = run.output.split(separator: "\n").filter { $0.hasPrefix("   round ") && $0.contains(": published, 2/2 updates") }
         #expect(rounds.count == 2, "\(run.output.suffix(3000))")
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("demo/audit-report.html").path))
-    }
-
-    /// A free loopback port (bound and released; the aggregator must keep one port across its restart).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                guard bind(descriptor, socketAddress, length) == 0, getsockname(descriptor, socketAddress, &length) == 0 else {
-                    throw DemoFailure("cannot bind a loopback port")
-                }
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test("kill -9 of a site and of the aggregator mid-round: both rounds finish, one accepted update per site and round, receipts verify; a revoked site is refused at the handshake")
@@ -70,11 +51,11 @@ struct FederationEndToEndTests {
         let sites = ["site-1", "site-2"]
         let campaign = CampaignDefinitionText.tiny(rounds: 2, steps: 24, quorum: 2)
         let consortium = try DemoConsortium.create(in: work, sites: sites, campaign: campaign)
-        let port = try Self.freePort()
+        let port = try freeLoopbackPort()
         let configuration = consortium.aggregatorConfiguration
         try Data(try String(contentsOf: configuration, encoding: .utf8).replacingOccurrences(of: "port = 0", with: "port = \(port)").utf8)
             .write(to: configuration)
-        let tessera = Self.binaries.appendingPathComponent("tessera").path
+        let tessera = builtProductsDirectory.appendingPathComponent("tessera").path
         let executables = try DemoExecutables()
         func run(_ executable: URL, _ arguments: [String]) throws {
             let result = try ChildProcess.run(executable.path, arguments, showsErrors: true)
