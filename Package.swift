@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "tessera", targets: ["TesseraCLI"]),
         .executable(name: "tessera-aggregator", targets: ["AggregatorCLI"]),
         .executable(name: "tessera-site", targets: ["SiteCLI"]),
+        .executable(name: "tessera-fuzz-container", targets: ["ContainerFuzzer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -127,6 +128,9 @@ let package = Package(
             ],
             path: "Site/SiteCLI"
         ),
+
+        // The container decoder as a fuzz target (scripts/fuzz-container.sh); built as usual it replays inputs.
+        .executableTarget(name: "ContainerFuzzer", dependencies: ["Protocols", "Security", "Tensor"]),
 
         // The operator's and ML engineer's command line.
         .executableTarget(

@@ -3,6 +3,7 @@ import Foundation
 import Security
 import Tensor
 import Testing
+import TestSupport
 
 /// Seeded fuzzing of the decoder: random, truncated and bit-flipped containers, and mutations of
 /// the inner layers re-wrapped in a valid zstd frame so they get past the checksum. Every input
@@ -93,5 +94,35 @@ struct DeltaContainerFuzzTests {
         for kind in ["notZstd", "tooLarge", "decompressionFailed", "malformed", "notCanonical", "invalidMetadata", "missingTensor"] {
             #expect(outcomes[kind, default: 0] > 0, "no input failed with \(kind)")
         }
+    }
+}
+
+/// The libFuzzer target's replay build (scripts/fuzz-container.sh fuzzes with the instrumented one).
+struct ContainerFuzzTargetTests {
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = builtProductsDirectory.appendingPathComponent("tessera-fuzz-container")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test("tessera-fuzz-container writes seed containers and replays them, and a truncated one, through the decoder")
+    func replaysSeeds() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-fuzz-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }  // best effort: a temporary directory
+        let seeds = try Self.run(["--write-seeds", directory.path])
+        #expect(seeds.status == 0 && seeds.output.contains("wrote 2 seed containers"), "\(seeds.output)")
+        let seed = try Data(contentsOf: directory.appendingPathComponent("seed-fp32.tcz"))
+        try seed.prefix(seed.count / 2).write(to: directory.appendingPathComponent("truncated.tcz"))
+        let replay = try Self.run([directory.path])
+        #expect(replay.status == 0 && replay.output.contains("replayed 3 inputs"), "\(replay.output)")
+        let missing = try Self.run([directory.appendingPathComponent("absent").path])
+        #expect(missing.status == 1 && missing.output.contains("no such file or directory"), "\(missing.output)")
     }
 }
