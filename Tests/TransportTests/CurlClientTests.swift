@@ -106,6 +106,68 @@ struct CurlClientTests {
         #expect(logs.entries.filter { $0.message.description == "request failed, retrying" }.count == 2)
     }
 
+    /// Asserts that `request` fails with the case `matches` accepts, whose description names `needle`.
+    private static func expectFailure(_ request: () async throws -> Void, named needle: String,
+                                      _ matches: (TransportError) -> Bool) async {
+        do {
+            try await request()
+            Issue.record("the request succeeded")
+        } catch let error as TransportError {
+            #expect(matches(error), "\(error)")
+            #expect(error.description.contains(needle), "\(error.description)")
+        } catch {
+            Issue.record("not a TransportError: \(error)")
+        }
+    }
+
+    @Test("what IT must fix is named: an unknown host, a proxy that refuses, a server that never answers, an expired server certificate")
+    func namesWhatToFix() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let unknownHost = try CurlClient(configuration: CurlClientConfiguration(
+            baseURL: "https://aggregator.tessera-test.invalid:8443", certificateFile: pki.file("site-a.pem"),
+            privateKeyFile: pki.file("site-a-key.pem"), trustAnchorFile: pki.caFile, noProxy: "*",
+            retry: RetryPolicy(maximumAttempts: 1)), logger: Logger(label: "tessera.test-client"))
+        await Self.expectFailure({ _ = try await unknownHost.get("/healthz") }, named: "aggregator.tessera-test.invalid") {
+            if case .dnsResolutionFailed(host: "aggregator.tessera-test.invalid", _) = $0 { return true }
+            return false
+        }
+
+        // Port 1 on loopback: nothing listens, so the proxy connection is refused.
+        let deadProxy = try Self.client(pki: pki, port: 8443, proxy: "http://127.0.0.1:1")
+        await Self.expectFailure({ _ = try await deadProxy.get("/healthz") }, named: "127.0.0.1:1") {
+            if case .proxyRefused(proxy: "http://127.0.0.1:1", _) = $0 { return true }
+            return false
+        }
+
+        // A listener that accepts and never answers: the TLS handshake times out.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0 }
+        }
+        #expect(bound && listen(silent, 4) == 0)
+        let slow = try CurlClient(configuration: CurlClientConfiguration(
+            baseURL: "https://127.0.0.1:\(UInt16(bigEndian: address.sin_port))", certificateFile: pki.file("site-a.pem"),
+            privateKeyFile: pki.file("site-a-key.pem"), trustAnchorFile: pki.caFile, noProxy: "*", connectTimeout: 1, requestTimeout: 1,
+            retry: RetryPolicy(maximumAttempts: 1)), logger: Logger(label: "tessera.test-client"))
+        await Self.expectFailure({ _ = try await slow.get("/healthz") }, named: "no complete answer") {
+            if case .timedOut = $0 { return true }
+            return false
+        }
+
+        try await TestServer.run(pki: pki, certificate: "expired-server") { server in
+            await Self.expectFailure({ _ = try await Self.client(pki: pki, port: server.port).get("/healthz") }, named: "expired") {
+                if case .serverCertificateExpired = $0 { return true }
+                return false
+            }
+        }
+    }
+
     @Test("works through an HTTP CONNECT proxy")
     func worksThroughConnectProxy() async throws {
         let pki = try TestPKI()

@@ -1,8 +1,9 @@
 import Foundation
-import Security
+@testable import Security  // the CA's clock, to issue an expired certificate
 
-/// A consortium CA, the aggregator's certificate for 127.0.0.1, site certificates (one of them
-/// revoked) and a foreign CA with its own site, as files in a fresh directory.
+/// A consortium CA, the aggregator's certificate for 127.0.0.1 (and an expired one, and one for
+/// another host), site certificates (one of them revoked) and a foreign CA with its own site, as
+/// files in a fresh directory.
 struct TestPKI {
     let directory: URL
     let authority: CertificateAuthority
@@ -21,6 +22,11 @@ struct TestPKI {
         try server.write(certificateTo: file("server.pem"), privateKeyTo: file("server-key.pem"))
         let wrongHostServer = try authority.issueServerCertificate(dnsNames: ["aggregator.example"], ipAddresses: [])
         try wrongHostServer.write(certificateTo: file("wrong-host.pem"), privateKeyTo: file("wrong-host-key.pem"))
+        // Issued three years ago: its two-year validity has run out.
+        var pastAuthority = authority
+        pastAuthority.now = { Date() - 3 * 365 * 86_400 }
+        try pastAuthority.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+            .write(certificateTo: file("expired-server.pem"), privateKeyTo: file("expired-server-key.pem"))
 
         try authority.issueSiteCertificate(siteID: "site-a")
             .write(certificateTo: file("site-a.pem"), privateKeyTo: file("site-a-key.pem"))
