@@ -39,9 +39,10 @@ let package = Package(
         systemLibrary("CCurl", pkgConfig: "libcurl"),
         systemLibrary("CPNG", pkgConfig: "libpng"),
         systemLibrary("CJPEG", pkgConfig: "libjpeg"),
+        systemLibrary("CMalloc"),
 
         // Core libraries.
-        .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE", "CMalloc"]),
         .target(name: "Model", dependencies: ["Tensor"]),
         .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets", "Reporting"]),
         .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),

@@ -83,14 +83,25 @@ extension LlavaModel {
     }
 
     /// What a forward pass produces, including the activations objectives read.
+    /// What a forward pass gives. The `lm_head` projection is left to the caller: training needs
+    /// it only at the positions a loss counts (``loss(_:labels:sequences:)``), which for short
+    /// answers are a few percent of the tokens.
     public struct Output {
-        /// `(N, T, V)`.
-        public let logits: Tensor
         /// The final hidden states after the last RMSNorm, `(N, T, C)`.
         public let hiddenStates: Tensor
         /// The projected image features as they enter the language model, `(images, P', C)`; nil
         /// without images.
         public let imageFeatures: Tensor?
+        let language: LlamaDecoder
+        let context: ForwardContext
+
+        /// The logits `(N, T, V)` of every position (one `lm_head` GEMM per call).
+        public func logits() -> Tensor { language.logits(hiddenStates, context) }
+
+        /// The logits `(rows.count, V)` of positions `rows` of the flattened `(N·T)` sequence.
+        public func logits(atRows rows: [Int]) -> Tensor {
+            language.logits(hiddenStates.reshaped([-1, hiddenStates.shape.last ?? 0]).gatheringRows(rows), context)
+        }
     }
 
     /// Projected image features `(images, P', C)` for `pixels (images, 3, H, W)`.
@@ -105,7 +116,7 @@ extension LlavaModel {
     /// - Throws: ``ModelError/invalidInput(reason:)`` when the image tokens do not match the images.
     public func forward(_ batch: Batch, context: ForwardContext = .inference) throws -> Output {
         let (hidden, features) = try hiddenStates(batch, context)
-        return Output(logits: language.logits(hidden, context), hiddenStates: hidden, imageFeatures: features)
+        return Output(hiddenStates: hidden, imageFeatures: features, language: language, context: context)
     }
 
     /// The final hidden states `(N, T, C)` of `batch` without the `lm_head` projection (for pooled
@@ -167,11 +178,24 @@ extension LlavaModel {
     /// HF's causal-LM loss: logits at `t` predict the label at `t + 1`; mean cross-entropy over
     /// labels that are not `-100`.
     public func loss(logits: Tensor, labels: [Int], sequences: Int) -> Tensor {
+        logits.crossEntropy(targets: Self.nextTokenTargets(labels, sequences: sequences))
+    }
+
+    /// The same loss from a forward pass, with `lm_head` applied only at the positions it counts:
+    /// equal to ``loss(logits:labels:sequences:)`` on `output.logits()`, gradients included.
+    public func loss(_ output: Output, labels: [Int], sequences: Int) -> Tensor {
+        let targets = Self.nextTokenTargets(labels, sequences: sequences)
+        let counted = targets.indices.filter { targets[$0] != CrossEntropy.ignoreIndex }
+        return output.logits(atRows: counted).crossEntropy(targets: counted.map { targets[$0] })
+    }
+
+    /// Each position's target: the label of the next position in its sequence (`-100` at the end).
+    static func nextTokenTargets(_ labels: [Int], sequences: Int) -> [Int] {
         let tokens = labels.count / Swift.max(sequences, 1)
         var shifted = [Int](repeating: CrossEntropy.ignoreIndex, count: labels.count)
         for n in 0..<sequences {
             for t in 0..<(tokens - 1) { shifted[n * tokens + t] = labels[n * tokens + t + 1] }
         }
-        return logits.crossEntropy(targets: shifted)
+        return shifted
     }
 }

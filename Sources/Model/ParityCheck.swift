@@ -53,6 +53,7 @@ public enum ParityCheck {
         for (_, tensor) in gradients { tensor.requiresGradient = true }
 
         let output = try model.forward(batch, context: ForwardContext(isTraining: true))
+        let logits = output.logits()
         var rows: [Row] = []
         func compare(_ name: String, _ ours: [Float]) throws {
             rows.append(row(name: name, ours: ours, reference: try caseFile.floats(name),
@@ -60,10 +61,10 @@ public enum ParityCheck {
         }
         let suffix = withAdapter ? "_lora" : "_base"
         if let logitsName = ["logits" + suffix, "logits"].first(where: { caseFile.tensors[$0] != nil }) {
-            try compare(logitsName, output.logits.values)
+            try compare(logitsName, logits.values)
         }
         if let labels = batch.labels {
-            let loss = model.loss(logits: output.logits, labels: labels, sequences: batch.sequences)
+            let loss = model.loss(logits: logits, labels: labels, sequences: batch.sequences)
             if let lossName = ["loss" + suffix, "loss"].first(where: { caseFile.tensors[$0] != nil }) {
                 try compare(lossName, loss.values)
             }

@@ -27,6 +27,7 @@ struct ModelBenchCommand: ParsableCommand {
     var format: ResultsTable.Format = .text
 
     func run() throws {
+        AllocatorTuning.retainFreedMemory()  // as LocalTrainer.train does
         let peak = TensorBenchCommand.sgemmPeakGFLOPs(runs: runs)
         let pytorchSeconds = try pytorchAnchor.map(Self.runPyTorchAnchor)
         var summary = ResultsTable(title: "LoRA training step (forward + backward + AdamW)",
@@ -98,7 +99,7 @@ struct TrainingStep {
         for parameter in optimizer.parameters { parameter.zeroGradient() }
         // The batch was built to fit the model, so the forward pass cannot throw here.
         guard let output = try? model.forward(batch, context: ForwardContext(isTraining: true)) else { return }
-        model.loss(logits: output.logits, labels: batch.labels ?? [], sequences: batch.sequences).backward()
+        model.loss(output, labels: batch.labels ?? [], sequences: batch.sequences).backward()
         optimizer.update(learningRate: 1e-4)
     }
 

@@ -142,6 +142,7 @@ public final class LocalTrainer {
     public func train(checkpointDirectory: URL? = nil, stoppingAt stopStep: Int? = nil,
                       onStep: (StepRecord) -> Void = { _ in }) throws {
         BLAS.threads = configuration.threads
+        AllocatorTuning.retainFreedMemory()
         var lastCheckpoint: String?
         while step < Swift.min(configuration.steps, stopStep ?? configuration.steps) {
             let record = try runStep(lastCheckpoint: lastCheckpoint)

@@ -112,19 +112,19 @@ struct LlavaModelTests {
     @Test func freshAdapterMergeAndUnmergeKeepOutputs() throws {
         let model = Self.tinyModel()
         let batch = Self.batch(for: model)
-        let base = try model.forward(batch).logits.values
+        let base = try model.forward(batch).logits().values
         try model.addLoRA(LoRAConfiguration(rank: 4, alpha: 8, targets: .names(["q_proj", "v_proj", "gate_proj"])), seed: 5)
         // Equal up to BLAS's summation order (tests run in parallel and OpenBLAS may split work
         // differently when another test changes its thread count).
-        expectClose(try model.forward(batch).logits.values, base, tolerance: 1e-6)
+        expectClose(try model.forward(batch).logits().values, base, tolerance: 1e-6)
         for (name, tensor) in model.trainableParameters where name.hasSuffix("lora_B.weight") {
             tensor.values = GradientCheck.random(tensor.shape, seed: 77).values
         }
-        let adapted = try model.forward(batch).logits.values
+        let adapted = try model.forward(batch).logits().values
         #expect(adapted != base)
         let weight = try #require(model.parameters["model.language_model.layers.0.self_attn.q_proj.weight"]).values
         model.mergeAdapters()
-        expectClose(try model.forward(batch).logits.values, adapted, tolerance: 1e-4)
+        expectClose(try model.forward(batch).logits().values, adapted, tolerance: 1e-4)
         model.unmergeAdapters()
         expectClose(try #require(model.parameters["model.language_model.layers.0.self_attn.q_proj.weight"]).values, weight, tolerance: 1e-6)
     }
@@ -141,8 +141,31 @@ struct LlavaModelTests {
         #expect(names.contains("base_model.model.model.multi_modal_projector.linear_1.weight"))
         let batch = Self.batch(for: model)
         let output = try model.forward(batch, context: ForwardContext(isTraining: true))
-        model.loss(logits: output.logits, labels: batch.labels ?? [], sequences: 2).backward()
+        model.loss(logits: output.logits(), labels: batch.labels ?? [], sequences: 2).backward()
         #expect(model.adapterTensors.allSatisfy { $0.name.hasSuffix("lora_A.weight") == ($0.tensor.grad == nil) })
+    }
+
+    /// Training applies lm_head only where the loss counts; loss and every gradient must equal
+    /// those of the loss on the full logits.
+    @Test func lossAtCountedRowsEqualsLossOnFullLogits() throws {
+        let model = Self.tinyModel()
+        try model.addLoRA(LoRAConfiguration(rank: 2, alpha: 4, targets: .pattern(".*language_model.*(q_proj|down_proj)"),
+                                            modulesToSave: ["multi_modal_projector"]), seed: 5)
+        var batch = Self.batch(for: model)
+        // Only each sequence's last three tokens count, as for a short answer.
+        let perSequence = batch.inputIDs.count / 2
+        batch.labels = batch.inputIDs.enumerated().map { $0.offset % perSequence < perSequence - 3 ? CrossEntropy.ignoreIndex : $0.element }
+        func lossAndGradients(_ loss: (LlavaModel.Output) -> Tensor) throws -> (Float, [[Float]]) {
+            for parameter in model.trainableParameters { parameter.tensor.zeroGradient() }
+            let value = loss(try model.forward(batch, context: ForwardContext(isTraining: true)))
+            value.backward()
+            return (value.item, model.trainableParameters.map { $0.tensor.grad ?? [] })
+        }
+        let full = try lossAndGradients { model.loss(logits: $0.logits(), labels: batch.labels ?? [], sequences: 2) }
+        let counted = try lossAndGradients { model.loss($0, labels: batch.labels ?? [], sequences: 2) }
+        #expect(abs(full.0 - counted.0) <= 1e-6 * abs(full.0))
+        #expect(full.1.allSatisfy { !$0.isEmpty })
+        for (a, b) in zip(full.1, counted.1) { expectClose(b, a, tolerance: 1e-5) }
     }
 
     @Test func adapterRoundTripsThroughPEFTFiles() throws {
@@ -193,7 +216,7 @@ struct LlavaModelTests {
         // log V ≈ 6 leaves ≈ 1e-2 of noise in a central difference at that scale.
         let reports = GradientCheck.check(tensors, step: 1e-2, absoluteTolerance: 1e-2, relativeTolerance: 5e-2, maximumElements: 16) { _ in
             (try? model.forward(batch, context: ForwardContext(isTraining: true)))
-                .map { model.loss(logits: $0.logits, labels: batch.labels ?? [], sequences: 1) * 1000 } ?? Tensor(scalar: .nan)
+                .map { model.loss(logits: $0.logits(), labels: batch.labels ?? [], sequences: 1) * 1000 } ?? Tensor(scalar: .nan)
         }
         for (name, report) in zip(picked, reports) { #expect(report.passed, "\(name): \(report)") }
     }

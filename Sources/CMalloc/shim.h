@@ -1,0 +1,2 @@
+// glibc's allocator controls (mallopt), for AllocatorTuning.
+#include <malloc.h>
