@@ -56,21 +56,26 @@ public struct CurlClient: Sendable {
     private static let globalInitialisation: CURLcode = curl_global_init(tessera_CURL_GLOBAL_DEFAULT())
 
     /// GET `path`; with `timeout` for long polls held open by the aggregator.
-    /// - Parameter timeout: seconds for one attempt (default: the configuration's request timeout).
-    /// - Throws: `TransportError` (see `CurlTransfer` for the mapping).
-    public func get(_ path: String, timeout: Double? = nil) throws -> Response {
-        try withRetries(path) {
-            try CurlTransfer(client: self, path: path, timeout: timeout).perform(upload: nil, download: nil)
+    /// - Parameters:
+    ///   - timeout: seconds for one attempt (default: the configuration's request timeout).
+    ///   - cancellation: when set, the transfer and any retry wait stop within about a second.
+    /// - Throws: `TransportError` (see `CurlTransfer` for the mapping); `CancellationError` once
+    ///   `cancellation` is set.
+    public func get(_ path: String, timeout: Double? = nil, cancellation: CancellationFlag? = nil) throws -> Response {
+        try withRetries(path, cancellation) {
+            try CurlTransfer(client: self, path: path, timeout: timeout, cancellation: cancellation).perform(upload: nil, download: nil)
         }
     }
 
     /// PUT the file at `file` to `path`, streamed from disk (never loaded whole), with extra
     /// request header fields (an update's `UploadMetadata`).
     /// - Throws: `TransportError.fileFailed` if the file cannot be read, and the request errors.
-    public func upload(file: URL, to path: String, headers: [String: String] = [:], timeout: Double? = nil) throws -> Response {
-        try withRetries(path) {
+    public func upload(file: URL, to path: String, headers: [String: String] = [:], timeout: Double? = nil,
+                       cancellation: CancellationFlag? = nil) throws -> Response {
+        try withRetries(path, cancellation) {
             let source = try FileDescriptor(reading: file)
-            return try CurlTransfer(client: self, path: path, timeout: timeout, headers: headers).perform(upload: source, download: nil)
+            return try CurlTransfer(client: self, path: path, timeout: timeout, headers: headers, cancellation: cancellation)
+                .perform(upload: source, download: nil)
         }
     }
 
@@ -78,13 +83,13 @@ public struct CurlClient: Sendable {
     /// when complete, so a broken download never leaves a truncated file under the real name.
     /// - Returns: the response, with an empty body.
     /// - Throws: `TransportError.fileFailed` if the file cannot be written, and the request errors.
-    public func download(_ path: String, to file: URL, timeout: Double? = nil) throws -> Response {
+    public func download(_ path: String, to file: URL, timeout: Double? = nil, cancellation: CancellationFlag? = nil) throws -> Response {
         let partial = URL(fileURLWithPath: file.path + ".partial")
-        return try withRetries(path) {
+        return try withRetries(path, cancellation) {
             let sink = try FileDescriptor(writing: partial)
             let response: Response
             do {
-                response = try CurlTransfer(client: self, path: path, timeout: timeout).perform(upload: nil, download: sink)
+                response = try CurlTransfer(client: self, path: path, timeout: timeout, cancellation: cancellation).perform(upload: nil, download: sink)
             } catch {
                 unlink(partial.path)  // a retry starts over; a failure leaves nothing behind
                 throw error
@@ -101,9 +106,10 @@ public struct CurlClient: Sendable {
         return base + (path.hasPrefix("/") ? path : "/" + path)
     }
 
-    private func withRetries(_ path: String, _ attempt: () throws -> Response) throws -> Response {
+    private func withRetries(_ path: String, _ cancellation: CancellationFlag?, _ attempt: () throws -> Response) throws -> Response {
         var number = 1
         while true {
+            if cancellation?.isSet() == true { throw CancellationError() }
             do {
                 return try attempt()
             } catch let error as TransportError where error.isTransient && number < configuration.retry.maximumAttempts {
@@ -112,7 +118,8 @@ public struct CurlClient: Sendable {
                     "http.url": "\(url(for: path))", "transport.attempt": "\(number)",
                     "transport.retry_delay_s": "\(delay)", "transport.error": "\(error)",
                 ])
-                Thread.sleep(forTimeInterval: delay)
+                let end = Date().addingTimeInterval(delay)
+                while Date() < end, cancellation?.isSet() != true { Thread.sleep(forTimeInterval: min(0.05, delay)) }
                 number += 1
             }
         }

@@ -20,8 +20,10 @@ final class CurlTransfer {
 
     /// Extra request header fields (name → value), e.g. an upload's metadata.
     private let extraHeaders: [String: String]
+    /// Polled by libcurl's progress callback; set, it aborts the transfer.
+    fileprivate let cancellation: CancellationFlag?
 
-    init(client: CurlClient, path: String, timeout: Double?, headers: [String: String] = [:]) throws {
+    init(client: CurlClient, path: String, timeout: Double?, headers: [String: String] = [:], cancellation: CancellationFlag? = nil) throws {
         guard let handle = curl_easy_init() else {
             throw TransportError.clientConfigurationInvalid(item: "libcurl", reason: "curl_easy_init failed")
         }
@@ -30,6 +32,7 @@ final class CurlTransfer {
         self.timeout = timeout ?? client.configuration.requestTimeout
         self.configuration = client.configuration
         self.extraHeaders = headers
+        self.cancellation = cancellation
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
@@ -93,7 +96,17 @@ final class CurlTransfer {
             try check(tessera_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, transfer), "CURLOPT_WRITEDATA")
         }
 
+        if cancellation != nil {
+            // libcurl calls this often while data flows and about once a second while idle (a long poll).
+            try check(tessera_curl_setopt_xferinfo_callback(handle) { context, _, _, _, _ in
+                guard let context else { return 0 }
+                return Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().cancellation?.isSet() == true ? 1 : 0
+            }, "CURLOPT_XFERINFOFUNCTION")
+            try check(tessera_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, transfer), "CURLOPT_XFERINFODATA")
+            try set(CURLOPT_NOPROGRESS, 0)
+        }
         let code = withExtendedLifetime((upload, download)) { curl_easy_perform(handle) }
+        if code == CURLE_ABORTED_BY_CALLBACK, cancellation?.isSet() == true { throw CancellationError() }
         if let failure = upload?.failure, let path = upload?.path {
             throw TransportError.fileFailed(path: path, reason: "read failed during upload: \(failure)")
         }

@@ -9,12 +9,12 @@ import Transport
 @Suite("CurlClient")
 struct CurlClientTests {
     private static func client(pki: TestPKI, port: Int, site: String = "site-a", proxy: String? = nil,
-                               logs: InMemoryLogHandler = InMemoryLogHandler(),
+                               logs: InMemoryLogHandler = InMemoryLogHandler(), requestTimeout: Double = 60,
                                retry: RetryPolicy = RetryPolicy(maximumAttempts: 1)) throws -> CurlClient {
         try CurlClient(configuration: CurlClientConfiguration(
             baseURL: "https://127.0.0.1:\(port)", certificateFile: pki.file("\(site).pem"),
             privateKeyFile: pki.file("\(site)-key.pem"), trustAnchorFile: pki.caFile,
-            proxy: proxy, noProxy: proxy == nil ? nil : "", connectTimeout: 10, requestTimeout: 60, retry: retry),
+            proxy: proxy, noProxy: proxy == nil ? nil : "", connectTimeout: 10, requestTimeout: requestTimeout, retry: retry),
             logger: Logger(label: "tessera.test-client") { _ in logs })
     }
 
@@ -141,20 +141,9 @@ struct CurlClientTests {
         }
 
         // A listener that accepts and never answers: the TLS handshake times out.
-        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(silent) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0 }
-        }
-        #expect(bound && listen(silent, 4) == 0)
-        let slow = try CurlClient(configuration: CurlClientConfiguration(
-            baseURL: "https://127.0.0.1:\(UInt16(bigEndian: address.sin_port))", certificateFile: pki.file("site-a.pem"),
-            privateKeyFile: pki.file("site-a-key.pem"), trustAnchorFile: pki.caFile, noProxy: "*", connectTimeout: 1, requestTimeout: 1,
-            retry: RetryPolicy(maximumAttempts: 1)), logger: Logger(label: "tessera.test-client"))
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let slow = try Self.client(pki: pki, port: silent.port, requestTimeout: 1)
         await Self.expectFailure({ _ = try await slow.get("/healthz") }, named: "no complete answer") {
             if case .timedOut = $0 { return true }
             return false
@@ -166,6 +155,22 @@ struct CurlClientTests {
                 return false
             }
         }
+    }
+
+    @Test("cancelling the task stops a request the server never answers within about a second, and its retries")
+    func cancellationStopsRequest() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let client = try Self.client(pki: pki, port: silent.port, requestTimeout: 60,
+                                     retry: RetryPolicy(maximumAttempts: 5, initialDelay: 30, maximumDelay: 30))
+        let start = Date()
+        let request = Task { try await client.get("/v1/rounds/current?after=1&wait=30") }
+        try await Task.sleep(for: .milliseconds(300))
+        request.cancel()
+        await #expect(throws: CancellationError.self) { try await request.value }
+        #expect(Date().timeIntervalSince(start) < 3, "\(Date().timeIntervalSince(start)) s")
     }
 
     @Test("works through an HTTP CONNECT proxy")
@@ -230,4 +235,25 @@ struct CurlClientTests {
         #expect(!TransportError.httpStatus(url: "u", status: 404, code: nil, message: nil).isTransient)
         #expect(!TransportError.serverCertificateUntrusted(url: "u", detail: "d").isTransient)
     }
+}
+
+/// A loopback listener that accepts connections and never answers.
+struct SilentListener {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { [descriptor] in
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound, listen(descriptor, 4) == 0 else { throw TransportError.connectionFailed(url: "127.0.0.1", detail: "cannot listen") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
 }
