@@ -46,6 +46,11 @@ struct TestServer {
             }
             return "\(count) \(try hasher.finalize().hex)"
         }
+        // A long poll that nothing ends early: answers after 10 s.
+        router.get("/hold") { _, _ in
+            try await Task.sleep(for: .seconds(10))
+            return "held"
+        }
         router.get("/bytes/{count}") { _, context in
             let count = try context.parameters.require("count", as: Int.self)
             return Response(status: .ok, body: ResponseBody { writer in

@@ -70,14 +70,14 @@ struct DemoCommand: ParsableCommand {
             _ = try MedSynthWriter.write(options, to: consortium.data.path)
             return consortium
         }
-        let base = try phases.run("base model", budget: 90) { try baseModel(data: consortium.data) }
+        let base = try phases.run("base model", budget: 60) { try baseModel(data: consortium.data) }
         let plan = try CampaignDefinition(contentsOf: consortium.campaignFile).plan(for: try LlavaModel.load(from: base).baseModelDescription)
 
-        let federation = try phases.run("federated rounds", budget: 120) {
+        let federation = try phases.run("federated rounds", budget: 90) {
             try DemoFederation(consortium: consortium, executables: executables, base: base).run(rounds: rounds)
         }
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: consortium.data.appendingPathComponent("test/vqa.json"), plan: plan)
-        let scores = try phases.run("evaluation and baselines", budget: 60) {
+        let scores = try phases.run("evaluation and baselines", budget: 130) {
             try DemoScores.measure(evaluator: evaluator, federation: federation, consortium: consortium, plan: plan,
                                    rounds: rounds, sites: siteIDs, executables: executables)
         }
