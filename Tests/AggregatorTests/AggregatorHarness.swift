@@ -137,19 +137,3 @@ final class AggregatorHarness: @unchecked Sendable {
         return try WireJSON.decode(Receipt.self, from: Data(response.body))
     }
 }
-
-extension AggregatorHarness {
-    /// Runs a system tool (mount, umount); its exit status and combined output.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-}

@@ -67,12 +67,12 @@ struct AggregatorLoadTests {
         let saved = harness.directory.appendingPathComponent("blobs-saved")
         try FileManager.default.moveItem(at: blobs, to: saved)
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
-        let mount = try AggregatorHarness.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", blobs.path])
+        let mount = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", blobs.path])
         guard mount.status == 0 else {
             print("SKIPPED full-disk test: mounting a size-limited tmpfs was refused here (\(mount.output)); not tested on this machine")
             return
         }
-        defer { _ = try? AggregatorHarness.run("/bin/umount", [blobs.path]) }  // try?: cleanup of a temporary mount
+        defer { _ = try? runProcess("/bin/umount", [blobs.path]) }  // try?: cleanup of a temporary mount
         for file in try FileManager.default.contentsOfDirectory(atPath: saved.path) {
             try FileManager.default.copyItem(at: saved.appendingPathComponent(file), to: blobs.appendingPathComponent(file))
         }

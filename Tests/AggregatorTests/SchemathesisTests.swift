@@ -16,12 +16,12 @@ struct SchemathesisTests {
         let environment = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-schemathesis-\(version)")
         let st = environment.appendingPathComponent("bin/st")
         if FileManager.default.isExecutableFile(atPath: st.path) { return st }
-        let venv = try AggregatorHarness.run("/usr/bin/env", ["python3", "-m", "venv", environment.path])
+        let venv = try runProcess("/usr/bin/env", ["python3", "-m", "venv", environment.path])
         guard venv.status == 0 else {
             print("SKIPPED schemathesis: python3 -m venv failed here: \(venv.output.suffix(400))")
             return nil
         }
-        let install = try AggregatorHarness.run(environment.appendingPathComponent("bin/pip").path,
+        let install = try runProcess(environment.appendingPathComponent("bin/pip").path,
                                                 ["install", "--quiet", "schemathesis==\(version)"])
         guard install.status == 0, FileManager.default.isExecutableFile(atPath: st.path) else {
             print("SKIPPED schemathesis: pip could not install schemathesis \(version) here: \(install.output.suffix(400))")
@@ -48,7 +48,7 @@ struct SchemathesisTests {
             "--tls-verify", harness.authority.directory.appendingPathComponent("ca.pem").path,
             "--max-examples", "15", "--workers", "2", "--exclude-checks", "positive_data_acceptance", "--no-color",
         ]
-        let result = try await onOwnThread { try AggregatorHarness.run(st.path, arguments) }
+        let result = try await onOwnThread { try runProcess(st.path, arguments) }
         #expect(result.status == 0, "\(result.output.suffix(6000))")
     }
 }

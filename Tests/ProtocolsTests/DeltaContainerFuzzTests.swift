@@ -100,16 +100,7 @@ struct DeltaContainerFuzzTests {
 /// The libFuzzer target's replay build (scripts/fuzz-container.sh fuzzes with the instrumented one).
 struct ContainerFuzzTargetTests {
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = builtProductsDirectory.appendingPathComponent("tessera-fuzz-container")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try runProcess(builtProductsDirectory.appendingPathComponent("tessera-fuzz-container").path, arguments)
     }
 
     @Test("tessera-fuzz-container writes seed containers and replays them, and a truncated one, through the decoder")
