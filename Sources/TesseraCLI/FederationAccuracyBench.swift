@@ -19,6 +19,7 @@ struct FederationAccuracyBench {
     let seeds: Int
     let rounds: Int
     let steps: Int
+    let learningRate: Double
 
     func run() throws -> ResultsTable {
         var table = ResultsTable(title: "federated vs centralized vs local-only (closed accuracy on the global test set, points over the base)",
@@ -41,6 +42,7 @@ struct FederationAccuracyBench {
                 var settings = CampaignDefinition.ExampleSettings()
                 settings.rounds = rounds
                 settings.steps = steps
+                settings.learningRate = learningRate
                 settings.campaignSeed = seed
                 let model = try LlavaModel.load(from: base)
                 let evaluator = try DemoEvaluator(baseDirectory: base, testFile: work.appendingPathComponent("test/vqa.json"),

@@ -36,13 +36,15 @@ struct FederationBenchCommand: ParsableCommand {
     @Option(help: "Accuracy: strategies, comma-separated.") var strategies = "fedavg,ffa,svd-merge"
     @Option(help: "Accuracy: seeds.") var seeds = 3
     @Option(help: "Accuracy: local steps per round.") var steps = 60
+    @Option(help: "Accuracy: the sites' (and the baselines') peak learning rate.") var learningRate = CampaignDefinition.ExampleSettings().learningRate
     @Option(help: ArgumentHelp("Where the demo base model is cached (as `tessera demo` does).", valueName: "DIR"))
     var cache = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/tessera")
 
     func run() throws {
         print(try runBlocking { try await overheadTable() }.rendered(as: .text))
         if accuracy { print(try FederationAccuracyBench(cache: URL(fileURLWithPath: cache), sites: accuracySites, strategies: strategies,
-                                                        seeds: seeds, rounds: rounds, steps: steps).run().rendered(as: .text)) }
+                                                        seeds: seeds, rounds: rounds, steps: steps,
+                                                        learningRate: learningRate).run().rendered(as: .text)) }
     }
 
     /// N sites upload each round at once; the overhead is last receipt → next round served.
