@@ -4,7 +4,8 @@ import Security
 import Tensor
 
 /// The delta-container decoder as a fuzz target (issue #7): every input must decode or fail with a
-/// ``DeltaContainerError``; any other outcome is a crash.
+/// ``DeltaContainerError``; any other outcome is a finding (a crash under libFuzzer, exit status 1
+/// when replaying).
 ///
 /// Built as usual, `tessera-fuzz-container` replays files through the decoder (a corpus, or a
 /// crash libFuzzer saved) and `--write-seeds DIR` writes valid fp32 and bf16 containers to start
@@ -16,9 +17,10 @@ enum ContainerFuzzer {
                         TensorSpec(name: "base_model.model.m.q_proj.lora_B.weight", shape: [8, 2], dtype: .F32),
                         TensorSpec(name: "tessera.objective.logra.w", shape: [3], dtype: .F32)]
 
-    /// Decodes `bytes` as each encoding's expected container; traps on anything but success or a
-    /// ``DeltaContainerError``.
-    static func exercise(_ bytes: UnsafeRawBufferPointer) {
+    /// Decodes `bytes` as each encoding's expected container.
+    /// - Returns: nil when every decode succeeded or threw a ``DeltaContainerError``; otherwise
+    ///   what else came out (the finding).
+    static func exercise(_ bytes: UnsafeRawBufferPointer) -> String? {
         for encoding in WireEncoding.allCases {
             let expectation = DeltaContainer.Expectation(
                 maximumDecompressedBytes: 1 << 16, tensors: specs.map { TensorSpec(name: $0.name, shape: $0.shape, dtype: encoding.dtype) })
@@ -27,9 +29,10 @@ enum ContainerFuzzer {
             } catch is DeltaContainerError {
                 continue
             } catch {
-                fatalError("the decoder threw \(type(of: error)), not DeltaContainerError: \(error)")
+                return "the \(encoding.rawValue) decode threw \(type(of: error)), not DeltaContainerError: \(error)"
             }
         }
+        return nil
     }
 
     /// A valid container of ``specs`` in `encoding`.
@@ -43,10 +46,14 @@ enum ContainerFuzzer {
     }
 }
 
-/// libFuzzer's entry point.
+/// libFuzzer's entry point. A finding must end the process abnormally: that is how libFuzzer
+/// learns of it and saves the input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    ContainerFuzzer.exercise(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
+    if let finding = ContainerFuzzer.exercise(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)) {
+        FileHandle.standardError.write(Data("tessera-fuzz-container: \(finding)\n".utf8))
+        abort()
+    }
     return 0
 }
 
@@ -98,9 +105,16 @@ enum ReplayDriver {
                 ? try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil).sorted { $0.path < $1.path }
                 : [url]
         }
+        var findings = 0
         for file in files {
-            let bytes = try Data(contentsOf: file)
-            bytes.withUnsafeBytes { ContainerFuzzer.exercise($0) }
+            if let finding = try Data(contentsOf: file).withUnsafeBytes(ContainerFuzzer.exercise) {
+                print("\(file.path): \(finding)")
+                findings += 1
+            }
+        }
+        guard findings == 0 else {
+            print("replayed \(files.count) inputs: \(findings) not refused with a DeltaContainerError")
+            exit(1)
         }
         print("replayed \(files.count) inputs: each decoded or was refused with a DeltaContainerError")
     }
