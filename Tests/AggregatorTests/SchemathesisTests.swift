@@ -48,7 +48,8 @@ struct SchemathesisTests {
             "--tls-verify", harness.authority.directory.appendingPathComponent("ca.pem").path,
             "--max-examples", "15", "--workers", "2", "--exclude-checks", "positive_data_acceptance", "--no-color",
         ]
-        let result = try await onOwnThread { try runProcess(st.path, arguments) }
+        // In the harness directory: schemathesis keeps a .schemathesis cache in its working directory.
+        let result = try await onOwnThread { try runProcess(st.path, arguments, in: harness.directory) }
         #expect(result.status == 0, "\(result.output.suffix(6000))")
     }
 }
