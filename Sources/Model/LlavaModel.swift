@@ -82,10 +82,9 @@ extension LlavaModel {
         }
     }
 
-    /// What a forward pass produces, including the activations objectives read.
-    /// What a forward pass gives. The `lm_head` projection is left to the caller: training needs
-    /// it only at the positions a loss counts (``loss(_:labels:sequences:)``), which for short
-    /// answers are a few percent of the tokens.
+    /// What a forward pass gives, including the activations objectives read. The `lm_head`
+    /// projection is left to the caller: training needs it only at the positions a loss counts
+    /// (``loss(_:labels:sequences:)``), which for short answers are a few percent of the tokens.
     public struct Output {
         /// The final hidden states after the last RMSNorm, `(N, T, C)`.
         public let hiddenStates: Tensor

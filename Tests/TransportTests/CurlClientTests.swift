@@ -3,6 +3,7 @@ import InMemoryLogging
 import Logging
 import Security
 import Testing
+import TestSupport
 import Transport
 
 /// The site's libcurl client against the live mutual-TLS server.
@@ -242,16 +243,8 @@ struct SilentListener {
     let port: Int
 
     init() throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { [descriptor] in
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound, listen(descriptor, 4) == 0 else { throw TransportError.connectionFailed(url: "127.0.0.1", detail: "cannot listen") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (descriptor, port) = try boundLoopbackSocket()
+        guard listen(descriptor, 4) == 0 else { throw TransportError.connectionFailed(url: "127.0.0.1:\(port)", detail: "cannot listen") }
     }
 
     func close() { _ = Glibc.close(descriptor) }
