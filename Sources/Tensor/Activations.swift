@@ -98,9 +98,11 @@ extension Tensor {
     }
 
     /// LLaMA's gated feed-forward nonlinearity `silu(gate) ⊙ up` (fused: one pass, no temporaries).
+    /// Backward, with `σ = sigmoid(g)`: `dg += dy ⊙ u ⊙ σ(1 + g(1 − σ))`, `du += dy ⊙ g σ`, one
+    /// sigmoid per element for both.
     public static func swiGLU(gate: Tensor, up: Tensor) -> Tensor {
         precondition(gate.shape == up.shape, "SwiGLU: gate \(gate.shape) and up \(up.shape) differ")
-        var y = [Float](repeating: 0, count: gate.count)
+        var y = Tensor.uninitializedValues(count: gate.count)
         gate.values.withUnsafeBufferPointer { g in
             up.values.withUnsafeBufferPointer { u in
                 y.withUnsafeMutableBufferPointer { y in
@@ -114,28 +116,36 @@ extension Tensor {
             }
         }
         return Tensor(shape: gate.shape, values: y).recorded(operation: "swiglu", from: [gate, up]) { dy in
+            let count = gate.count
+            let wantsGate = gate.requiresGradient, wantsUp = up.requiresGradient
+            var dg = wantsGate ? Tensor.uninitializedValues(count: count) : []
+            var du = wantsUp ? Tensor.uninitializedValues(count: count) : []
             gate.values.withUnsafeBufferPointer { g in
                 up.values.withUnsafeBufferPointer { u in
                     dy.withUnsafeBufferPointer { dy in
-                        if gate.requiresGradient {
-                            gate.withGradient { dg in
-                                Parallel.forEachChunk(dg.count, chunk: Parallel.elementChunk) { range in
-                                    let (dg, dy, u, g) = (dg, dy, u, g)
-                                    for i in range { dg[i] += dy[i] * u[i] * Activation.silu.derivative(g[i]) }
-                                }
-                            }
-                        }
-                        if up.requiresGradient {
-                            up.withGradient { du in
-                                Parallel.forEachChunk(du.count, chunk: Parallel.elementChunk) { range in
-                                    let (du, dy, g) = (du, dy, g)
-                                    for i in range { du[i] += dy[i] * Activation.silu.value(g[i]) }
+                        dg.withUnsafeMutableBufferPointer { dg in
+                            du.withUnsafeMutableBufferPointer { du in
+                                Parallel.forEachChunk(count, chunk: Parallel.elementChunk) { range in
+                                    let (dg, du, dy, u, g) = (dg, du, dy, u, g)
+                                    if wantsGate && wantsUp {
+                                        for i in range {
+                                            let sigma = FastMath.sigmoid(g[i])
+                                            dg[i] = dy[i] * u[i] * sigma * (1 + g[i] * (1 - sigma))
+                                            du[i] = dy[i] * g[i] * sigma
+                                        }
+                                    } else if wantsGate {
+                                        for i in range { dg[i] = dy[i] * u[i] * Activation.silu.derivative(g[i]) }
+                                    } else if wantsUp {
+                                        for i in range { du[i] = dy[i] * Activation.silu.value(g[i]) }
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
+            if wantsGate { gate.accumulateGradient(dg) }
+            if wantsUp { up.accumulateGradient(du) }
         }
     }
 }

@@ -9,7 +9,7 @@ enum Arithmetic {
     static func forward(_ a: Tensor, _ b: Tensor, operation: String,
                         _ op: (Float, Float) -> Float) -> (y: Tensor, plan: Broadcast) {
         let plan = Broadcast(a.shape, b.shape, operation: operation)
-        var y = [Float](repeating: 0, count: plan.shape.elementCount)
+        var y = Tensor.uninitializedValues(count: plan.shape.elementCount)  // every run below writes its elements
         a.values.withUnsafeBufferPointer { a in
             b.values.withUnsafeBufferPointer { b in
                 y.withUnsafeMutableBufferPointer { y in

@@ -43,6 +43,8 @@ extension Tensor {
         let scale = 1 / Float(g.headSize).squareRoot()
         var probabilities = Tensor.uninitializedValues(count: g.sequences * g.heads * g.queries * g.keys)
         var output = Tensor.uninitializedValues(count: g.sequences * g.queries * g.queryWidth)
+        let keyBias = keyMask?.map { $0 ? 0 : -Float.infinity } ?? []
+        let keyKeep = keyMask?.map { $0 ? Float(1) : 0 } ?? []
         self.values.withUnsafeBufferPointer { q in
             keys.values.withUnsafeBufferPointer { k in
                 values.values.withUnsafeBufferPointer { v in
@@ -61,10 +63,16 @@ extension Tensor {
                                                 lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
                                 }
                             }
-                            Parallel.forEach(g.sequences * g.heads) { index in
-                                let p = p
-                                Attention.maskedSoftmax(p.start + index * g.queries * g.keys, geometry: g, sequence: index / g.heads,
-                                                        scale: scale, causal: causal, keyMask: keyMask)
+                            keyBias.withUnsafeBufferPointer { keyBias in
+                                keyKeep.withUnsafeBufferPointer { keyKeep in
+                                    Parallel.forEach(g.sequences * g.heads) { index in
+                                        let (p, keyBias, keyKeep) = (p, keyBias, keyKeep)
+                                        Attention.maskedSoftmax(p.start + index * g.queries * g.keys, geometry: g, sequence: index / g.heads,
+                                                                scale: scale, causal: causal,
+                                                                keyBias: keyMask == nil ? nil : keyBias.baseAddress,
+                                                                keyKeep: keyMask == nil ? nil : keyKeep.baseAddress)
+                                    }
+                                }
                             }
                             for n in 0..<g.sequences {
                                 for h in 0..<g.heads {
@@ -90,35 +98,33 @@ extension Tensor {
 }
 
 extension Attention {
-    /// Turns raw scores `(T, S)` into masked, scaled softmax probabilities in place.
+    /// Turns raw scores `(T, S)` into masked, scaled softmax probabilities in place. With a key
+    /// mask, `keyBias` holds 0 for real keys and −∞ for padding and `keyKeep` 1 and 0, per
+    /// `(n, s)`, so every pass over a row is a straight vectorised loop; padding keys get exactly
+    /// zero weight.
     @inline(__always)
-    static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, geometry g: Geometry, sequence n: Int,
-                              scale: Float, causal: Bool, keyMask: [Bool]?) {
+    static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, geometry g: Geometry, sequence n: Int, scale: Float, causal: Bool,
+                              keyBias: UnsafePointer<Float>?, keyKeep: UnsafePointer<Float>?) {
         let offset = g.keys - g.queries
+        let bias = keyBias.map { $0 + n * g.keys }, keep = keyKeep.map { $0 + n * g.keys }
         for t in 0..<g.queries {
             let row = p + t * g.keys
             let visible = causal ? Swift.max(0, Swift.min(g.keys, t + offset + 1)) : g.keys
-            for s in 0..<g.keys { row[s] *= scale }
-            if let keyMask {
-                // Padding: hidden keys get exactly zero weight.
-                var maximum = -Float.infinity
-                for s in 0..<visible where keyMask[n * g.keys + s] { maximum = Swift.max(maximum, row[s]) }
+            if let bias, let keep {
+                for s in 0..<visible { row[s] = row[s] * scale + bias[s] }
+                let maximum = FastMath.maximum(row, count: visible)
                 guard maximum > -Float.infinity else {
                     for s in 0..<g.keys { row[s] = 0 }
                     continue
                 }
-                var sum: Float = 0
-                for s in 0..<g.keys {
-                    let weight = s < visible && keyMask[n * g.keys + s] ? FastMath.exp(row[s] - maximum) : 0
-                    row[s] = weight
-                    sum += weight
-                }
-                let inverse = 1 / sum
+                for s in 0..<visible { row[s] = FastMath.exp(row[s] - maximum) * keep[s] }
+                let inverse = 1 / FastMath.sum(row, count: visible)
                 for s in 0..<visible { row[s] *= inverse }
             } else {
+                for s in 0..<visible { row[s] *= scale }
                 if visible > 0 { Softmax.row(row, row, count: visible) }
-                for s in visible..<g.keys { row[s] = 0 }
             }
+            for s in visible..<g.keys { row[s] = 0 }
         }
     }
 

@@ -48,7 +48,7 @@ extension Tensor {
         if let bias { recordedInputs.append(bias) }
         if let lowRankInput { recordedInputs.append(lowRankInput) }
         return output.recorded(operation: "lora-linear", from: recordedInputs) { dy in
-            var dh = [Float](repeating: 0, count: rows * rank)
+            var dh = Tensor.uninitializedValues(count: rows * rank)  // the first GEMM writes it whole (beta 0)
             dy.withUnsafeBufferPointer { dy in
                 h.withUnsafeBufferPointer { h in
                     dh.withUnsafeMutableBufferPointer { dh in

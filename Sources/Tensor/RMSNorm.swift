@@ -3,45 +3,66 @@
 /// Legend: rows of `C`. `y = w ⊙ x · rstd`, `rstd = 1/√(mean(x²) + ε)`. Forward caches
 /// `rstd (rows)`. Backward, with `n = x · rstd` and `g = dy ⊙ w`:
 /// `dx = rstd · (g − n · mean(g ⊙ n))`, `dw += Σ_rows dy ⊙ n`.
-public enum RMSNorm {}
+///
+/// Rows go to both cores in fixed chunks of ``rowChunk``; `dw` is summed per chunk and the chunk
+/// sums are added in chunk order, so the bits do not depend on the number of threads.
+public enum RMSNorm {
+    /// Rows per chunk: 2,048 elements or more per chunk at the presets' widths.
+    static let rowChunk = 16
+}
 
 extension Tensor {
     /// RMS normalisation of the last dimension with weight `(C)`.
     public func rmsNormalized(weight: Tensor, epsilon: Float) -> Tensor {
         let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
         precondition(weight.shape == [width], "RMS norm: weight \(weight.shape) for rows of \(width)")
-        var y = [Float](repeating: 0, count: count)
-        var rstds = [Float](repeating: 0, count: rows)
+        var y = Tensor.uninitializedValues(count: count)
+        var rstds = Tensor.uninitializedValues(count: rows)
         values.withUnsafeBufferPointer { x in
             weight.values.withUnsafeBufferPointer { w in
-                for row in 0..<rows {
-                    let base = row * width
-                    let squares = FastMath.dot(x.start + base, x.start + base, count: width)
-                    let rstd = 1 / (squares / Float(width) + epsilon).squareRoot()
-                    for i in 0..<width { y[base + i] = w[i] * (x[base + i] * rstd) }
-                    rstds[row] = rstd
+                y.withUnsafeMutableBufferPointer { y in
+                    rstds.withUnsafeMutableBufferPointer { rstds in
+                        Parallel.forEachChunk(rows, chunk: RMSNorm.rowChunk) { chunk in
+                            let (x, w, y, rstds) = (x, w, y, rstds)
+                            for row in chunk {
+                                let base = row * width
+                                let squares = FastMath.dot(x.start + base, x.start + base, count: width)
+                                let rstd = 1 / (squares / Float(width) + epsilon).squareRoot()
+                                for i in 0..<width { y[base + i] = w[i] * (x[base + i] * rstd) }
+                                rstds[row] = rstd
+                            }
+                        }
+                    }
                 }
             }
         }
         return Tensor(shape: shape, values: y).recorded(operation: "rmsnorm", from: [self, weight]) { dy in
-            var dx = [Float](repeating: 0, count: self.count)
-            var dw = [Float](repeating: 0, count: width)
+            // The weight is frozen under LoRA: its gradient is then skipped.
+            let wantsDW = weight.requiresGradient
+            let chunks = (rows + RMSNorm.rowChunk - 1) / RMSNorm.rowChunk
+            var dx = Tensor.uninitializedValues(count: self.count)
+            var partialDW = [Float](repeating: 0, count: wantsDW ? chunks * width : 0)
             self.values.withUnsafeBufferPointer { x in
                 weight.values.withUnsafeBufferPointer { w in
                     dy.withUnsafeBufferPointer { dy in
-                        dx.withUnsafeMutableBufferPointer { dx in
-                            dw.withUnsafeMutableBufferPointer { dw in
-                                for row in 0..<rows {
-                                    let base = row * width, rstd = rstds[row]
-                                    var meanGN: Float = 0
-                                    for i in 0..<width {
-                                        let n = x[base + i] * rstd
-                                        meanGN += dy[base + i] * w[i] * n
-                                        dw[i] += dy[base + i] * n
-                                    }
-                                    meanGN /= Float(width)
-                                    for i in 0..<width {
-                                        dx[base + i] = rstd * (dy[base + i] * w[i] - x[base + i] * rstd * meanGN)
+                        rstds.withUnsafeBufferPointer { rstds in
+                            dx.withUnsafeMutableBufferPointer { dx in
+                                partialDW.withUnsafeMutableBufferPointer { partialDW in
+                                    Parallel.forEachChunk(rows, chunk: RMSNorm.rowChunk) { chunk in
+                                        let (x, w, dy, rstds, dx) = (x, w, dy, rstds, dx)
+                                        let dw = wantsDW ? partialDW.start + (chunk.lowerBound / RMSNorm.rowChunk) * width : nil
+                                        for row in chunk {
+                                            let base = row * width, rstd = rstds[row]
+                                            var meanGN: Float = 0
+                                            for i in 0..<width { meanGN += dy[base + i] * w[i] * x[base + i] }
+                                            meanGN *= rstd / Float(width)
+                                            if let dw {
+                                                for i in 0..<width { dw[i] += dy[base + i] * x[base + i] * rstd }
+                                            }
+                                            for i in 0..<width {
+                                                dx[base + i] = rstd * (dy[base + i] * w[i] - x[base + i] * rstd * meanGN)
+                                            }
+                                        }
                                     }
                                 }
                             }
@@ -50,7 +71,13 @@ extension Tensor {
                 }
             }
             if self.requiresGradient { self.accumulateGradient(dx) }
-            if weight.requiresGradient { weight.accumulateGradient(dw) }
+            if wantsDW {
+                var dw = [Float](repeating: 0, count: width)
+                for chunk in 0..<chunks {
+                    for i in 0..<width { dw[i] += partialDW[chunk * width + i] }
+                }
+                weight.accumulateGradient(dw)
+            }
         }
     }
 }

@@ -10,18 +10,29 @@ import Foundation
 /// Backward is the inverse rotation: `dx[i] = dy[i] cos a + dy[i + D/2] sin a`,
 /// `dx[i + D/2] = dy[i + D/2] cos a − dy[i] sin a`.
 public enum RotaryEmbedding {
-    /// `cos` and `sin` tables `(T, D/2)` for the given positions.
+    /// `cos` and `sin` tables `(T, D/2)` for the given positions. The angles are computed once per
+    /// distinct position (a batch repeats `0..<T` in every sequence) and copied to each token.
     static func tables(positions: [Int], headSize: Int, base: Float) -> (cos: [Float], sin: [Float]) {
         let half = headSize / 2
-        var cosines = [Float](repeating: 0, count: positions.count * half)
-        var sines = cosines
+        guard let lowest = positions.min(), let highest = positions.max() else { return ([], []) }
+        let span = highest - lowest + 1
+        var distinctCosines = [Float](repeating: 0, count: span * half)
+        var distinctSines = distinctCosines
         for i in 0..<half {
             let frequency = 1 / Foundation.pow(base, Float(2 * i) / Float(headSize))
-            for (t, position) in positions.enumerated() {
-                let angle = Float(position) * frequency
-                cosines[t * half + i] = Foundation.cos(angle)
-                sines[t * half + i] = Foundation.sin(angle)
+            for offset in 0..<span {
+                let angle = Float(lowest + offset) * frequency
+                distinctCosines[offset * half + i] = Foundation.cos(angle)
+                distinctSines[offset * half + i] = Foundation.sin(angle)
             }
+        }
+        var cosines: [Float] = [], sines: [Float] = []
+        cosines.reserveCapacity(positions.count * half)
+        sines.reserveCapacity(positions.count * half)
+        for position in positions {
+            let row = (position - lowest) * half
+            cosines.append(contentsOf: distinctCosines[row..<(row + half)])
+            sines.append(contentsOf: distinctSines[row..<(row + half)])
         }
         return (cosines, sines)
     }
