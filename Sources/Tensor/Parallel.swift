@@ -6,9 +6,11 @@ import Foundation
 /// that way), and switching its global thread count around such work made results depend on
 /// what other threads were doing.
 enum Parallel {
-    /// Calls `body(i)` for `i` in `0..<count`, concurrently when there are several cores.
+    /// Calls `body(i)` for `i` in `0..<count`, concurrently when there are several cores and the
+    /// process may use more than one: ``BLAS/threads`` is its thread budget (`--threads`), so one
+    /// of several training processes sharing the cores keeps to its own.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        guard count > 1, ProcessInfo.processInfo.activeProcessorCount > 1 else {
+        guard count > 1, ProcessInfo.processInfo.activeProcessorCount > 1, BLAS.threads > 1 else {
             for index in 0..<count { body(index) }
             return
         }

@@ -46,23 +46,25 @@ public enum ExampleLoader {
         }
     }
 
-    /// Preprocessed pixels `(3, S, S)` per path (nil stays nil), read in batches.
+    /// Preprocessed pixels `(3, S, S)` per path (nil stays nil), read in batches. Each distinct
+    /// file is decoded once; the examples of one image (a VQA file asks ~10 questions of each)
+    /// share its pixel array.
     static func images(_ paths: [String?], imageSize: Int) throws -> [[Float]?] {
         let preprocessor = ImagePreprocessor(imageSize: imageSize)
-        let present = paths.compactMap { $0 }
+        var distinct: [String] = []
+        var slot: [String: Int] = [:]
+        for case let path? in paths where slot[path] == nil {
+            slot[path] = distinct.count
+            distinct.append(path)
+        }
         let perImage = 3 * imageSize * imageSize
         var decoded: [[Float]] = []
-        decoded.reserveCapacity(present.count)
-        for start in stride(from: 0, to: present.count, by: 256) {
-            let batch = try preprocessor.batch(contentsOf: Array(present[start..<Swift.min(present.count, start + 256)]))
+        decoded.reserveCapacity(distinct.count)
+        for start in stride(from: 0, to: distinct.count, by: 256) {
+            let batch = try preprocessor.batch(contentsOf: Array(distinct[start..<Swift.min(distinct.count, start + 256)]))
             for index in 0..<batch.shape[0] { decoded.append(Array(batch.values[(index * perImage)..<((index + 1) * perImage)])) }
         }
-        var next = 0
-        return paths.map { path in
-            guard path != nil else { return nil }
-            defer { next += 1 }
-            return decoded[next]
-        }
+        return paths.map { path in path.flatMap { slot[$0] }.map { decoded[$0] } }
     }
 
     static func resolve(_ path: String, in directory: String) -> String {

@@ -31,7 +31,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Hospitals.") var sites = 3
     @Option(help: "Federated rounds.") var rounds = 5
     @Option(help: "Aggregation strategy: fedavg, ffa, svd-merge, median, trimmed-mean.") var strategy = "fedavg"
-    @Option(help: "Local optimizer steps per round at each site.") var steps = 40
+    @Option(help: "Local optimizer steps per round at each site.") var steps = 80
     @Option(help: "Examples per local step.") var batchSize = 64
     @Option(help: "Images per hospital (MedSynth).") var imagesPerSite = 600
     @Option(help: "Items of the global test set.") var testItems = 1000
@@ -70,14 +70,14 @@ struct DemoCommand: ParsableCommand {
             _ = try MedSynthWriter.write(options, to: consortium.data.path)
             return consortium
         }
-        let base = try phases.run("base model", budget: 60) { try baseModel(data: consortium.data) }
+        let base = try phases.run("base model", budget: 40) { try baseModel(data: consortium.data) }
         let plan = try CampaignDefinition(contentsOf: consortium.campaignFile).plan(for: try LlavaModel.load(from: base).baseModelDescription)
 
-        let federation = try phases.run("federated rounds", budget: 90) {
+        let federation = try phases.run("federated rounds", budget: 100) {
             try DemoFederation(consortium: consortium, executables: executables, base: base).run(rounds: rounds)
         }
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: consortium.data.appendingPathComponent("test/vqa.json"), plan: plan)
-        let scores = try phases.run("evaluation and baselines", budget: 130) {
+        let scores = try phases.run("evaluation and baselines", budget: 140) {
             try DemoScores.measure(evaluator: evaluator, federation: federation, consortium: consortium, plan: plan,
                                    rounds: rounds, sites: siteIDs, executables: executables)
         }
