@@ -6,18 +6,27 @@ import Reporting
 import Tensor
 import Training
 
-/// `tessera eval`: VQA accuracy of a model (and adapter) on a VQA JSON file.
+/// `tessera eval`: VQA accuracy of a model (and adapter) on a VQA JSON file, and image↔text
+/// retrieval recall on image–report pairs.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Answer a VQA set with greedy decoding and print closed/open metrics per answer type and modality."
+        abstract: "Answer a VQA set with greedy decoding and print closed/open metrics per answer type and modality; "
+            + "with --retrieval, image↔text retrieval recall@1/5/10 on image–report pairs."
     )
 
     @Argument(help: "Model directory (config.json, model.safetensors, tokenizer.json).")
     var model: String
 
     @Option(help: "VQA JSON file (VQA-RAD or SLAKE style); image paths relative to it.")
-    var vqa: String
+    var vqa: String?
+
+    @Option(help: ArgumentHelp("Reports JSON-lines file (image, report): retrieval recall between the pooled image features "
+                               + "and the pooled report states; image paths relative to it.", valueName: "FILE"))
+    var retrieval: String?
+
+    @Option(help: "Retrieval: score only the first N pairs (recall depends on the pool size).")
+    var retrievalPairs: Int?
 
     @Option(help: "PEFT adapter directory to apply.")
     var adapter: String?
@@ -34,11 +43,21 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: ResultsTable.Format = .text
 
+    func validate() throws {
+        guard vqa != nil || retrieval != nil else { throw ValidationError("give --vqa FILE, --retrieval FILE or both") }
+        guard (retrievalPairs ?? 2) >= 2 else { throw ValidationError("--retrieval-pairs must be at least 2") }
+    }
+
     func run() throws {
         let directory = URL(fileURLWithPath: model)
         let llava = try LlavaModel.load(from: directory)
         if let adapter { try llava.loadAdapter(from: URL(fileURLWithPath: adapter)) }
         let tokenizer = try BPETokenizer(contentsOf: directory.appendingPathComponent("tokenizer.json"))
+        if let vqa { try answerQuestions(vqa, model: llava, tokenizer: tokenizer) }
+        if let retrieval { try scoreRetrieval(retrieval, model: llava, tokenizer: tokenizer) }
+    }
+
+    private func answerQuestions(_ vqa: String, model llava: LlavaModel, tokenizer: BPETokenizer) throws {
         var evaluator = VQAEvaluator()
         evaluator.batchSize = batchSize
         let start = Date()
@@ -53,6 +72,17 @@ struct EvalCommand: ParsableCommand {
         }
         var table = evaluation.table(title: "VQA \(vqa)")
         table.notes.append(String(format: "%.1f s", Date().timeIntervalSince(start)))
+        print(table.rendered(as: format), terminator: "")
+    }
+
+    private func scoreRetrieval(_ file: String, model: LlavaModel, tokenizer: BPETokenizer) throws {
+        let start = Date()
+        let (pairs, recall) = try RetrievalEvaluator().evaluate(model: model, tokenizer: tokenizer, reportsFile: file, limit: retrievalPairs)
+        var table = ResultsTable(title: "retrieval \(file) (\(pairs) pairs)", columns: ["direction", "R@1 %", "R@5 %", "R@10 %"])
+        for (direction, shares) in [("image → report", recall.imageToText), ("report → image", recall.textToImage)] {
+            table.append([.text(direction)] + [1, 5, 10].map { .number((shares[$0] ?? 0) * 100, decimals: 1) })
+        }
+        table.notes.append(String(format: "chance R@1 %.1f%%; %.1f s", 100 / Double(pairs), Date().timeIntervalSince(start)))
         print(table.rendered(as: format), terminator: "")
     }
 }

@@ -98,7 +98,7 @@ struct FederationAccuracyBench {
                 let site = "site-\(index + 1)"
                 let model = try LlavaModel.load(from: evaluator.baseDirectory)
                 try model.applyGlobalAdapter(global, plan: plan)
-                let configuration = try plan.trainerConfiguration(round: round, site: site, threads: 1, checkpointInterval: 0)
+                let configuration = try plan.trainerConfiguration(round: round, site: site, threads: Self.threads, checkpointInterval: 0)
                 let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: siteExamples)
                 try trainer.train()
                 // What the site uploads (bf16 on the wire), as the aggregator decodes it.
@@ -120,13 +120,16 @@ struct FederationAccuracyBench {
                       steps: Int, site: String) throws -> DemoEvaluator.Score {
         let model = try LlavaModel.load(from: evaluator.baseDirectory)
         try model.applyGlobalAdapter(initial, plan: plan)
-        var configuration = try plan.trainerConfiguration(round: 1, site: site, threads: 1, checkpointInterval: 0)
+        var configuration = try plan.trainerConfiguration(round: 1, site: site, threads: Self.threads, checkpointInterval: 0)
         configuration.steps = steps
         configuration.warmupSteps = min(steps, plan.schedule.warmupSteps * steps / max(1, plan.schedule.steps))
         let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: examples)
         try trainer.train()
         return try evaluator.score(model)
     }
+
+    /// One training runs at a time here, on every core.
+    static var threads: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     /// float32 rounded to bfloat16 (nearest even) and back.
     static func bfloat16(_ value: Float) -> Float {

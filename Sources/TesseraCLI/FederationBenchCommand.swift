@@ -35,7 +35,7 @@ struct FederationBenchCommand: ParsableCommand {
     @Option(help: "Accuracy: site counts, comma-separated.") var accuracySites = "3,10"
     @Option(help: "Accuracy: strategies, comma-separated.") var strategies = "fedavg,ffa,svd-merge"
     @Option(help: "Accuracy: seeds.") var seeds = 3
-    @Option(help: "Accuracy: local steps per round.") var steps = 60
+    @Option(help: "Accuracy: local steps per round (the demo's 80 by default).") var steps = 80
     @Option(help: "Accuracy: the sites' (and the baselines') peak learning rate.") var learningRate = CampaignDefinition.ExampleSettings().learningRate
     @Option(help: ArgumentHelp("Where the demo base model is cached (as `tessera demo` does).", valueName: "DIR"))
     var cache = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/tessera")

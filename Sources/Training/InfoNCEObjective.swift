@@ -52,11 +52,18 @@ public final class InfoNCEObjective: TrainingObjective {
 
     /// Mean final hidden state over the real tokens of a text-only pass: `(N, C)`.
     static func pooledTextStates(_ texts: [String], input: ObjectiveInput) throws -> Tensor {
-        let padding = input.model.configuration.text.padTokenID ?? input.model.configuration.text.eosTokenID
-        let (ids, mask, tokens) = TrainingBatch.textOnly(texts, tokenizer: input.tokenizer,
-                                                         maximumLength: input.maximumSequenceLength, padding: padding)
-        let hidden = try input.model.finalHiddenStates(LlavaModel.Batch(inputIDs: ids, sequences: texts.count, attentionMask: mask),
-                                                       context: input.context)
+        try pooledTextStates(texts, model: input.model, tokenizer: input.tokenizer, maximumLength: input.maximumSequenceLength,
+                             context: input.context)
+    }
+
+    /// The answers (or report) view of `texts`: a text-only pass, the final hidden states averaged
+    /// over each text's real tokens, `(N, C)`.
+    public static func pooledTextStates(_ texts: [String], model: LlavaModel, tokenizer: BPETokenizer, maximumLength: Int,
+                                        context: ForwardContext) throws -> Tensor {
+        let padding = model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID
+        let (ids, mask, tokens) = TrainingBatch.textOnly(texts, tokenizer: tokenizer, maximumLength: maximumLength, padding: padding)
+        let hidden = try model.finalHiddenStates(LlavaModel.Batch(inputIDs: ids, sequences: texts.count, attentionMask: mask),
+                                                 context: context)
         let weights = Tensor(shape: [texts.count, tokens, 1], values: mask.map { $0 ? 1 : 0 })
         let counts = Tensor(shape: [texts.count, 1], values: (0..<texts.count).map { n in
             Float(mask[(n * tokens)..<((n + 1) * tokens)].filter { $0 }.count)

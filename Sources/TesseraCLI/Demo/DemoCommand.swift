@@ -17,7 +17,7 @@ struct DemoCommand: ParsableCommand {
         abstract: "Run a whole federation on loopback: CA, MedSynth hospitals, base model, aggregator, site agents, rounds, baselines, audit.",
         discussion: """
             With no options: three non-IID hospitals (heterogeneity high), the `demo` base model (built once and \
-            cached), five fedavg rounds over mutual TLS with each site agent a separate process (one BLAS thread \
+            cached), five fedavg rounds of 80 local steps over mutual TLS with each site agent a separate process (one BLAS thread \
             each), then the global test set scored for the base model, each site trained alone, the federated \
             model and a centralized model trained on the pooled data, and the ledger verified. Exits non-zero if \
             any part fails or the federated model does not beat the base model by 3 points of closed accuracy \
@@ -57,7 +57,7 @@ struct DemoCommand: ParsableCommand {
         let executables = try DemoExecutables()
         var phases = DemoPhases()
 
-        let consortium = try phases.run("set-up and data", budget: 15) {
+        let consortium = try phases.run("set-up and data", budget: 5) {
             let consortium = try DemoConsortium.create(in: work, sites: siteIDs, campaign: campaignTOML())
             var options = MedSynthOptions()
             options.seed = seed
@@ -70,14 +70,14 @@ struct DemoCommand: ParsableCommand {
             _ = try MedSynthWriter.write(options, to: consortium.data.path)
             return consortium
         }
-        let base = try phases.run("base model", budget: 40) { try baseModel(data: consortium.data) }
+        let base = try phases.run("base model", budget: 30) { try baseModel(data: consortium.data) }
         let plan = try CampaignDefinition(contentsOf: consortium.campaignFile).plan(for: try LlavaModel.load(from: base).baseModelDescription)
 
-        let federation = try phases.run("federated rounds", budget: 100) {
+        let federation = try phases.run("federated rounds", budget: 95) {
             try DemoFederation(consortium: consortium, executables: executables, base: base).run(rounds: rounds)
         }
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: consortium.data.appendingPathComponent("test/vqa.json"), plan: plan)
-        let scores = try phases.run("evaluation and baselines", budget: 140) {
+        let scores = try phases.run("evaluation and baselines", budget: 165) {
             try DemoScores.measure(evaluator: evaluator, federation: federation, consortium: consortium, plan: plan,
                                    rounds: rounds, sites: siteIDs, executables: executables)
         }
