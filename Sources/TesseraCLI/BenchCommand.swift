@@ -6,6 +6,6 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure speed against baselines taken in the same run (use a release build).",
         subcommands: [TensorBenchCommand.self, ModelBenchCommand.self, TransportBenchCommand.self, AggregateBenchCommand.self,
-                      DataBenchCommand.self, FederationBenchCommand.self]
+                      DataBenchCommand.self, FederationBenchCommand.self, TrainBenchCommand.self]
     )
 }

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Model
+import PlanBinding
+import Reporting
+import SiteAgent
+import Tensor
+import Training
+
+/// `tessera bench train` (issue #9): what AR fine-tuning adds to a base model on MedSynth, with
+/// one site's labelled data in full and with a tenth of it (the data-scarce regime the alignment
+/// objectives are meant for), the same number of steps each, over seeds.
+struct TrainBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "AR fine-tuning on 10% and 100% of one site's labelled data against the base model: accuracy, retrieval, step time.",
+        discussion: """
+            MedSynth (seed 1, three sites, heterogeneity high) at the preset's image size; the preset's base model from \
+            the cache (built by the recipe when missing, as `tessera demo` does). Per seed: the site's labelled VQA \
+            items in full, and those of a tenth of its images (chosen by the seed), each trained from round 0's \
+            adapter with the demo campaign's plan for the same steps. Scores on the global test set (closed accuracy, \
+            open recall) and image→report recall@1 on the site's held-out reports, mean ± sd over the seeds, with \
+            the majority baseline, seconds per step and tokens per second.
+            """
+    )
+
+    @Option(help: "Model preset: tiny, demo, small.") var preset: ModelPreset = .small
+    @Option(help: "Seeds.") var seeds = 3
+    @Option(help: "Optimizer steps of each fine-tuning.") var steps = 200
+    @Option(help: "Examples per step.") var batchSize = 64
+    @Option(help: "Threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: ArgumentHelp("Where base models are cached (as `tessera demo` does).", valueName: "DIR"))
+    var cache = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/tessera")
+
+    /// One model's scores.
+    struct Scores {
+        var closed: Double, open: Double, recallAt1: Double
+        var secondsPerStep: Double?, tokensPerSecond: Double?
+    }
+
+    func validate() throws {
+        guard seeds >= 1, steps >= 1, batchSize >= 1, threads >= 1 else { throw ValidationError("--seeds, --steps, --batch-size and --threads must be ≥ 1") }
+    }
+
+    func run() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-train-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }  // try?: a temporary directory
+        let imageSize = preset.configuration.vision.imageSize
+        var options = MedSynthOptions()
+        options.seed = 1
+        options.imageSize = imageSize
+        options.threads = threads
+        _ = try MedSynthWriter.write(options, to: work.path)
+        let base = URL(fileURLWithPath: cache).appendingPathComponent("base-\(preset.rawValue)-s1-i\(imageSize)")
+        if !FileManager.default.fileExists(atPath: base.appendingPathComponent("model.safetensors").path) {
+            print("building the \(preset.rawValue) base model into \(base.path)")
+            _ = try ModelPretrainCommand.build(preset: preset, data: work, out: base, work: URL(fileURLWithPath: base.path + ".work"), seed: 1, stepScale: 1)
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: base.path + ".work"))  // try?: only checkpoints
+        }
+
+        var settings = CampaignDefinition.ExampleSettings()
+        settings.steps = steps
+        settings.batchSize = batchSize
+        let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench")
+            .plan(for: try LlavaModel.load(from: base).baseModelDescription)
+        let evaluator = try DemoEvaluator(baseDirectory: base, testFile: work.appendingPathComponent("test/vqa.json"), plan: plan)
+        let site = work.appendingPathComponent("sites/site-1")
+        let reports = site.appendingPathComponent("reports/reports.jsonl").path
+        let examples = try SiteData(.init(labelled: site.appendingPathComponent("labelled"), reports: nil, unlabelled: nil,
+                                          test: site.appendingPathComponent("test"), evaluationItems: 0))
+            .trainingExamples(imageSize: imageSize, kinds: try plan.labelledExamples())
+        func scores(_ model: LlavaModel) throws -> Scores {
+            let vqa = try evaluator.score(model)
+            let retrieval = try RetrievalEvaluator().evaluate(model: model, tokenizer: evaluator.tokenizer, reportsFile: reports).recall
+            return Scores(closed: vqa.closedAccuracy, open: vqa.openRecall, recallAt1: retrieval.imageToText[1] ?? 0,
+                          secondsPerStep: nil, tokensPerSecond: nil)
+        }
+        let baseModel = try LlavaModel.load(from: base)
+        let baseScores = try scores(baseModel)
+        let majority = try evaluator.score(baseModel).closedMajority
+        let initial = try LlavaModel.load(from: base).initialGlobalAdapter(plan: plan)
+
+        var runs: [String: [Scores]] = [:]
+        for seed in 1...UInt64(seeds) {
+            for (name, share) in [("AR on 10% of site 1", 0.1), ("AR on 100% of site 1", 1.0)] {
+                let subset = Self.imageShare(examples, share: share, seed: seed)
+                let model = try LlavaModel.load(from: base)
+                try model.applyGlobalAdapter(initial, plan: plan)
+                var configuration = try plan.trainerConfiguration(round: 1, site: "site-1", threads: threads, checkpointInterval: 0)
+                configuration.seed = seed
+                let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: subset)
+                var seconds = 0.0, tokensPerSecond = 0.0
+                try trainer.train { record in
+                    seconds += record.seconds
+                    tokensPerSecond += record.tokensPerSecond / Double(steps)
+                }
+                var result = try scores(model)
+                result.secondsPerStep = seconds / Double(steps)
+                result.tokensPerSecond = tokensPerSecond
+                runs[name, default: []].append(result)
+                print(String(format: "   seed %d, %@ (%d examples): closed %.1f%%, open %.1f%%, R@1 %.1f%%, %.3f s/step", seed, name,
+                             subset.count, result.closed * 100, result.open * 100, result.recallAt1 * 100, result.secondsPerStep ?? 0))
+            }
+        }
+        print(Self.table(base: baseScores, majority: majority, runs: runs, preset: preset, seeds: seeds, steps: steps).rendered(as: .text))
+    }
+
+    /// The examples of a share of the images (all questions of a chosen image stay together),
+    /// the images drawn by `seed`.
+    static func imageShare(_ examples: [TrainingExample], share: Double, seed: UInt64) -> [TrainingExample] {
+        guard share < 1 else { return examples }
+        var images: [[Float]] = []
+        var index: [[Float]: Int] = [:]
+        for example in examples { if let pixels = example.pixels, index[pixels] == nil { index[pixels] = images.count; images.append(pixels) } }
+        var generator = SeededGenerator(seed: seed)
+        let order = Array(images.indices).shuffled(using: &generator)
+        let chosen = Set(order.prefix(max(1, Int((Double(images.count) * share).rounded()))))
+        return examples.filter { $0.pixels.flatMap { index[$0] }.map(chosen.contains) ?? false }
+    }
+
+    static func table(base: Scores, majority: Double, runs: [String: [Scores]], preset: ModelPreset, seeds: Int, steps: Int) -> ResultsTable {
+        var table = ResultsTable(title: "AR fine-tuning on MedSynth (\(preset.rawValue), \(steps) steps, \(seeds) seeds; global test set, site 1's reports)",
+                                 columns: ["model", "closed acc %", "± sd", "open recall %", "± sd", "R@1 %", "± sd", "s/step", "tokens/s"])
+        func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.count > 1 ? values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1) : 0
+            return (mean * 100, variance.squareRoot() * 100)
+        }
+        table.append([.text("majority answer"), .number(majority * 100, decimals: 1)] + Array(repeating: .missing, count: 7))
+        table.append([.text("base model"), .number(base.closed * 100, decimals: 1), .missing, .number(base.open * 100, decimals: 1), .missing,
+                      .number(base.recallAt1 * 100, decimals: 1), .missing, .missing, .missing])
+        for name in ["AR on 10% of site 1", "AR on 100% of site 1"] {
+            guard let scores = runs[name] else { continue }
+            let closed = meanAndDeviation(scores.map(\.closed)), open = meanAndDeviation(scores.map(\.open))
+            let recall = meanAndDeviation(scores.map(\.recallAt1))
+            table.append([.text(name), .number(closed.0, decimals: 1), .number(closed.1, decimals: 1), .number(open.0, decimals: 1),
+                          .number(open.1, decimals: 1), .number(recall.0, decimals: 1), .number(recall.1, decimals: 1),
+                          .number(scores.compactMap(\.secondsPerStep).reduce(0, +) / Double(scores.count), decimals: 3),
+                          .integer(Int(scores.compactMap(\.tokensPerSecond).reduce(0, +) / Double(scores.count)))])
+        }
+        table.notes.append("targets (issue #9): base ≥ majority + 10 points closed; AR@100% ≥ AR@10% + 5 points closed")
+        return table
+    }
+}
