@@ -35,7 +35,7 @@ struct TrainBenchCommand: ParsableCommand {
 
     /// One model's scores.
     struct Scores {
-        var closed: Double, open: Double, recallAt1: Double
+        var closed: Double, open: Double, recallAt1: Double, closedMajority: Double
         var secondsPerStep: Double?, tokensPerSecond: Double?
     }
 
@@ -74,11 +74,9 @@ struct TrainBenchCommand: ParsableCommand {
             let vqa = try evaluator.score(model)
             let retrieval = try RetrievalEvaluator().evaluate(model: model, tokenizer: evaluator.tokenizer, reportsFile: reports).recall
             return Scores(closed: vqa.closedAccuracy, open: vqa.openRecall, recallAt1: retrieval.imageToText[1] ?? 0,
-                          secondsPerStep: nil, tokensPerSecond: nil)
+                          closedMajority: vqa.closedMajority)
         }
-        let baseModel = try LlavaModel.load(from: base)
-        let baseScores = try scores(baseModel)
-        let majority = try evaluator.score(baseModel).closedMajority
+        let baseScores = try scores(try LlavaModel.load(from: base))
         let initial = try LlavaModel.load(from: base).initialGlobalAdapter(plan: plan)
 
         var runs: [String: [Scores]] = [:]
@@ -103,7 +101,7 @@ struct TrainBenchCommand: ParsableCommand {
                              subset.count, result.closed * 100, result.open * 100, result.recallAt1 * 100, result.secondsPerStep ?? 0))
             }
         }
-        print(Self.table(base: baseScores, majority: majority, runs: runs, preset: preset, seeds: seeds, steps: steps).rendered(as: .text))
+        print(Self.table(base: baseScores, runs: runs, preset: preset, seeds: seeds, steps: steps).rendered(as: .text))
     }
 
     /// The examples of a share of the images (all questions of a chosen image stay together),
@@ -119,7 +117,7 @@ struct TrainBenchCommand: ParsableCommand {
         return examples.filter { $0.pixels.flatMap { index[$0] }.map(chosen.contains) ?? false }
     }
 
-    static func table(base: Scores, majority: Double, runs: [String: [Scores]], preset: ModelPreset, seeds: Int, steps: Int) -> ResultsTable {
+    static func table(base: Scores, runs: [String: [Scores]], preset: ModelPreset, seeds: Int, steps: Int) -> ResultsTable {
         var table = ResultsTable(title: "AR fine-tuning on MedSynth (\(preset.rawValue), \(steps) steps, \(seeds) seeds; global test set, site 1's reports)",
                                  columns: ["model", "closed acc %", "± sd", "open recall %", "± sd", "R@1 %", "± sd", "s/step", "tokens/s"])
         func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
@@ -127,7 +125,7 @@ struct TrainBenchCommand: ParsableCommand {
             let variance = values.count > 1 ? values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1) : 0
             return (mean * 100, variance.squareRoot() * 100)
         }
-        table.append([.text("majority answer"), .number(majority * 100, decimals: 1)] + Array(repeating: .missing, count: 7))
+        table.append([.text("majority answer"), .number(base.closedMajority * 100, decimals: 1)] + Array(repeating: .missing, count: 7))
         table.append([.text("base model"), .number(base.closed * 100, decimals: 1), .missing, .number(base.open * 100, decimals: 1), .missing,
                       .number(base.recallAt1 * 100, decimals: 1), .missing, .missing, .missing])
         for name in ["AR on 10% of site 1", "AR on 100% of site 1"] {
