@@ -35,10 +35,7 @@ struct FederationAccuracyBench {
                 options.imageSize = ModelPreset.demo.configuration.vision.imageSize
                 options.threads = 2
                 _ = try MedSynthWriter.write(options, to: work.path)
-                let base = cache.appendingPathComponent("base-demo-s1-i\(options.imageSize)")
-                if !FileManager.default.fileExists(atPath: base.appendingPathComponent("model.safetensors").path) {
-                    _ = try ModelPretrainCommand.build(preset: .demo, data: work, out: base, work: URL(fileURLWithPath: base.path + ".work"), seed: 1, stepScale: 1)
-                }
+                let base = try ModelPretrainCommand.cached(preset: .demo, data: work, cache: cache, seed: 1)
                 var settings = CampaignDefinition.ExampleSettings()
                 settings.rounds = rounds
                 settings.steps = steps

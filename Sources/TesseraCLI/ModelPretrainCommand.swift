@@ -46,6 +46,24 @@ struct ModelPretrainCommand: ParsableCommand {
         print(table.rendered(as: .text), terminator: "")
     }
 
+    /// The base model of `preset` for MedSynth data of `seed` in the cache directory
+    /// (`base-PRESET-sSEED-iSIZE`, `-xSCALE` for a scaled recipe), built from `data` by the recipe
+    /// when missing: what `tessera demo` and the accuracy benchmarks start from.
+    static func cached(preset: ModelPreset, data: URL, cache: URL, seed: UInt64, stepScale: Double = 1) throws -> URL {
+        let key = "\(preset.rawValue)-s\(seed)-i\(preset.configuration.vision.imageSize)" + (stepScale == 1 ? "" : "-x\(stepScale)")
+        let cached = cache.appendingPathComponent("base-\(key)")
+        if FileManager.default.fileExists(atPath: cached.appendingPathComponent("tokenizer.json").path),
+           FileManager.default.fileExists(atPath: cached.appendingPathComponent("model.safetensors").path) {
+            print("   using the cached base model \(cached.path)")
+            return cached
+        }
+        print("   building the \(preset.rawValue) base model into \(cached.path)")
+        let work = URL(fileURLWithPath: cached.path + ".work")
+        _ = try build(preset: preset, data: data, out: cached, work: work, seed: seed, stepScale: stepScale)
+        try? FileManager.default.removeItem(at: work)  // try?: only checkpoints
+        return cached
+    }
+
     /// Builds a base model from `data`/public with a progress line: what `pretrain` and `tessera demo` run.
     static func build(preset: ModelPreset, data: URL, out: URL, work: URL, seed: UInt64, stepScale: Double) throws -> [BaseModelRecipe.StageResult] {
         let imageSize = preset.configuration.vision.imageSize

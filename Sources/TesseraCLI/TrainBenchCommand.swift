@@ -52,12 +52,7 @@ struct TrainBenchCommand: ParsableCommand {
         options.imageSize = imageSize
         options.threads = threads
         _ = try MedSynthWriter.write(options, to: work.path)
-        let base = URL(fileURLWithPath: cache).appendingPathComponent("base-\(preset.rawValue)-s1-i\(imageSize)")
-        if !FileManager.default.fileExists(atPath: base.appendingPathComponent("model.safetensors").path) {
-            print("building the \(preset.rawValue) base model into \(base.path)")
-            _ = try ModelPretrainCommand.build(preset: preset, data: work, out: base, work: URL(fileURLWithPath: base.path + ".work"), seed: 1, stepScale: 1)
-            try? FileManager.default.removeItem(at: URL(fileURLWithPath: base.path + ".work"))  // try?: only checkpoints
-        }
+        let base = try ModelPretrainCommand.cached(preset: preset, data: work, cache: URL(fileURLWithPath: cache), seed: 1)
 
         var settings = CampaignDefinition.ExampleSettings()
         settings.steps = steps

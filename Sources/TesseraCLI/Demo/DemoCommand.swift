@@ -113,19 +113,9 @@ struct DemoCommand: ParsableCommand {
         return CampaignDefinition.exampleTOML(settings)
     }
 
-    /// The `demo` base model for this data, built once per settings and cached.
+    /// The base model for this data, built once per settings and cached.
     func baseModel(data: URL) throws -> URL {
-        let key = "\(preset.rawValue)-s\(seed)-i\(preset.configuration.vision.imageSize)" + (baseStepScale == 1 ? "" : "-x\(baseStepScale)")
-        let cached = URL(fileURLWithPath: cache).appendingPathComponent("base-\(key)")
-        if FileManager.default.fileExists(atPath: cached.appendingPathComponent("tokenizer.json").path),
-           FileManager.default.fileExists(atPath: cached.appendingPathComponent("model.safetensors").path) {
-            print("   using the cached base model \(cached.path)")
-            return cached
-        }
-        _ = try ModelPretrainCommand.build(preset: preset, data: data, out: cached, work: URL(fileURLWithPath: cached.path + ".work"),
-                                           seed: seed, stepScale: baseStepScale)
-        try? FileManager.default.removeItem(at: URL(fileURLWithPath: cached.path + ".work"))  // try?: only checkpoints
-        return cached
+        try ModelPretrainCommand.cached(preset: preset, data: data, cache: URL(fileURLWithPath: cache), seed: seed, stepScale: baseStepScale)
     }
 }
 
