@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "AggregatorCLI",
             dependencies: [
-                "AggregatorCore", "Security", "Protocols", "PlanBinding", "Reporting", "Model",
+                "AggregatorCore", "Security", "Protocols", "PlanBinding", "Reporting", "Model", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -122,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "SiteCLI",
             dependencies: [
-                "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Training", "Reporting",
+                "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Tensor", "Training", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

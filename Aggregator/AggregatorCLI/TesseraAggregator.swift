@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 /// `tessera-aggregator`: the consortium's server and its operator commands on the state directory.
 @main
@@ -14,6 +15,11 @@ struct TesseraAggregator: AsyncParsableCommand {
         subcommands: [ServeCommand.self, CampaignCommand.self, RoundsCommand.self, SitesCommand.self, StatusCommand.self,
                       ConfigCommand.self]
     )
+
+    static func main() async {
+        BLAS.restartWithTunedSettingsIfNeeded()
+        await main(nil)
+    }
 }
 
 /// The option every state command takes.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 /// `tessera-site`: the site agent a hospital runs next to its data.
 @main
@@ -7,4 +8,9 @@ struct TesseraSite: AsyncParsableCommand {
         commandName: "tessera-site",
         abstract: "Tessera's site agent: trains LoRA adapters on this hospital's data each federated round; only adapter weights leave.",
         subcommands: [RunCommand.self, StatusCommand.self, TrainCommand.self, EvalCommand.self, ConfigCommand.self])
+
+    static func main() async {
+        BLAS.restartWithTunedSettingsIfNeeded()
+        await main(nil)
+    }
 }

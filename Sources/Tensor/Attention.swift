@@ -12,13 +12,60 @@ import Foundation
 /// false hides key `s`. A query that sees no key outputs zeros.
 /// Forward caches `P (N, H, T, S)`. Backward per `(n, h)`:
 /// `dV += Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ += dS K / √D`, `dK += dSᵀ Q / √D`.
+///
+/// Work is split into tasks, one per `(n, h)` forward and per `(n, KV head)` backward (the query
+/// heads of a group accumulate into the same `dK`, `dV`), which run on all cores. Each task walks
+/// its queries in blocks of ``Geometry/queryBlock`` rows, small enough that every GEMM of a block
+/// stays under OpenBLAS's threading threshold and so runs on the calling thread: the tasks never
+/// meet OpenBLAS's own threads. A causal block multiplies only the keys its last query sees,
+/// which skips the masked upper triangle. The blocks depend on the shapes alone, so results are
+/// the same for any number of threads.
 public enum Attention {
+    /// OpenBLAS runs a GEMM on the calling thread when `M·N·K ≤ 65536 · GEMM_MULTITHREAD_THRESHOLD`
+    /// (its interface/gemm.c; the threshold is 4 unless the library was built otherwise).
+    static let singleThreadedGEMMWork = 65_536 * 4
+
     /// The sizes of one attention call.
     struct Geometry {
         let sequences: Int, queries: Int, keys: Int, heads: Int, keyValueHeads: Int, headSize: Int
+        let causal: Bool
+        /// The largest `M·N·K` a task's GEMM may have (``Attention/singleThreadedGEMMWork``; tests
+        /// set it lower to exercise many query blocks on small inputs).
+        let gemmWorkLimit: Int
         var queryWidth: Int { heads * headSize }
         var keyValueWidth: Int { keyValueHeads * headSize }
         var group: Int { heads / keyValueHeads }
+
+        /// Whether one query row against every key fits a single-threaded GEMM; when it does not
+        /// (long contexts), the tasks run one after another and each GEMM uses OpenBLAS's threads.
+        var tasksRunInParallel: Bool { keys * headSize <= gemmWorkLimit }
+
+        /// Query rows per GEMM: as many as keep `rows · S · D` under the threshold, or all of them.
+        var queryBlock: Int {
+            tasksRunInParallel ? Swift.max(1, Swift.min(queries, gemmWorkLimit / Swift.max(keys * headSize, 1))) : queries
+        }
+
+        /// The keys query `t` may see before padding: `t + S − T + 1` when causal, else all `S`.
+        func visibleKeys(query t: Int) -> Int {
+            causal ? Swift.max(0, Swift.min(keys, t + keys - queries + 1)) : keys
+        }
+
+        /// Calls `body` for every task, on all cores when ``tasksRunInParallel``.
+        func forEachTask(_ count: Int, _ body: (Int) -> Void) {
+            if tasksRunInParallel {
+                Parallel.forEach(count, body)
+            } else {
+                for index in 0..<count { body(index) }
+            }
+        }
+
+        /// Calls `body(first query, rows, keys the block multiplies)` for each block of queries.
+        func forEachQueryBlock(_ body: (Int, Int, Int) -> Void) {
+            for first in stride(from: 0, to: queries, by: queryBlock) {
+                let rows = Swift.min(queryBlock, queries - first)
+                body(first, rows, visibleKeys(query: first + rows - 1))
+            }
+        }
     }
 }
 
@@ -31,11 +78,20 @@ extension Tensor {
     ///   - keyMask: `N·S` flags, false for padding keys; nil when every key is real.
     public func attention(keys: Tensor, values: Tensor, heads: Int, keyValueHeads: Int,
                           causal: Bool, keyMask: [Bool]? = nil) -> Tensor {
+        attention(keys: keys, values: values, heads: heads, keyValueHeads: keyValueHeads, causal: causal, keyMask: keyMask,
+                  gemmWorkLimit: Attention.singleThreadedGEMMWork)
+    }
+
+    /// ``attention(keys:values:heads:keyValueHeads:causal:keyMask:)`` with its tasks' GEMMs kept
+    /// under `gemmWorkLimit` (see ``Attention/Geometry/gemmWorkLimit``).
+    func attention(keys: Tensor, values: Tensor, heads: Int, keyValueHeads: Int,
+                   causal: Bool, keyMask: [Bool]?, gemmWorkLimit: Int) -> Tensor {
         precondition(rank == 3 && keys.rank == 3 && keys.shape == values.shape
                      && keys.shape[0] == shape[0] && heads % keyValueHeads == 0 && shape[2] % heads == 0,
                      "attention: queries \(shape), keys \(keys.shape), values \(values.shape), \(heads)/\(keyValueHeads) heads")
         let geometry = Attention.Geometry(sequences: shape[0], queries: shape[1], keys: keys.shape[1], heads: heads,
-                                          keyValueHeads: keyValueHeads, headSize: shape[2] / heads)
+                                          keyValueHeads: keyValueHeads, headSize: shape[2] / heads, causal: causal,
+                                          gemmWorkLimit: gemmWorkLimit)
         precondition(keys.shape[2] == geometry.keyValueWidth, "attention: keys \(keys.shape) for \(keyValueHeads) KV heads of \(geometry.headSize)")
         precondition(keyMask == nil || keyMask?.count == geometry.sequences * geometry.keys,
                      "attention: key mask of \(keyMask?.count ?? 0) for \(geometry.sequences)×\(geometry.keys) keys")
@@ -50,38 +106,39 @@ extension Tensor {
                 values.values.withUnsafeBufferPointer { v in
                     probabilities.withUnsafeMutableBufferPointer { p in
                         output.withUnsafeMutableBufferPointer { o in
-                            // Three phases: the score GEMMs, the softmax rows split over the
-                            // cores (no BLAS inside), the value GEMMs (on BLAS's own threads).
-                            for n in 0..<g.sequences {
-                                for h in 0..<g.heads {
-                                    let qBase = q.start + n * g.queries * g.queryWidth + h * g.headSize
-                                    let kBase = k.start + n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
-                                    // Scores (T, S) = Q_h (T, D) · K_hᵀ (D, S), strided rows.
-                                    MatMul.gemm(qBase, transposed: false, kBase, transposed: true,
-                                                into: p.start + (n * g.heads + h) * g.queries * g.keys,
-                                                m: g.queries, n: g.keys, k: g.headSize,
-                                                lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
-                                }
-                            }
                             keyBias.withUnsafeBufferPointer { keyBias in
                                 keyKeep.withUnsafeBufferPointer { keyKeep in
-                                    Parallel.forEach(g.sequences * g.heads) { index in
-                                        let (p, keyBias, keyKeep) = (p, keyBias, keyKeep)
-                                        Attention.maskedSoftmax(p.start + index * g.queries * g.keys, geometry: g, sequence: index / g.heads,
-                                                                scale: scale, causal: causal,
-                                                                keyBias: keyMask == nil ? nil : keyBias.baseAddress,
-                                                                keyKeep: keyMask == nil ? nil : keyKeep.baseAddress)
+                                    g.forEachTask(g.sequences * g.heads) { task in
+                                        let (q, k, v, p, o) = (q, k, v, p, o)
+                                        let n = task / g.heads, h = task % g.heads
+                                        let kBase = k.start + n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
+                                        let vBase = v.start + n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
+                                        g.forEachQueryBlock { first, rows, seen in
+                                            let qBlock = q.start + (n * g.queries + first) * g.queryWidth + h * g.headSize
+                                            let pBlock = p.start + (task * g.queries + first) * g.keys
+                                            let oBlock = o.start + (n * g.queries + first) * g.queryWidth + h * g.headSize
+                                            // Scores (rows, seen) = Q_h (rows, D) · K_hᵀ (D, seen).
+                                            if seen > 0 {
+                                                MatMul.gemm(qBlock, transposed: false, kBase, transposed: true, into: pBlock,
+                                                            m: rows, n: seen, k: g.headSize,
+                                                            lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
+                                            }
+                                            for row in 0..<rows {
+                                                Attention.maskedSoftmax(pBlock + row * g.keys, visible: g.visibleKeys(query: first + row),
+                                                                        keys: g.keys, scale: scale,
+                                                                        keyBias: keyMask == nil ? nil : keyBias.start + n * g.keys,
+                                                                        keyKeep: keyMask == nil ? nil : keyKeep.start + n * g.keys)
+                                            }
+                                            // O_h (rows, D) = P (rows, seen) · V_h (seen, D); zero when no key is seen.
+                                            if seen > 0 {
+                                                MatMul.gemm(pBlock, transposed: false, vBase, transposed: false, into: oBlock,
+                                                            m: rows, n: g.headSize, k: seen,
+                                                            lda: g.keys, ldb: g.keyValueWidth, ldc: g.queryWidth)
+                                            } else {
+                                                for row in 0..<rows { (oBlock + row * g.queryWidth).update(repeating: 0, count: g.headSize) }
+                                            }
+                                        }
                                     }
-                                }
-                            }
-                            for n in 0..<g.sequences {
-                                for h in 0..<g.heads {
-                                    let vBase = v.start + n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
-                                    // O_h (T, D) = P (T, S) · V_h (S, D).
-                                    MatMul.gemm(p.start + (n * g.heads + h) * g.queries * g.keys, transposed: false, vBase, transposed: false,
-                                                into: o.start + n * g.queries * g.queryWidth + h * g.headSize,
-                                                m: g.queries, n: g.headSize, k: g.keys,
-                                                ldb: g.keyValueWidth, ldc: g.queryWidth)
                                 }
                             }
                         }
@@ -98,34 +155,29 @@ extension Tensor {
 }
 
 extension Attention {
-    /// Turns raw scores `(T, S)` into masked, scaled softmax probabilities in place. With a key
-    /// mask, `keyBias` holds 0 for real keys and −∞ for padding and `keyKeep` 1 and 0, per
-    /// `(n, s)`, so every pass over a row is a straight vectorised loop; padding keys get exactly
-    /// zero weight.
+    /// Turns one row of raw scores into masked, scaled softmax probabilities in place: the first
+    /// `visible` entries are the scores of the keys the query may see, and all `keys` entries are
+    /// written. With a key mask, `keyBias` holds 0 for real keys and −∞ for padding and `keyKeep`
+    /// 1 and 0, so every pass over the row is a straight vectorised loop; padding keys get exactly
+    /// zero weight, and a row that sees no key becomes all zeros.
     @inline(__always)
-    static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, geometry g: Geometry, sequence n: Int, scale: Float, causal: Bool,
+    static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, visible: Int, keys: Int, scale: Float,
                               keyBias: UnsafePointer<Float>?, keyKeep: UnsafePointer<Float>?) {
-        let offset = g.keys - g.queries
-        let bias = keyBias.map { $0 + n * g.keys }, keep = keyKeep.map { $0 + n * g.keys }
-        for t in 0..<g.queries {
-            let row = p + t * g.keys
-            let visible = causal ? Swift.max(0, Swift.min(g.keys, t + offset + 1)) : g.keys
-            if let bias, let keep {
-                for s in 0..<visible { row[s] = row[s] * scale + bias[s] }
-                let maximum = FastMath.maximum(row, count: visible)
-                guard maximum > -Float.infinity else {
-                    for s in 0..<g.keys { row[s] = 0 }
-                    continue
-                }
-                for s in 0..<visible { row[s] = FastMath.exp(row[s] - maximum) * keep[s] }
-                let inverse = 1 / FastMath.sum(row, count: visible)
-                for s in 0..<visible { row[s] *= inverse }
-            } else {
-                for s in 0..<visible { row[s] *= scale }
-                if visible > 0 { Softmax.row(row, row, count: visible) }
+        if let keyBias, let keyKeep {
+            for s in 0..<visible { row[s] = row[s] * scale + keyBias[s] }
+            let maximum = FastMath.maximum(row, count: visible)
+            guard maximum > -Float.infinity else {
+                row.update(repeating: 0, count: keys)
+                return
             }
-            for s in visible..<g.keys { row[s] = 0 }
+            for s in 0..<visible { row[s] = FastMath.exp(row[s] - maximum) * keyKeep[s] }
+            let inverse = 1 / FastMath.sum(row, count: visible)
+            for s in 0..<visible { row[s] *= inverse }
+        } else {
+            for s in 0..<visible { row[s] *= scale }
+            if visible > 0 { Softmax.row(row, row, count: visible) }
         }
+        (row + visible).update(repeating: 0, count: keys - visible)
     }
 
     static func backward(dy: [Float], queries: Tensor, keys: Tensor, values: Tensor, probabilities: [Float],
@@ -133,7 +185,9 @@ extension Attention {
         var dQ = [Float](repeating: 0, count: queries.count)
         var dK = [Float](repeating: 0, count: keys.count)
         var dV = [Float](repeating: 0, count: values.count)
-        var dScores = Tensor.uninitializedValues(count: g.sequences * g.heads * g.queries * g.keys)
+        let tasks = g.sequences * g.keyValueHeads
+        let scratchSize = g.queryBlock * g.keys
+        var dScores = Tensor.uninitializedValues(count: tasks * scratchSize)
         dy.withUnsafeBufferPointer { dO in
             queries.values.withUnsafeBufferPointer { q in
                 keys.values.withUnsafeBufferPointer { k in
@@ -142,47 +196,42 @@ extension Attention {
                             dQ.withUnsafeMutableBufferPointer { dQ in
                                 dK.withUnsafeMutableBufferPointer { dK in
                                     dV.withUnsafeMutableBufferPointer { dV in
-                                        // As forward: the GEMMs for every head, the elementwise dS over the
-                                        // cores, the GEMMs again; each head has its own dS block.
-                                        dScores.withUnsafeMutableBufferPointer { dS in
-                                            let block = g.queries * g.keys
-                                            for n in 0..<g.sequences {
-                                                for h in 0..<g.heads {
-                                                    let qOffset = n * g.queries * g.queryWidth + h * g.headSize
-                                                    let kvOffset = n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
-                                                    let index = n * g.heads + h
-                                                    // dV_h (S, D) += Pᵀ (S, T) · dO_h (T, D).
-                                                    MatMul.gemm(p.start + index * block, transposed: true, dO.start + qOffset, transposed: false,
-                                                                into: dV.start + kvOffset, m: g.keys, n: g.headSize, k: g.queries,
-                                                                lda: g.keys, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
-                                                    // dP (T, S) = dO_h (T, D) · V_hᵀ (D, S).
-                                                    MatMul.gemm(dO.start + qOffset, transposed: false, v.start + kvOffset, transposed: true,
-                                                                into: dS.start + index * block, m: g.queries, n: g.keys, k: g.headSize,
-                                                                lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
-                                                }
-                                            }
-                                            // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale (the 1/√D of the scores).
-                                            Parallel.forEach(g.sequences * g.heads) { index in
-                                                let (dS, p) = (dS, p)
-                                                for t in 0..<g.queries {
-                                                    let row = index * block + t * g.keys
-                                                    let dot = FastMath.dot(dS.start + row, p.start + row, count: g.keys)
-                                                    for s in 0..<g.keys { dS[row + s] = p[row + s] * (dS[row + s] - dot) * scale }
-                                                }
-                                            }
-                                            for n in 0..<g.sequences {
-                                                for h in 0..<g.heads {
-                                                    let qOffset = n * g.queries * g.queryWidth + h * g.headSize
-                                                    let kvOffset = n * g.keys * g.keyValueWidth + (h / g.group) * g.headSize
-                                                    let dSBase = dS.start + (n * g.heads + h) * block
-                                                    // dQ_h (T, D) += dS (T, S) · K_h (S, D).
-                                                    MatMul.gemm(dSBase, transposed: false, k.start + kvOffset, transposed: false,
-                                                                into: dQ.start + qOffset, m: g.queries, n: g.headSize, k: g.keys,
-                                                                ldb: g.keyValueWidth, ldc: g.queryWidth, beta: 1)
-                                                    // dK_h (S, D) += dSᵀ (S, T) · Q_h (T, D).
-                                                    MatMul.gemm(dSBase, transposed: true, q.start + qOffset, transposed: false,
-                                                                into: dK.start + kvOffset, m: g.keys, n: g.headSize, k: g.queries,
-                                                                lda: g.keys, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
+                                        dScores.withUnsafeMutableBufferPointer { scratch in
+                                            // One task per (n, KV head): its query heads write the same dK_h, dV_h rows.
+                                            g.forEachTask(tasks) { task in
+                                                let (dO, q, k, v, p, dQ, dK, dV) = (dO, q, k, v, p, dQ, dK, dV)
+                                                let n = task / g.keyValueHeads, kvHead = task % g.keyValueHeads
+                                                let kvOffset = n * g.keys * g.keyValueWidth + kvHead * g.headSize
+                                                let dS = scratch.start + task * scratchSize
+                                                for h in (kvHead * g.group)..<((kvHead + 1) * g.group) {
+                                                    g.forEachQueryBlock { first, rows, seen in
+                                                        guard seen > 0 else { return }
+                                                        let qOffset = (n * g.queries + first) * g.queryWidth + h * g.headSize
+                                                        let pBlock = p.start + ((n * g.heads + h) * g.queries + first) * g.keys
+                                                        // dV_h (seen, D) += Pᵀ (seen, rows) · dO_h (rows, D).
+                                                        MatMul.gemm(pBlock, transposed: true, dO.start + qOffset, transposed: false,
+                                                                    into: dV.start + kvOffset, m: seen, n: g.headSize, k: rows,
+                                                                    lda: g.keys, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
+                                                        // dP (rows, seen) = dO_h (rows, D) · V_hᵀ (D, seen).
+                                                        MatMul.gemm(dO.start + qOffset, transposed: false, v.start + kvOffset, transposed: true,
+                                                                    into: dS, m: rows, n: seen, k: g.headSize,
+                                                                    lda: g.queryWidth, ldb: g.keyValueWidth, ldc: seen)
+                                                        // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale (the 1/√D of the scores);
+                                                        // P is zero past each row's visible keys, so dS is too.
+                                                        for row in 0..<rows {
+                                                            let dSRow = dS + row * seen, pRow = pBlock + row * g.keys
+                                                            let dot = FastMath.dot(dSRow, pRow, count: seen)
+                                                            for s in 0..<seen { dSRow[s] = pRow[s] * (dSRow[s] - dot) * scale }
+                                                        }
+                                                        // dQ_h (rows, D) += dS (rows, seen) · K_h (seen, D).
+                                                        MatMul.gemm(dS, transposed: false, k.start + kvOffset, transposed: false,
+                                                                    into: dQ.start + qOffset, m: rows, n: g.headSize, k: seen,
+                                                                    lda: seen, ldb: g.keyValueWidth, ldc: g.queryWidth, beta: 1)
+                                                        // dK_h (seen, D) += dSᵀ (seen, rows) · Q_h (rows, D).
+                                                        MatMul.gemm(dS, transposed: true, q.start + qOffset, transposed: false,
+                                                                    into: dK.start + kvOffset, m: seen, n: g.headSize, k: rows,
+                                                                    lda: seen, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
+                                                    }
                                                 }
                                             }
                                         }

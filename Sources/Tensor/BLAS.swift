@@ -26,6 +26,41 @@ public enum BLAS {
         return nil
     }
 
+    /// How long, as a power of two of CPU cycles, OpenBLAS's idle threads spin before they sleep
+    /// (`OPENBLAS_THREAD_TIMEOUT`): 2¹⁸ ≈ 0.1 ms instead of its default 2²⁸ ≈ 0.1 s.
+    ///
+    /// Training alternates BLAS calls with BLAS-free kernels that split over the same cores
+    /// (softmax, attention's per-head tasks, elementwise chunks); for 0.1 s after every threaded
+    /// GEMM the spinning OpenBLAS threads took CPU time from them. Measured with `tessera bench
+    /// model` on 2 cores: the small preset's step 0.29 → 0.25 s, attention 50 → 32 ms.
+    public static let idleThreadSpinExponent = 18
+
+    /// The OpenBLAS settings this process should start with that its environment lacks, as
+    /// variables to set. OpenBLAS reads them only when it loads, so applying them takes a fresh
+    /// process (see ``restartWithTunedSettingsIfNeeded()``). A variable the user set is kept.
+    public static func missingSettings(environment: [String: String], currentKernel: String = kernelName,
+                                       cpuFlags: Set<String>) -> [String: String] {
+        var settings: [String: String] = [:]
+        if environment["OPENBLAS_CORETYPE"] == nil,
+           let coreType = preferredCoreType(currentKernel: currentKernel, cpuFlags: cpuFlags) {
+            settings["OPENBLAS_CORETYPE"] = coreType
+        }
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
+            settings["OPENBLAS_THREAD_TIMEOUT"] = String(idleThreadSpinExponent)
+        }
+        return settings
+    }
+
+    /// Re-executes this process with ``missingSettings(environment:currentKernel:cpuFlags:)`` set,
+    /// when there are any; the executables call it first thing in `main`. Child processes inherit
+    /// the settings, so they start tuned. If `execv` fails, the run continues as it is.
+    public static func restartWithTunedSettingsIfNeeded() {
+        let settings = missingSettings(environment: ProcessInfo.processInfo.environment, cpuFlags: cpuFlags())
+        guard !settings.isEmpty else { return }
+        for (name, value) in settings { setenv(name, value, 1) }
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+    }
+
     /// The CPU feature flags of this machine (empty when /proc/cpuinfo cannot be read).
     public static func cpuFlags() -> Set<String> {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),

@@ -23,33 +23,57 @@ extension Tensor {
         precondition(targets.count == rows, "cross-entropy: \(targets.count) targets for \(rows) rows of \(shape)")
         precondition(targets.allSatisfy { $0 == CrossEntropy.ignoreIndex || (0..<classes).contains($0) },
                      "cross-entropy: a target is outside 0..<\(classes)")
+        // Rows are independent: each chunk of rows writes its own log-sums and losses, and the
+        // losses are summed in row order afterwards, so the result does not depend on the cores.
         var logSums = [Float](repeating: 0, count: rows)
-        var total: Double = 0
-        var counted = 0
-        var scratch = Tensor.uninitializedValues(count: classes)
+        var losses = [Float](repeating: 0, count: rows)
         values.withUnsafeBufferPointer { x in
-            scratch.withUnsafeMutableBufferPointer { scratch in
-                for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex {
-                    let base = row * classes
-                    logSums[row] = Softmax.row(x.start + base, scratch.start, count: classes)
-                    total += Double(logSums[row] - x[base + targets[row]])
-                    counted += 1
-                }
-            }
-        }
-        let loss = Tensor(scalar: counted == 0 ? 0 : Float(total / Double(counted)))
-        return loss.recorded(operation: "cross-entropy", from: [self]) { dLoss in
-            guard counted > 0 else { return }
-            let scale = dLoss[0] / Float(counted)
-            self.values.withUnsafeBufferPointer { x in
-                self.withGradient { dx in
-                    for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex {
-                        let base = row * classes, logSum = logSums[row]
-                        for i in 0..<classes { dx[base + i] += scale * FastMath.exp(x[base + i] - logSum) }
-                        dx[base + targets[row]] -= scale
+            logSums.withUnsafeMutableBufferPointer { logSums in
+                losses.withUnsafeMutableBufferPointer { losses in
+                    Parallel.forEachChunk(rows, chunk: CrossEntropy.rowsPerChunk(classes: classes)) { range in
+                        let (logSums, losses) = (logSums, losses)
+                        var scratch = Tensor.uninitializedValues(count: classes)
+                        scratch.withUnsafeMutableBufferPointer { scratch in
+                            for row in range where targets[row] != CrossEntropy.ignoreIndex {
+                                let base = row * classes
+                                logSums[row] = Softmax.row(x.start + base, scratch.start, count: classes)
+                                losses[row] = logSums[row] - x[base + targets[row]]
+                            }
+                        }
                     }
                 }
             }
         }
+        var total: Double = 0
+        for row in 0..<rows where targets[row] != CrossEntropy.ignoreIndex { total += Double(losses[row]) }
+        let counted = targets.count { $0 != CrossEntropy.ignoreIndex }
+        let loss = Tensor(scalar: counted == 0 ? 0 : Float(total / Double(counted)))
+        return loss.recorded(operation: "cross-entropy", from: [self]) { dLoss in
+            guard counted > 0 else { return }
+            let scale = dLoss[0] / Float(counted)
+            // Every element is written (ignored rows as zeros), so the buffer starts uninitialized.
+            var gradient = Tensor.uninitializedValues(count: rows * classes)
+            self.values.withUnsafeBufferPointer { x in
+                gradient.withUnsafeMutableBufferPointer { dx in
+                    Parallel.forEachChunk(rows, chunk: CrossEntropy.rowsPerChunk(classes: classes)) { range in
+                        for row in range {
+                            let base = row * classes, logSum = logSums[row]
+                            guard targets[row] != CrossEntropy.ignoreIndex else {
+                                (dx.start + base).update(repeating: 0, count: classes)
+                                continue
+                            }
+                            for i in 0..<classes { dx[base + i] = scale * FastMath.exp(x[base + i] - logSum) }
+                            dx[base + targets[row]] -= scale
+                        }
+                    }
+                }
+            }
+            self.accumulateGradient(gradient)
+        }
     }
+}
+
+extension CrossEntropy {
+    /// Rows per parallel chunk: about ``Parallel/elementChunk`` logits.
+    static func rowsPerChunk(classes: Int) -> Int { Swift.max(1, Parallel.elementChunk / Swift.max(classes, 1)) }
 }

@@ -12,17 +12,7 @@ struct Tessera: ParsableCommand {
     )
 
     static func main() {
-        restartWithFasterBLASKernelIfNeeded()
+        BLAS.restartWithTunedSettingsIfNeeded()
         main(nil)
-    }
-
-    /// Re-executes this process with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its generic
-    /// kernel on a CPU it does not recognise (see ``BLAS/preferredCoreType(currentKernel:cpuFlags:)``).
-    /// An explicit `OPENBLAS_CORETYPE` is always respected; if `execv` fails, the run continues.
-    private static func restartWithFasterBLASKernelIfNeeded() {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-              let coreType = BLAS.preferredCoreType(cpuFlags: BLAS.cpuFlags()) else { return }
-        setenv("OPENBLAS_CORETYPE", coreType, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
     }
 }

@@ -84,4 +84,15 @@ struct BLASTests {
         #expect(BLAS.preferredCoreType(currentKernel: "Prescott", cpuFlags: ["sse3"]) == nil)
         #expect(BLAS.preferredCoreType(currentKernel: "Zen", cpuFlags: avx512) == nil)
     }
+
+    @Test func restartSettingsFillOnlyWhatTheEnvironmentLacks() {
+        let avx512: Set<String> = ["avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"]
+        #expect(BLAS.missingSettings(environment: [:], currentKernel: "Prescott", cpuFlags: avx512)
+                == ["OPENBLAS_CORETYPE": "SkylakeX", "OPENBLAS_THREAD_TIMEOUT": "18"])
+        #expect(BLAS.missingSettings(environment: [:], currentKernel: "Haswell", cpuFlags: avx512)
+                == ["OPENBLAS_THREAD_TIMEOUT": "18"])
+        // What the user set stands, so a restarted process (which has both) never restarts again.
+        #expect(BLAS.missingSettings(environment: ["OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_THREAD_TIMEOUT": "28"],
+                                     currentKernel: "Prescott", cpuFlags: avx512).isEmpty)
+    }
 }
