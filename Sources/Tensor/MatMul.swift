@@ -152,11 +152,13 @@ extension Tensor {
 
 /// The backward rule of `y = x Wᵀ + b`, shared by ``Tensor/linear(weight:bias:)`` and the fused
 /// low-rank layer: `dx += dy · W`, `dW += dyᵀ · x`, `db += Σ_rows dy`, each only where needed.
+/// `productWeight`, when given, replaces `W`'s values in `dx` (the low-rank layer's merged weight).
 enum LinearBackward {
-    static func accumulate(dy: [Float], x: Tensor, weight: Tensor, bias: Tensor?, rows: Int, inputs: Int, outputs: Int) {
+    static func accumulate(dy: [Float], x: Tensor, weight: Tensor, bias: Tensor?, rows: Int, inputs: Int, outputs: Int,
+                           productWeight: [Float]? = nil) {
         dy.withUnsafeBufferPointer { dy in
             if x.requiresGradient {
-                weight.values.withUnsafeBufferPointer { w in
+                (productWeight ?? weight.values).withUnsafeBufferPointer { w in
                     x.withGradient { dx in
                         // dx (rows, in) += dy (rows, out) · W (out, in).
                         MatMul.gemm(dy.start, transposed: false, w.start, transposed: false,

@@ -37,20 +37,21 @@ public enum RotaryEmbedding {
         return (cosines, sines)
     }
 
-    /// Rotates every head of every token of `x` (in place into `y`); `direction` −1 rotates back.
+    /// Rotates every head of every token of `x` into `y`; `direction` −1 rotates back. Tokens are
+    /// split over the cores in fixed chunks.
     @inline(__always)
     static func rotate(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, sequences: Int,
                        tokens: Int, heads: Int, headSize: Int, cos: [Float], sin: [Float], direction: Float) {
-        let half = headSize / 2
+        let half = headSize / 2, width = heads * headSize
         cos.withUnsafeBufferPointer { cos in
             sin.withUnsafeBufferPointer { sin in
                 // Positions are either shared by all sequences (T of them) or per sequence (N·T).
                 let perSequence = cos.count == sequences * tokens * half && sequences > 1
-                for n in 0..<sequences {
-                    for t in 0..<tokens {
-                        let table = ((perSequence ? n * tokens : 0) + t) * half
+                Parallel.forEachChunk(sequences * tokens, chunk: Swift.max(1, Parallel.elementChunk / Swift.max(width, 1))) { range in
+                    for token in range {
+                        let table = (perSequence ? token : token % tokens) * half
                         for h in 0..<heads {
-                            let base = ((n * tokens + t) * heads + h) * headSize
+                            let base = token * width + h * headSize
                             for i in 0..<half {
                                 let (c, s) = (cos[table + i], direction * sin[table + i])
                                 let (first, second) = (x[base + i], x[base + half + i])
@@ -74,7 +75,7 @@ extension Tensor {
                      "RoPE: expects (N, T, H, D) with even D and T positions, got \(shape) and \(positions.count)")
         let (sequences, tokens, heads, headSize) = (shape[0], shape[1], shape[2], shape[3])
         let (cos, sin) = RotaryEmbedding.tables(positions: positions, headSize: headSize, base: base)
-        var y = [Float](repeating: 0, count: count)
+        var y = Tensor.uninitializedValues(count: count)  // every element is written
         values.withUnsafeBufferPointer { x in
             y.withUnsafeMutableBufferPointer { y in
                 RotaryEmbedding.rotate(x.start, into: y.start, sequences: sequences, tokens: tokens, heads: heads,
@@ -82,7 +83,7 @@ extension Tensor {
             }
         }
         return Tensor(shape: shape, values: y).recorded(operation: "rope", from: [self]) { dy in
-            var dx = [Float](repeating: 0, count: dy.count)
+            var dx = Tensor.uninitializedValues(count: dy.count)
             dy.withUnsafeBufferPointer { dy in
                 dx.withUnsafeMutableBufferPointer { dx in
                     RotaryEmbedding.rotate(dy.start, into: dx.start, sequences: sequences, tokens: tokens, heads: heads,

@@ -91,6 +91,10 @@ struct LowRankLinearTests {
         expectGradientsMatch("lora-linear", GradientCheck.check([x, w, b, a, bFactor]) {
             $0[0].linear(weight: $0[1], bias: $0[2], lowRankA: $0[3], lowRankB: $0[4], scale: 1.5)
         })
+        // FFA-LoRA: A frozen, so no dh is formed; x's gradient comes through the merged weight alone.
+        expectGradientsMatch("lora-linear, A frozen", GradientCheck.check([x, bFactor]) {
+            $0[0].linear(weight: w, bias: b, lowRankA: a, lowRankB: $0[1], scale: 1.5)
+        })
         let dropped = GradientCheck.random([2, 3, 6], seed: 105)
         expectGradientsMatch("lora-linear, separate low-rank input", GradientCheck.check([x, a, dropped]) {
             $0[0].linear(weight: w, bias: nil, lowRankA: $0[1], lowRankB: bFactor, scale: 0.5, lowRankInput: $0[2])
