@@ -21,9 +21,8 @@ import Foundation
 /// which skips the masked upper triangle. The blocks depend on the shapes alone, so results are
 /// the same for any number of threads.
 public enum Attention {
-    /// OpenBLAS runs a GEMM on the calling thread when `M·N·K ≤ 65536 · GEMM_MULTITHREAD_THRESHOLD`
-    /// (its interface/gemm.c; the threshold is 4 unless the library was built otherwise).
-    static let singleThreadedGEMMWork = 65_536 * 4
+    /// The largest GEMM a task may run (``MatMul/singleThreadedWork``).
+    static let singleThreadedGEMMWork = MatMul.singleThreadedWork
 
     /// The sizes of one attention call.
     struct Geometry {

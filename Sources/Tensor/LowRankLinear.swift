@@ -4,7 +4,7 @@
 ///
 /// Legend: `rows` the product of leading dimensions, `x (rows, in)`, `W (out, in)`, `b (out)`,
 /// `A (r, in)`, `B (out, r)`, `x̃` the input of the low-rank path (`x` itself, or `x` after
-/// dropout), `h = x̃ Aᵀ (rows, r)`. Backward: `dh = s · dy B`, `dB += s · dyᵀ h` (as `(s · hᵀ dy)ᵀ`), `dA += dhᵀ x̃`,
+/// dropout), `h = x̃ Aᵀ (rows, r)`. Backward: `dh = s · dy B`, `dB += s · dyᵀ h`, `dA += dhᵀ x̃`,
 /// `dx̃ += dh A`, and the base layer's `dx += dy W`, `dW += dyᵀ x`, `db += Σ_rows dy`.
 ///
 /// Without dropout (`x̃ = x`) the update folds into the weight, `W' = W + s · B A (out, in)`:
@@ -12,7 +12,10 @@
 /// `(rows, out)` passes of the low-rank path (`h Bᵀ` into `y`, `dh A` into `dx`) are gone; those
 /// skinny products are bound by memory traffic, and `W'` costs a pass over the much smaller
 /// weight. `h` is then computed only when `B` is trained. With dropout the three forward GEMMs
-/// run as written, the last accumulating into `y` with `alpha = s`.
+/// run as written, the last accumulating into `y` with `alpha = s`. The rank-`r` products run as
+/// ``MatMul/skinnyGEMM(_:transposed:_:transposed:into:m:n:k:lda:ldb:ldc:alpha:beta:)`` and
+/// ``MatMul/reducingGEMM(_:transposed:_:transposed:into:m:n:k:lda:ldb:alpha:beta:)``, in
+/// blocks on all cores.
 public enum LowRankLinear {}
 
 extension Tensor {
@@ -33,8 +36,8 @@ extension Tensor {
             b.values.withUnsafeBufferPointer { b in
                 a.values.withUnsafeBufferPointer { a in
                     merged.withUnsafeMutableBufferPointer { w in
-                        MatMul.gemm(b.start, transposed: false, a.start, transposed: false, into: w.start,
-                                    m: outputs, n: inputs, k: rank, alpha: scale, beta: 1)
+                        MatMul.skinnyGEMM(b.start, transposed: false, a.start, transposed: false, into: w.start,
+                                          m: outputs, n: inputs, k: rank, alpha: scale, beta: 1)
                     }
                 }
             }
@@ -51,7 +54,7 @@ extension Tensor {
             lowRankSource.values.withUnsafeBufferPointer { x in
                 a.values.withUnsafeBufferPointer { a in
                     h.withUnsafeMutableBufferPointer { h in
-                        MatMul.gemm(x.start, transposed: false, a.start, transposed: true, into: h.start, m: rows, n: rank, k: inputs)
+                        MatMul.skinnyGEMM(x.start, transposed: false, a.start, transposed: true, into: h.start, m: rows, n: rank, k: inputs)
                     }
                 }
             }
@@ -63,8 +66,8 @@ extension Tensor {
             h.withUnsafeBufferPointer { h in
                 b.values.withUnsafeBufferPointer { b in
                     y.withUnsafeMutableBufferPointer { y in
-                        MatMul.gemm(h.start, transposed: false, b.start, transposed: true, into: y.start,
-                                    m: rows, n: outputs, k: rank, alpha: scale, beta: 1)
+                        MatMul.skinnyGEMM(h.start, transposed: false, b.start, transposed: true, into: y.start,
+                                          m: rows, n: outputs, k: rank, alpha: scale, beta: 1)
                     }
                 }
             }
@@ -82,25 +85,17 @@ extension Tensor {
                     b.values.withUnsafeBufferPointer { bValues in
                         dh.withUnsafeMutableBufferPointer { dh in
                             // dh (rows, r) = s · dy (rows, out) · B (out, r).
-                            MatMul.gemm(dy.start, transposed: false, bValues.start, transposed: false, into: dh.start,
-                                        m: rows, n: rank, k: outputs, alpha: scale)
+                            MatMul.skinnyGEMM(dy.start, transposed: false, bValues.start, transposed: false, into: dh.start,
+                                              m: rows, n: rank, k: outputs, alpha: scale)
                         }
                     }
                 }
                 if b.requiresGradient {
-                    // dBᵀ (r, out) = s · hᵀ (r, rows) · dy (rows, out), added transposed to dB (out, r):
-                    // OpenBLAS runs this orientation up to twice as fast as dyᵀ · h (measured at
-                    // rows 2048, out 672, r 8: 0.43 against 0.81 ms).
-                    var dBTransposed = Tensor.uninitializedValues(count: rank * outputs)
                     h.withUnsafeBufferPointer { h in
-                        dBTransposed.withUnsafeMutableBufferPointer { dBT in
-                            MatMul.gemm(h.start, transposed: true, dy.start, transposed: false, into: dBT.start,
-                                        m: rank, n: outputs, k: rows, alpha: scale)
-                            b.withGradient { dB in
-                                for o in 0..<outputs {
-                                    for j in 0..<rank { dB[o * rank + j] += dBT[j * outputs + o] }
-                                }
-                            }
+                        // dB (out, r) += s · dyᵀ (out, rows) · h (rows, r).
+                        b.withGradient { dB in
+                            MatMul.reducingGEMM(dy.start, transposed: true, h.start, transposed: false, into: dB.start,
+                                                m: outputs, n: rank, k: rows, alpha: scale, beta: 1)
                         }
                     }
                 }
@@ -110,8 +105,8 @@ extension Tensor {
                     if a.requiresGradient {
                         // dA (r, in) += dhᵀ (r, rows) · x̃ (rows, in).
                         a.withGradient { dA in
-                            MatMul.gemm(dh.start, transposed: true, x.start, transposed: false, into: dA.start,
-                                        m: rank, n: inputs, k: rows, beta: 1)
+                            MatMul.reducingGEMM(dh.start, transposed: true, x.start, transposed: false, into: dA.start,
+                                                m: rank, n: inputs, k: rows, beta: 1)
                         }
                     }
                 }
@@ -119,8 +114,8 @@ extension Tensor {
                     // dx̃ (rows, in) += dh (rows, r) · A (r, in).
                     a.values.withUnsafeBufferPointer { aValues in
                         lowRankSource.withGradient { dx in
-                            MatMul.gemm(dh.start, transposed: false, aValues.start, transposed: false, into: dx.start,
-                                        m: rows, n: inputs, k: rank, beta: 1)
+                            MatMul.skinnyGEMM(dh.start, transposed: false, aValues.start, transposed: false, into: dx.start,
+                                              m: rows, n: inputs, k: rank, beta: 1)
                         }
                     }
                 }
