@@ -56,6 +56,7 @@ extension Tensor {
             self.values.withUnsafeBufferPointer { x in
                 gradient.withUnsafeMutableBufferPointer { dx in
                     Parallel.forEachChunk(rows, chunk: CrossEntropy.rowsPerChunk(classes: classes)) { range in
+                        let (dx, x) = (dx, x)  // local copies let the loop vectorise (see Tensor.swiGLU)
                         for row in range {
                             let base = row * classes, logSum = logSums[row]
                             guard targets[row] != CrossEntropy.ignoreIndex else {

@@ -12,22 +12,31 @@ extension Tensor {
         let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
         precondition(weight.shape == [width] && bias.shape == [width],
                      "layer norm: weight \(weight.shape), bias \(bias.shape) for rows of \(width)")
-        var y = [Float](repeating: 0, count: count)
-        var means = [Float](repeating: 0, count: rows), rstds = [Float](repeating: 0, count: rows)
+        var y = Tensor.uninitializedValues(count: count)
+        var means = Tensor.uninitializedValues(count: rows), rstds = Tensor.uninitializedValues(count: rows)
         values.withUnsafeBufferPointer { x in
             weight.values.withUnsafeBufferPointer { w in
                 bias.values.withUnsafeBufferPointer { b in
-                    for row in 0..<rows {
-                        let base = row * width
-                        var mean: Float = 0
-                        for i in 0..<width { mean += x[base + i] }
-                        mean /= Float(width)
-                        var variance: Float = 0
-                        for i in 0..<width { variance += (x[base + i] - mean) * (x[base + i] - mean) }
-                        let rstd = 1 / (variance / Float(width) + epsilon).squareRoot()
-                        for i in 0..<width { y[base + i] = (x[base + i] - mean) * rstd * w[i] + b[i] }
-                        means[row] = mean
-                        rstds[row] = rstd
+                    y.withUnsafeMutableBufferPointer { y in
+                        means.withUnsafeMutableBufferPointer { means in
+                            rstds.withUnsafeMutableBufferPointer { rstds in
+                                // Rows in fixed chunks over the cores; the row's centred values go
+                                // into y first, so mean and variance are vectorised sums.
+                                Parallel.forEachChunk(rows, chunk: Swift.max(1, Parallel.elementChunk / Swift.max(width, 1))) { chunk in
+                                    let (y, means, rstds) = (y, means, rstds)
+                                    for row in chunk {
+                                        let base = row * width
+                                        let mean = FastMath.sum(x.start + base, count: width) / Float(width)
+                                        for i in 0..<width { y[base + i] = x[base + i] - mean }
+                                        let variance = FastMath.dot(y.start + base, y.start + base, count: width) / Float(width)
+                                        let rstd = 1 / (variance + epsilon).squareRoot()
+                                        for i in 0..<width { y[base + i] = y[base + i] * rstd * w[i] + b[i] }
+                                        means[row] = mean
+                                        rstds[row] = rstd
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -53,14 +53,15 @@ extension Tensor {
                                         let dw = wantsDW ? partialDW.start + (chunk.lowerBound / RMSNorm.rowChunk) * width : nil
                                         for row in chunk {
                                             let base = row * width, rstd = rstds[row]
-                                            var meanGN: Float = 0
-                                            for i in 0..<width { meanGN += dy[base + i] * w[i] * x[base + i] }
-                                            meanGN *= rstd / Float(width)
+                                            // g = dy ⊙ w goes into dx's row first, so that mean(g ⊙ n) is
+                                            // a vectorised dot (a scalar sum chains every element).
+                                            for i in 0..<width { dx[base + i] = dy[base + i] * w[i] }
+                                            let meanGN = FastMath.dot(dx.start + base, x.start + base, count: width) * rstd / Float(width)
                                             if let dw {
                                                 for i in 0..<width { dw[i] += dy[base + i] * x[base + i] * rstd }
                                             }
                                             for i in 0..<width {
-                                                dx[base + i] = rstd * (dy[base + i] * w[i] - x[base + i] * rstd * meanGN)
+                                                dx[base + i] = rstd * (dx[base + i] - x[base + i] * rstd * meanGN)
                                             }
                                         }
                                     }

@@ -48,6 +48,7 @@ public enum RotaryEmbedding {
                 // Positions are either shared by all sequences (T of them) or per sequence (N·T).
                 let perSequence = cos.count == sequences * tokens * half && sequences > 1
                 Parallel.forEachChunk(sequences * tokens, chunk: Swift.max(1, Parallel.elementChunk / Swift.max(width, 1))) { range in
+                    let (x, y, cos, sin) = (x, y, cos, sin)  // local copies let the loop vectorise
                     for token in range {
                         let table = (perSequence ? token : token % tokens) * half
                         for h in 0..<heads {

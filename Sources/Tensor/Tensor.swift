@@ -92,7 +92,10 @@ public final class Tensor {
         }
         withGradient { gradient in
             contribution.withUnsafeBufferPointer { source in
-                for i in 0..<gradient.count { gradient[i] += source[i] }
+                Parallel.forEachChunk(gradient.count, chunk: Parallel.elementChunk) { range in
+                    let (gradient, source) = (gradient, source)
+                    for i in range { gradient[i] += source[i] }
+                }
             }
         }
     }
