@@ -14,14 +14,16 @@ enum Arithmetic {
             b.values.withUnsafeBufferPointer { b in
                 y.withUnsafeMutableBufferPointer { y in
                     plan.forEachRun { count, o, oa, ob, sa, sb in
+                        // Run pointers, not `o + j` indices: overflow-checked index sums keep a loop scalar.
+                        let yRun = y.start + o, aRun = a.start + oa, bRun = b.start + ob
                         if sa == 1 && sb == 1 {
-                            for j in 0..<count { y[o + j] = op(a[oa + j], b[ob + j]) }
+                            for j in 0..<count { yRun[j] = op(aRun[j], bRun[j]) }
                         } else if sa == 1 && sb == 0 {
                             let bValue = b[ob]
-                            for j in 0..<count { y[o + j] = op(a[oa + j], bValue) }
+                            for j in 0..<count { yRun[j] = op(aRun[j], bValue) }
                         } else if sa == 0 && sb == 1 {
                             let aValue = a[oa]
-                            for j in 0..<count { y[o + j] = op(aValue, b[ob + j]) }
+                            for j in 0..<count { yRun[j] = op(aValue, bRun[j]) }
                         } else {
                             for j in 0..<count { y[o + j] = op(a[oa + j * sa], b[ob + j * sb]) }
                         }

@@ -56,14 +56,15 @@ extension Tensor {
             self.values.withUnsafeBufferPointer { x in
                 gradient.withUnsafeMutableBufferPointer { dx in
                     Parallel.forEachChunk(rows, chunk: CrossEntropy.rowsPerChunk(classes: classes)) { range in
-                        let (dx, x) = (dx, x)  // local copies let the loop vectorise (see Tensor.swiGLU)
                         for row in range {
                             let base = row * classes, logSum = logSums[row]
                             guard targets[row] != CrossEntropy.ignoreIndex else {
                                 (dx.start + base).update(repeating: 0, count: classes)
                                 continue
                             }
-                            for i in 0..<classes { dx[base + i] = scale * FastMath.exp(x[base + i] - logSum) }
+                            // Row pointers: `base + i` would be overflow-checked and keep the loop scalar.
+                            let xRow = x.start + base, dxRow = dx.start + base
+                            for i in 0..<classes { dxRow[i] = scale * FastMath.exp(xRow[i] - logSum) }
                             dx[base + targets[row]] -= scale
                         }
                     }

@@ -25,12 +25,13 @@ extension Tensor {
                                 Parallel.forEachChunk(rows, chunk: Swift.max(1, Parallel.elementChunk / Swift.max(width, 1))) { chunk in
                                     let (y, means, rstds) = (y, means, rstds)
                                     for row in chunk {
-                                        let base = row * width
-                                        let mean = FastMath.sum(x.start + base, count: width) / Float(width)
-                                        for i in 0..<width { y[base + i] = x[base + i] - mean }
-                                        let variance = FastMath.dot(y.start + base, y.start + base, count: width) / Float(width)
+                                        // Row pointers: overflow-checked `base + i` indices keep a loop scalar.
+                                        let xRow = x.start + row * width, yRow = y.start + row * width
+                                        let mean = FastMath.sum(xRow, count: width) / Float(width)
+                                        for i in 0..<width { yRow[i] = xRow[i] - mean }
+                                        let variance = FastMath.dot(yRow, yRow, count: width) / Float(width)
                                         let rstd = 1 / (variance + epsilon).squareRoot()
-                                        for i in 0..<width { y[base + i] = y[base + i] * rstd * w[i] + b[i] }
+                                        for i in 0..<width { yRow[i] = yRow[i] * rstd * w[i] + b[i] }
                                         means[row] = mean
                                         rstds[row] = rstd
                                     }

@@ -25,10 +25,11 @@ extension Tensor {
                         Parallel.forEachChunk(rows, chunk: RMSNorm.rowChunk) { chunk in
                             let (x, w, y, rstds) = (x, w, y, rstds)
                             for row in chunk {
-                                let base = row * width
-                                let squares = FastMath.dot(x.start + base, x.start + base, count: width)
+                                // Row pointers: overflow-checked `base + i` indices keep a loop scalar.
+                                let xRow = x.start + row * width, yRow = y.start + row * width
+                                let squares = FastMath.dot(xRow, xRow, count: width)
                                 let rstd = 1 / (squares / Float(width) + epsilon).squareRoot()
-                                for i in 0..<width { y[base + i] = w[i] * (x[base + i] * rstd) }
+                                for i in 0..<width { yRow[i] = w[i] * (xRow[i] * rstd) }
                                 rstds[row] = rstd
                             }
                         }
@@ -52,17 +53,17 @@ extension Tensor {
                                         let (x, w, dy, rstds, dx) = (x, w, dy, rstds, dx)
                                         let dw = wantsDW ? partialDW.start + (chunk.lowerBound / RMSNorm.rowChunk) * width : nil
                                         for row in chunk {
-                                            let base = row * width, rstd = rstds[row]
+                                            let rstd = rstds[row]
+                                            let xRow = x.start + row * width, dyRow = dy.start + row * width
+                                            let dxRow = dx.start + row * width
                                             // g = dy ⊙ w goes into dx's row first, so that mean(g ⊙ n) is
                                             // a vectorised dot (a scalar sum chains every element).
-                                            for i in 0..<width { dx[base + i] = dy[base + i] * w[i] }
-                                            let meanGN = FastMath.dot(dx.start + base, x.start + base, count: width) * rstd / Float(width)
+                                            for i in 0..<width { dxRow[i] = dyRow[i] * w[i] }
+                                            let meanGN = FastMath.dot(dxRow, xRow, count: width) * rstd / Float(width)
                                             if let dw {
-                                                for i in 0..<width { dw[i] += dy[base + i] * x[base + i] * rstd }
+                                                for i in 0..<width { dw[i] += dyRow[i] * xRow[i] * rstd }
                                             }
-                                            for i in 0..<width {
-                                                dx[base + i] = rstd * (dx[base + i] - x[base + i] * rstd * meanGN)
-                                            }
+                                            for i in 0..<width { dxRow[i] = rstd * (dxRow[i] - xRow[i] * rstd * meanGN) }
                                         }
                                     }
                                 }

@@ -48,16 +48,19 @@ public enum RotaryEmbedding {
                 // Positions are either shared by all sequences (T of them) or per sequence (N·T).
                 let perSequence = cos.count == sequences * tokens * half && sequences > 1
                 Parallel.forEachChunk(sequences * tokens, chunk: Swift.max(1, Parallel.elementChunk / Swift.max(width, 1))) { range in
-                    let (x, y, cos, sin) = (x, y, cos, sin)  // local copies let the loop vectorise
                     for token in range {
+                        // Pointers per row and half: overflow-checked `base + i` indices keep a loop scalar.
                         let table = (perSequence ? token : token % tokens) * half
+                        let cosRow = cos.start + table, sinRow = sin.start + table
                         for h in 0..<heads {
                             let base = token * width + h * headSize
+                            let (xFirst, xSecond) = (x + base, x + base + half)
+                            let (yFirst, ySecond) = (y + base, y + base + half)
                             for i in 0..<half {
-                                let (c, s) = (cos[table + i], direction * sin[table + i])
-                                let (first, second) = (x[base + i], x[base + half + i])
-                                y[base + i] = first * c - second * s
-                                y[base + half + i] = second * c + first * s
+                                let (c, s) = (cosRow[i], direction * sinRow[i])
+                                let (first, second) = (xFirst[i], xSecond[i])
+                                yFirst[i] = first * c - second * s
+                                ySecond[i] = second * c + first * s
                             }
                         }
                     }

@@ -37,10 +37,9 @@ extension Tensor {
                 dy.withUnsafeBufferPointer { dy in
                     self.withGradient { dx in
                         for row in 0..<rows {
-                            let base = row * width
-                            var dot: Float = 0
-                            for i in 0..<width { dot += dy[base + i] * y[base + i] }
-                            for i in 0..<width { dx[base + i] += y[base + i] * (dy[base + i] - dot) }
+                            let yRow = y.start + row * width, dyRow = dy.start + row * width, dxRow = dx.start + row * width
+                            let dot = FastMath.dot(dyRow, yRow, count: width)
+                            for i in 0..<width { dxRow[i] += yRow[i] * (dyRow[i] - dot) }
                         }
                     }
                 }
@@ -55,9 +54,9 @@ extension Tensor {
         values.withUnsafeBufferPointer { x in
             y.withUnsafeMutableBufferPointer { y in
                 for row in 0..<rows {
-                    let base = row * width
-                    let logSum = Softmax.row(x.start + base, y.start + base, count: width)
-                    for i in 0..<width { y[base + i] = x[base + i] - logSum }
+                    let xRow = x.start + row * width, yRow = y.start + row * width
+                    let logSum = Softmax.row(xRow, yRow, count: width)
+                    for i in 0..<width { yRow[i] = xRow[i] - logSum }
                 }
             }
         }
@@ -67,10 +66,9 @@ extension Tensor {
                 dy.withUnsafeBufferPointer { dy in
                     self.withGradient { dx in
                         for row in 0..<rows {
-                            let base = row * width
-                            var total: Float = 0
-                            for i in 0..<width { total += dy[base + i] }
-                            for i in 0..<width { dx[base + i] += dy[base + i] - FastMath.exp(y[base + i]) * total }
+                            let yRow = y.start + row * width, dyRow = dy.start + row * width, dxRow = dx.start + row * width
+                            let total = FastMath.sum(dyRow, count: width)
+                            for i in 0..<width { dxRow[i] += dyRow[i] - FastMath.exp(yRow[i]) * total }
                         }
                     }
                 }
