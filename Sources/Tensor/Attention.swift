@@ -116,15 +116,15 @@ extension Tensor {
                                             let qBlock = q.start + (n * g.queries + first) * g.queryWidth + h * g.headSize
                                             let pBlock = p.start + (task * g.queries + first) * g.keys
                                             let oBlock = o.start + (n * g.queries + first) * g.queryWidth + h * g.headSize
-                                            // Scores (rows, seen) = Q_h (rows, D) · K_hᵀ (D, seen).
+                                            // Scores (rows, seen) = Q_h (rows, D) · K_hᵀ (D, seen) / √D.
                                             if seen > 0 {
                                                 MatMul.gemm(qBlock, transposed: false, kBase, transposed: true, into: pBlock,
                                                             m: rows, n: seen, k: g.headSize,
-                                                            lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys)
+                                                            lda: g.queryWidth, ldb: g.keyValueWidth, ldc: g.keys, alpha: scale)
                                             }
                                             for row in 0..<rows {
                                                 Attention.maskedSoftmax(pBlock + row * g.keys, visible: g.visibleKeys(query: first + row),
-                                                                        keys: g.keys, scale: scale,
+                                                                        keys: g.keys,
                                                                         keyBias: keyMask == nil ? nil : keyBias.start + n * g.keys,
                                                                         keyKeep: keyMask == nil ? nil : keyKeep.start + n * g.keys)
                                             }
@@ -154,16 +154,16 @@ extension Tensor {
 }
 
 extension Attention {
-    /// Turns one row of raw scores into masked, scaled softmax probabilities in place: the first
+    /// Turns one row of scaled scores into masked softmax probabilities in place: the first
     /// `visible` entries are the scores of the keys the query may see, and all `keys` entries are
     /// written. With a key mask, `keyBias` holds 0 for real keys and −∞ for padding and `keyKeep`
     /// 1 and 0, so every pass over the row is a straight vectorised loop; padding keys get exactly
     /// zero weight, and a row that sees no key becomes all zeros.
     @inline(__always)
-    static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, visible: Int, keys: Int, scale: Float,
+    static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, visible: Int, keys: Int,
                               keyBias: UnsafePointer<Float>?, keyKeep: UnsafePointer<Float>?) {
         if let keyBias, let keyKeep {
-            for s in 0..<visible { row[s] = row[s] * scale + keyBias[s] }
+            for s in 0..<visible { row[s] += keyBias[s] }
             let maximum = FastMath.maximum(row, count: visible)
             guard maximum > -Float.infinity else {
                 row.update(repeating: 0, count: keys)
@@ -173,7 +173,6 @@ extension Attention {
             let inverse = 1 / FastMath.sum(row, count: visible)
             for s in 0..<visible { row[s] *= inverse }
         } else {
-            for s in 0..<visible { row[s] *= scale }
             if visible > 0 { Softmax.row(row, row, count: visible) }
         }
         (row + visible).update(repeating: 0, count: keys - visible)
@@ -215,21 +214,22 @@ extension Attention {
                                                         MatMul.gemm(dO.start + qOffset, transposed: false, v.start + kvOffset, transposed: true,
                                                                     into: dS, m: rows, n: seen, k: g.headSize,
                                                                     lda: g.queryWidth, ldb: g.keyValueWidth, ldc: seen)
-                                                        // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale (the 1/√D of the scores);
-                                                        // P is zero past each row's visible keys, so dS is too.
+                                                        // dS = P ⊙ (dP − rowsum(dP ⊙ P)); the 1/√D of the scores is the
+                                                        // alpha of the two products below. P is zero past each row's
+                                                        // visible keys, so dS is too.
                                                         for row in 0..<rows {
                                                             let dSRow = dS + row * seen, pRow = pBlock + row * g.keys
                                                             let dot = FastMath.dot(dSRow, pRow, count: seen)
-                                                            for s in 0..<seen { dSRow[s] = pRow[s] * (dSRow[s] - dot) * scale }
+                                                            for s in 0..<seen { dSRow[s] = pRow[s] * (dSRow[s] - dot) }
                                                         }
-                                                        // dQ_h (rows, D) += dS (rows, seen) · K_h (seen, D).
+                                                        // dQ_h (rows, D) += dS (rows, seen) · K_h (seen, D) / √D.
                                                         MatMul.gemm(dS, transposed: false, k.start + kvOffset, transposed: false,
                                                                     into: dQ.start + qOffset, m: rows, n: g.headSize, k: seen,
-                                                                    lda: seen, ldb: g.keyValueWidth, ldc: g.queryWidth, beta: 1)
-                                                        // dK_h (seen, D) += dSᵀ (seen, rows) · Q_h (rows, D).
+                                                                    lda: seen, ldb: g.keyValueWidth, ldc: g.queryWidth, alpha: scale, beta: 1)
+                                                        // dK_h (seen, D) += dSᵀ (seen, rows) · Q_h (rows, D) / √D.
                                                         MatMul.gemm(dS, transposed: true, q.start + qOffset, transposed: false,
                                                                     into: dK.start + kvOffset, m: seen, n: g.headSize, k: rows,
-                                                                    lda: seen, ldb: g.queryWidth, ldc: g.keyValueWidth, beta: 1)
+                                                                    lda: seen, ldb: g.queryWidth, ldc: g.keyValueWidth, alpha: scale, beta: 1)
                                                     }
                                                 }
                                             }
