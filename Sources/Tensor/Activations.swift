@@ -98,45 +98,58 @@ extension Tensor {
     }
 
     /// LLaMA's gated feed-forward nonlinearity `silu(gate) ⊙ up` (fused: one pass, no temporaries).
-    /// Backward, with `σ = sigmoid(g)`: `dg += dy ⊙ u ⊙ σ(1 + g(1 − σ))`, `du += dy ⊙ g σ`, one
-    /// sigmoid per element for both.
+    /// Backward, with `σ = sigmoid(g)`: `dg += dy ⊙ u ⊙ σ(1 + g(1 − σ))`, `du += dy ⊙ g σ`. When a
+    /// backward will run, forward keeps `σ`, so the backward computes no exponential (at SSE
+    /// width the exponentials, not memory, bounded these loops).
     public static func swiGLU(gate: Tensor, up: Tensor) -> Tensor {
         precondition(gate.shape == up.shape, "SwiGLU: gate \(gate.shape) and up \(up.shape) differ")
-        var y = Tensor.uninitializedValues(count: gate.count)
+        let count = gate.count
+        let keepsSigmoid = Autograd.isRecording && (gate.requiresGradient || up.requiresGradient)
+        var y = Tensor.uninitializedValues(count: count)
+        var sigmoids = Tensor.uninitializedValues(count: keepsSigmoid ? count : 0)
         gate.values.withUnsafeBufferPointer { g in
             up.values.withUnsafeBufferPointer { u in
                 y.withUnsafeMutableBufferPointer { y in
-                    Parallel.forEachChunk(y.count, chunk: Parallel.elementChunk) { range in
-                        // Local copies of the captured buffers let the loop vectorise: stores
-                        // through `y` could otherwise alias the closure context holding them.
-                        let (y, g, u) = (y, g, u)
-                        for i in range { y[i] = Activation.silu.value(g[i]) * u[i] }
+                    sigmoids.withUnsafeMutableBufferPointer { sigmoids in
+                        Parallel.forEachChunk(count, chunk: Parallel.elementChunk) { range in
+                            // Local copies of the captured buffers let the loop vectorise: stores
+                            // through `y` could otherwise alias the closure context holding them.
+                            let (y, g, u, sigmoids) = (y, g, u, sigmoids)
+                            if keepsSigmoid {
+                                for i in range {
+                                    let sigma = FastMath.sigmoid(g[i])
+                                    sigmoids[i] = sigma
+                                    y[i] = g[i] * sigma * u[i]
+                                }
+                            } else {
+                                for i in range { y[i] = Activation.silu.value(g[i]) * u[i] }
+                            }
+                        }
                     }
                 }
             }
         }
         return Tensor(shape: gate.shape, values: y).recorded(operation: "swiglu", from: [gate, up]) { dy in
-            let count = gate.count
             let wantsGate = gate.requiresGradient, wantsUp = up.requiresGradient
             var dg = wantsGate ? Tensor.uninitializedValues(count: count) : []
             var du = wantsUp ? Tensor.uninitializedValues(count: count) : []
             gate.values.withUnsafeBufferPointer { g in
                 up.values.withUnsafeBufferPointer { u in
                     dy.withUnsafeBufferPointer { dy in
-                        dg.withUnsafeMutableBufferPointer { dg in
-                            du.withUnsafeMutableBufferPointer { du in
-                                Parallel.forEachChunk(count, chunk: Parallel.elementChunk) { range in
-                                    let (dg, du, dy, u, g) = (dg, du, dy, u, g)
-                                    if wantsGate && wantsUp {
-                                        for i in range {
-                                            let sigma = FastMath.sigmoid(g[i])
-                                            dg[i] = dy[i] * u[i] * sigma * (1 + g[i] * (1 - sigma))
-                                            du[i] = dy[i] * g[i] * sigma
+                        sigmoids.withUnsafeBufferPointer { sigmoids in
+                            dg.withUnsafeMutableBufferPointer { dg in
+                                du.withUnsafeMutableBufferPointer { du in
+                                    Parallel.forEachChunk(count, chunk: Parallel.elementChunk) { range in
+                                        let (dg, du, dy, u, g, sigmoids) = (dg, du, dy, u, g, sigmoids)
+                                        if wantsGate {
+                                            for i in range {
+                                                let sigma = sigmoids[i]
+                                                dg[i] = dy[i] * u[i] * sigma * (1 + g[i] * (1 - sigma))
+                                            }
                                         }
-                                    } else if wantsGate {
-                                        for i in range { dg[i] = dy[i] * u[i] * Activation.silu.derivative(g[i]) }
-                                    } else if wantsUp {
-                                        for i in range { du[i] = dy[i] * Activation.silu.value(g[i]) }
+                                        if wantsUp {
+                                            for i in range { du[i] = dy[i] * g[i] * sigmoids[i] }
+                                        }
                                     }
                                 }
                             }
