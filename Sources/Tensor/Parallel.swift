@@ -1,8 +1,9 @@
 import Foundation
 
 /// Splits independent work items across the machine's cores. Each item must write only its own
-/// region of memory, so results are identical for any number of threads. Work that calls BLAS
-/// does not belong here: OpenBLAS's own threads would compete with these (attention ran 7× slower
+/// region of memory, so results are identical for any number of threads. An item may call BLAS
+/// only with GEMMs of at most ``MatMul/singleThreadedWork``, which OpenBLAS runs on the calling
+/// thread: larger ones would start OpenBLAS's own threads against these (attention ran 7× slower
 /// that way), and switching its global thread count around such work made results depend on
 /// what other threads were doing.
 enum Parallel {

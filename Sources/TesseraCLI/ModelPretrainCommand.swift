@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Model
 import Reporting
+import Security
 import Training
 
 /// `tessera model pretrain`: build a base model of a preset from MedSynth's public split.
@@ -47,11 +48,14 @@ struct ModelPretrainCommand: ParsableCommand {
     }
 
     /// The base model of `preset` for MedSynth data of `seed` in the cache directory
-    /// (`base-PRESET-sSEED-iSIZE`, `-xSCALE` for a scaled recipe), built from `data` by the recipe
-    /// when missing: what `tessera demo` and the accuracy benchmarks start from.
+    /// (`base-PRESET-sSEED-iSIZE[-xSCALE]-bBUILD`, `-xSCALE` for a scaled recipe), built from `data`
+    /// by the recipe when missing: what `tessera demo` and the accuracy benchmarks start from.
+    /// `BUILD` fingerprints this executable: another build's kernels may round differently, and
+    /// the recipe amplifies last bits, so its base model is not reused; building one removes the
+    /// other builds' bases of the same key.
     static func cached(preset: ModelPreset, data: URL, cache: URL, seed: UInt64, stepScale: Double = 1) throws -> URL {
-        let key = "\(preset.rawValue)-s\(seed)-i\(preset.configuration.vision.imageSize)" + (stepScale == 1 ? "" : "-x\(stepScale)")
-        let cached = cache.appendingPathComponent("base-\(key)")
+        let key = "base-\(preset.rawValue)-s\(seed)-i\(preset.configuration.vision.imageSize)" + (stepScale == 1 ? "" : "-x\(stepScale)")
+        let cached = cache.appendingPathComponent("\(key)-b\(try buildFingerprint())")
         if FileManager.default.fileExists(atPath: cached.appendingPathComponent("tokenizer.json").path),
            FileManager.default.fileExists(atPath: cached.appendingPathComponent("model.safetensors").path) {
             print("   using the cached base model \(cached.path)")
@@ -61,7 +65,16 @@ struct ModelPretrainCommand: ParsableCommand {
         let work = URL(fileURLWithPath: cached.path + ".work")
         _ = try build(preset: preset, data: data, out: cached, work: work, seed: seed, stepScale: stepScale)
         try? FileManager.default.removeItem(at: work)  // try?: only checkpoints
+        let stale = (try? FileManager.default.contentsOfDirectory(atPath: cache.path))?
+            .filter { $0.hasPrefix("\(key)-b") && $0 != cached.lastPathComponent } ?? []
+        for name in stale { try? FileManager.default.removeItem(at: cache.appendingPathComponent(name)) }  // try?: a cache
         return cached
+    }
+
+    /// The first 12 hex digits of this executable's SHA-256.
+    static func buildFingerprint() throws -> String {
+        let executable = try Data(contentsOf: URL(fileURLWithPath: "/proc/self/exe"), options: .alwaysMapped)
+        return String(try SHA256.hash(executable).hex.prefix(12))
     }
 
     /// Builds a base model from `data`/public with a progress line: what `pretrain` and `tessera demo` run.
