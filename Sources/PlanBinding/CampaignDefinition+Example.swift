@@ -7,6 +7,10 @@ extension CampaignDefinition {
         public var steps = 60
         public var batchSize = 64
         public var learningRate = 0.002
+        /// Constant within each round: a cosine restarted every round halves the learning rate a
+        /// round integrates, and `tessera demo` measured federated +3.2 points with it against
+        /// +7.6 constant (centralized +9.4).
+        public var learningRateSchedule = "constant"
         public var warmupSteps = 3
         public var maxSequenceLength = 192
         public var campaignSeed: UInt64 = 7
@@ -37,7 +41,7 @@ extension CampaignDefinition {
         gradient_accumulation = 1
         max_sequence_length = \(settings.maxSequenceLength)         # tokens per example (image tokens included)
         learning_rate = \(settings.learningRate)
-        learning_rate_schedule = "cosine" # or "constant"
+        learning_rate_schedule = "\(settings.learningRateSchedule)" # "cosine" (over each round's steps) or "constant"
         warmup_steps = \(settings.warmupSteps)
         gradient_clip_norm = 1.0
 

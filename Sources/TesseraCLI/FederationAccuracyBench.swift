@@ -119,6 +119,8 @@ struct FederationAccuracyBench {
         try model.applyGlobalAdapter(initial, plan: plan)
         var configuration = try plan.trainerConfiguration(round: 1, site: site, threads: Self.threads, checkpointInterval: 0)
         configuration.steps = steps
+        // One run over the whole budget, as `tessera train` (the demo's baselines) does it: cosine.
+        configuration.schedule = .cosine
         configuration.warmupSteps = min(steps, plan.schedule.warmupSteps * steps / max(1, plan.schedule.steps))
         let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: examples)
         try trainer.train()

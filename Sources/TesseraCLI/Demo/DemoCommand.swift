@@ -33,6 +33,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Aggregation strategy: fedavg, ffa, svd-merge, median, trimmed-mean.") var strategy = "fedavg"
     @Option(help: "Local optimizer steps per round at each site.") var steps = 80
     @Option(help: "Examples per local step.") var batchSize = 64
+    @Option(help: "Local learning-rate schedule: cosine (over each round's steps) or constant.") var learningRateSchedule = CampaignDefinition.ExampleSettings().learningRateSchedule
     @Option(help: "Images per hospital (MedSynth).") var imagesPerSite = 600
     @Option(help: "Items of the global test set.") var testItems = 1000
     @Option(help: "Seed of the data, the base model and the campaign.") var seed: UInt64 = 1
@@ -43,6 +44,9 @@ struct DemoCommand: ParsableCommand {
     func validate() throws {
         guard (1...10).contains(sites) else { throw ValidationError("--sites must be 1…10") }
         guard rounds >= 1, steps >= 1 else { throw ValidationError("--rounds and --steps must be ≥ 1") }
+        guard ["cosine", "constant"].contains(learningRateSchedule) else {
+            throw ValidationError("--learning-rate-schedule must be cosine or constant")
+        }
         guard TrainingPlan.Strategy(rawValue: strategy) != nil else {
             throw ValidationError("--strategy must be one of \(TrainingPlan.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -106,6 +110,7 @@ struct DemoCommand: ParsableCommand {
         settings.rounds = rounds
         settings.steps = steps
         settings.batchSize = batchSize
+        settings.learningRateSchedule = learningRateSchedule
         settings.warmupSteps = min(settings.warmupSteps, steps)
         settings.campaignSeed = seed
         settings.quorum = sites
