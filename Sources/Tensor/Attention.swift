@@ -21,14 +21,11 @@ import Foundation
 /// which skips the masked upper triangle. The blocks depend on the shapes alone, so results are
 /// the same for any number of threads.
 public enum Attention {
-    /// The largest GEMM a task may run (``MatMul/singleThreadedWork``).
-    static let singleThreadedGEMMWork = MatMul.singleThreadedWork
-
     /// The sizes of one attention call.
     struct Geometry {
         let sequences: Int, queries: Int, keys: Int, heads: Int, keyValueHeads: Int, headSize: Int
         let causal: Bool
-        /// The largest `M·N·K` a task's GEMM may have (``Attention/singleThreadedGEMMWork``; tests
+        /// The largest `M·N·K` a task's GEMM may have (``MatMul/singleThreadedWork``; tests
         /// set it lower to exercise many query blocks on small inputs).
         let gemmWorkLimit: Int
         var queryWidth: Int { heads * headSize }
@@ -78,7 +75,7 @@ extension Tensor {
     public func attention(keys: Tensor, values: Tensor, heads: Int, keyValueHeads: Int,
                           causal: Bool, keyMask: [Bool]? = nil) -> Tensor {
         attention(keys: keys, values: values, heads: heads, keyValueHeads: keyValueHeads, causal: causal, keyMask: keyMask,
-                  gemmWorkLimit: Attention.singleThreadedGEMMWork)
+                  gemmWorkLimit: MatMul.singleThreadedWork)
     }
 
     /// ``attention(keys:values:heads:keyValueHeads:causal:keyMask:)`` with its tasks' GEMMs kept

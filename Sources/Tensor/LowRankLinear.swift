@@ -7,11 +7,11 @@
 /// dropout), `h = x̃ Aᵀ (rows, r)`. Backward: `dh = s · dy B`, `dB += s · dyᵀ h`, `dA += dhᵀ x̃`,
 /// `dx̃ += dh A`, and the base layer's `dx += dy W`, `dW += dyᵀ x`, `db += Σ_rows dy`.
 ///
-/// Without dropout (`x̃ = x`) the update folds into the weight, `W' = W + s · B A (out, in)`:
-/// then `y = x W'ᵀ + b` and `dx += dy W'` are one GEMM each, and the `(rows, in)` and
-/// `(rows, out)` passes of the low-rank path (`h Bᵀ` into `y`, `dh A` into `dx`) are gone; those
-/// skinny products are bound by memory traffic, and `W'` costs a pass over the much smaller
-/// weight. `h` is then computed only when `B` is trained. With dropout the three forward GEMMs
+/// Without dropout (`x̃ = x`) and over enough rows (`rows · (in + out) > out · in`), the update
+/// folds into the weight, `W' = W + s · B A (out, in)`: then `y = x W'ᵀ + b` and `dx += dy W'`
+/// are one GEMM each, and the `(rows, in)` and `(rows, out)` passes of the low-rank path (`h Bᵀ`
+/// into `y`, `dh A` into `dx`) are gone; those skinny products are bound by memory traffic, and
+/// `W'` costs a pass over the weight, smaller than them in training (not in a decoding step). `h` is then computed only when `B` is trained. With dropout the three forward GEMMs
 /// run as written, the last accumulating into `y` with `alpha = s`. The rank-`r` products run as
 /// ``MatMul/skinnyGEMM(_:transposed:_:transposed:into:m:n:k:lda:ldb:ldc:alpha:beta:)`` and
 /// ``MatMul/reducingGEMM(_:transposed:_:transposed:into:m:n:k:lda:ldb:alpha:beta:)``, in
@@ -29,9 +29,11 @@ extension Tensor {
                      "low-rank linear: x \(shape), W \(weight.shape), A \(a.shape), B \(b.shape)")
         let rows = count / Swift.max(inputs, 1)
         let lowRankSource = lowRankInput ?? self
-        // W' = W + s·B·A when the low-rank path reads x itself.
+        // W' = W + s·B·A when the low-rank path reads x itself and there are enough rows for the
+        // passes it saves, (rows, in) and (rows, out), to outweigh the (out, in) one it costs: a
+        // decoding step's few rows keep the unmerged products.
         var mergedWeight: [Float]? = nil
-        if lowRankInput == nil {
+        if lowRankInput == nil && rows * (inputs + outputs) > outputs * inputs {
             var merged = weight.values
             b.values.withUnsafeBufferPointer { b in
                 a.values.withUnsafeBufferPointer { a in

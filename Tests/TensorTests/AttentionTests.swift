@@ -49,7 +49,7 @@ struct AttentionTests {
 
         func gemmWorkLimit(keys: Int, headSize: Int) -> Int {
             switch self {
-            case .whole: Attention.singleThreadedGEMMWork
+            case .whole: MatMul.singleThreadedWork
             case .twoRowBlocks: 2 * keys * headSize
             case .serial: keys * headSize - 1
             }
@@ -116,7 +116,7 @@ struct AttentionTests {
     @Test func defaultBlocksAgreeWithSerialAttentionAtModelSizes() {
         let (n, t, heads, headSize) = (2, 128, 2, 64)
         let geometry = Attention.Geometry(sequences: n, queries: t, keys: t, heads: heads, keyValueHeads: heads,
-                                          headSize: headSize, causal: true, gemmWorkLimit: Attention.singleThreadedGEMMWork)
+                                          headSize: headSize, causal: true, gemmWorkLimit: MatMul.singleThreadedWork)
         #expect(geometry.tasksRunInParallel && geometry.queryBlock == 32)
         func run(_ limit: Int) -> [[Float]] {
             let q = GradientCheck.random([n, t, heads * headSize], seed: 80)
@@ -128,7 +128,7 @@ struct AttentionTests {
             (y * dy).sum().backward()
             return [y.values, q.grad ?? [], k.grad ?? [], v.grad ?? []]
         }
-        for (blocked, serial) in zip(run(Attention.singleThreadedGEMMWork), run(t * headSize - 1)) {
+        for (blocked, serial) in zip(run(MatMul.singleThreadedWork), run(t * headSize - 1)) {
             expectClose(blocked, serial, tolerance: 1e-5)
         }
     }

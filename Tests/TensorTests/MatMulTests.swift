@@ -95,6 +95,14 @@ struct LowRankLinearTests {
         expectGradientsMatch("lora-linear, A frozen", GradientCheck.check([x, bFactor]) {
             $0[0].linear(weight: w, bias: b, lowRankA: a, lowRankB: $0[1], scale: 1.5)
         })
+        // One row (a decoding step): too few rows to merge, so the three products run unmerged.
+        let single = GradientCheck.random([1, 1, 6], seed: 106)
+        expectClose(single.linear(weight: w, bias: b, lowRankA: a, lowRankB: bFactor, scale: 1.5).values,
+                    (single.linear(weight: w, bias: b) + single.linear(weight: a).linear(weight: bFactor) * 1.5).values,
+                    tolerance: 1e-5)
+        expectGradientsMatch("lora-linear, one row", GradientCheck.check([single, a, bFactor]) {
+            $0[0].linear(weight: w, bias: b, lowRankA: $0[1], lowRankB: $0[2], scale: 1.5)
+        })
         let dropped = GradientCheck.random([2, 3, 6], seed: 105)
         expectGradientsMatch("lora-linear, separate low-rank input", GradientCheck.check([x, a, dropped]) {
             $0[0].linear(weight: w, bias: nil, lowRankA: $0[1], lowRankB: bFactor, scale: 0.5, lowRankInput: $0[2])
