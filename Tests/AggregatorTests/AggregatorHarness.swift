@@ -5,6 +5,7 @@ import Model
 import PlanBinding
 import Protocols
 import Security
+import Synchronization
 import Transport
 
 /// A consortium in a temporary directory: a CA, the server and ledger credentials, site
@@ -21,6 +22,7 @@ final class AggregatorHarness: @unchecked Sendable {
     let model: LlavaModel
     var port = 0
     private var server: Task<Void, Error>?
+    private let clock = TestClock()
 
     static let logger: Logger = {
         var logger = Logger(label: "tessera.aggregator.test")
@@ -51,7 +53,7 @@ final class AggregatorHarness: @unchecked Sendable {
             .replacingOccurrences(of: "maximum_poll_seconds = 60", with: "maximum_poll_seconds = \(maximumPollSeconds)")
             .replacingOccurrences(of: "pki/ca/ca.pem", with: "ca/ca.pem")
         configuration = try AggregatorConfiguration(toml: configurationTOML, source: "test", directory: directory)
-        aggregator = try Aggregator(configuration: configuration, logger: Self.logger, fileSystem: fileSystem)
+        aggregator = try Aggregator(configuration: configuration, logger: Self.logger, clock: { [clock] in clock.now }, fileSystem: fileSystem)
 
         model = LlavaModel(configuration: ModelPreset.tiny.configuration)
         model.initializeWeights(seed: 3)
@@ -63,6 +65,12 @@ final class AggregatorHarness: @unchecked Sendable {
     deinit {
         server?.cancel()
         try? FileManager.default.removeItem(at: directory)  // best effort: a temporary directory
+    }
+
+    /// Moves the aggregator's clock `seconds` ahead, so a deadline passes when the test says
+    /// rather than when a loaded machine gets there.
+    func passTime(_ seconds: TimeInterval) {
+        clock.offset.withLock { $0 += seconds }
     }
 
     func certificateFile(_ site: String) -> URL { directory.appendingPathComponent("pki/\(site).pem") }
@@ -136,4 +144,10 @@ final class AggregatorHarness: @unchecked Sendable {
         let response = try await client(site, connectTimeout: connectTimeout).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
         return try WireJSON.decode(Receipt.self, from: Data(response.body))
     }
+}
+
+/// The wall clock plus an offset a test moves forward.
+private final class TestClock: Sendable {
+    let offset = Mutex<TimeInterval>(0)
+    var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
 }

@@ -78,7 +78,7 @@ struct AggregatorLoadTests {
         }
         // Fill the tmpfs up to a few kilobytes.
         let filler = blobs.appendingPathComponent("filler")
-        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        try Data().write(to: filler)
         let handle = try FileHandle(forWritingTo: filler)
         while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
         try? handle.close()  // try?: the disk is full by design

@@ -62,10 +62,11 @@ struct AggregatorRoundTests {
     func failedRound() async throws {
         let harness = try AggregatorHarness()
         try harness.enrol("site-a", "site-b")
-        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory,
-                                             definition: try harness.campaign([("deadline_seconds = 600", "deadline_seconds = 1")]))
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory, definition: try harness.campaign())
         try await harness.serve()
         _ = try await harness.upload("site-a", try harness.update(site: "site-a", samples: 5, shift: 0.01))
+        #expect(try harness.aggregator.round(1).state == .collecting)
+        harness.passTime(601)  // the example campaign's deadline is 600 s
         #expect(try await eventually { try harness.aggregator.round(1).state == .failed })
         let failed = try harness.aggregator.round(1)
         #expect(failed.failure == "1 valid update by the deadline, quorum 2")

@@ -43,7 +43,7 @@ struct UploadRejectionTests {
         var otherDigest = try harness.update(site: "site-a", samples: 3, shift: 0.01)
         otherDigest.metadata.digest = try harness.update(site: "site-a", samples: 3, shift: 0.02).digest
         try await expect(422, .digestMismatch, otherDigest)
-        var corrupt = try harness.update(site: "site-a", samples: 3, shift: 0.01)
+        let corrupt = try harness.update(site: "site-a", samples: 3, shift: 0.01)
         try Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }).write(to: corrupt.file)
         try await expect(422, .corruptBody, corrupt)
         try await expect(422, .wrongTensors, try harness.update(site: "site-a", samples: 3, shift: 0.01) { $0.removeLast() })
