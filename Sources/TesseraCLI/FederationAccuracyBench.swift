@@ -115,16 +115,25 @@ struct FederationAccuracyBench {
     /// Trains from round 0's adapter with the plan's settings for `steps` steps, then scores.
     static func train(evaluator: DemoEvaluator, plan: TrainingPlan, initial: [NamedTensor], examples: [TrainingExample],
                       steps: Int, site: String) throws -> DemoEvaluator.Score {
-        let model = try LlavaModel.load(from: evaluator.baseDirectory)
+        try evaluator.score(try fineTune(base: evaluator.baseDirectory, tokenizer: evaluator.tokenizer, plan: plan, initial: initial,
+                                         examples: examples, steps: steps, site: site))
+    }
+
+    /// A copy of the base model trained from round 0's adapter with the plan's settings for `steps`
+    /// steps, as one run the way `tessera train` does it (the cosine over the whole budget, warm-up
+    /// scaled to it); `seed` replaces the seed the plan derives for `site`.
+    static func fineTune(base: URL, tokenizer: BPETokenizer, plan: TrainingPlan, initial: [NamedTensor], examples: [TrainingExample],
+                         steps: Int, site: String, seed: UInt64? = nil, threads: Int = Self.threads,
+                         onStep: (LocalTrainer.StepRecord) -> Void = { _ in }) throws -> LlavaModel {
+        let model = try LlavaModel.load(from: base)
         try model.applyGlobalAdapter(initial, plan: plan)
-        var configuration = try plan.trainerConfiguration(round: 1, site: site, threads: Self.threads, checkpointInterval: 0)
+        var configuration = try plan.trainerConfiguration(round: 1, site: site, threads: threads, checkpointInterval: 0)
         configuration.steps = steps
-        // One run over the whole budget, as `tessera train` (the demo's baselines) does it: cosine.
         configuration.schedule = .cosine
         configuration.warmupSteps = min(steps, plan.schedule.warmupSteps * steps / max(1, plan.schedule.steps))
-        let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: examples)
-        try trainer.train()
-        return try evaluator.score(model)
+        if let seed { configuration.seed = seed }
+        try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: examples).train(onStep: onStep)
+        return model
     }
 
     /// One training runs at a time here, on every core.

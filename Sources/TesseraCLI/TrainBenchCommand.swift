@@ -19,7 +19,8 @@ struct TrainBenchCommand: ParsableCommand {
             MedSynth (seed 1, three sites, heterogeneity high) at the preset's image size; the preset's base model from \
             the cache (built by the recipe when missing, as `tessera demo` does). Per seed: the site's labelled VQA \
             items in full, and those of a tenth of its images (chosen by the seed), each trained from round 0's \
-            adapter with the demo campaign's plan for the same steps. Scores (mean ± sd over the seeds): closed \
+            adapter with the demo campaign's plan for the same steps, as one run (cosine learning rate over the \
+            whole run, as `tessera train`). Scores (mean ± sd over the seeds): closed \
             accuracy and open recall on the global test set, where the other sites' modalities and scanners count, \
             and on site 1's own held-out test set, drawn from the distribution it trains on; image→report recall@1 \
             on the site's reports; the majority baselines, seconds per step and tokens per second.
@@ -88,13 +89,10 @@ struct TrainBenchCommand: ParsableCommand {
         for seed in 1...UInt64(seeds) {
             for (name, share) in [("AR on 10% of site 1", 0.1), ("AR on 100% of site 1", 1.0)] {
                 let subset = Self.imageShare(examples, share: share, seed: seed)
-                let model = try LlavaModel.load(from: base)
-                try model.applyGlobalAdapter(initial, plan: plan)
-                var configuration = try plan.trainerConfiguration(round: 1, site: "site-1", threads: threads, checkpointInterval: 0)
-                configuration.seed = seed
-                let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: subset)
                 var seconds = 0.0, tokensPerSecond = 0.0
-                try trainer.train { record in
+                let model = try FederationAccuracyBench.fineTune(base: base, tokenizer: evaluator.tokenizer, plan: plan, initial: initial,
+                                                                 examples: subset, steps: steps, site: "site-1", seed: seed,
+                                                                 threads: threads) { record in
                     seconds += record.seconds
                     tokensPerSecond += record.tokensPerSecond / Double(steps)
                 }
