@@ -11,7 +11,7 @@ import Training
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Answer a VQA set with greedy decoding and print closed/open metrics per answer type and modality; "
+        abstract: "Answer a VQA set with greedy decoding and print closed/open metrics per answer type, modality and question type; "
             + "with --retrieval, image↔text retrieval recall@1/5/10 on image–report pairs."
     )
 

@@ -4,8 +4,9 @@ import Testing
 
 /// Aggregation per answer type and modality, and the results table.
 struct VQAEvaluationTests {
-    private func item(_ id: String, _ answer: String, _ type: VQAItem.AnswerType, _ modality: String) -> VQAItem {
-        VQAItem(id: id, image: "i.png", question: "?", answer: answer, answerType: type, questionType: "PRES", modality: modality)
+    private func item(_ id: String, _ answer: String, _ type: VQAItem.AnswerType, _ modality: String,
+                      questionType: String = "PRES") -> VQAItem {
+        VQAItem(id: id, image: "i.png", question: "?", answer: answer, answerType: type, questionType: questionType, modality: modality)
     }
 
     @Test func aggregatesPerAnswerTypeAndModality() throws {
@@ -20,6 +21,18 @@ struct VQAEvaluationTests {
         #expect(open.openRecall == 1 && open.openExactMatch == 0 && open.closedAccuracy == nil)
         let json = evaluation.table(title: "t").rendered(as: .json)
         #expect(json.contains(#""group":"CLOSED ct","items":2,"closed acc %":50.0"#))
+    }
+
+    @Test func aggregatesPerQuestionTypeWhenThereAreSeveral() throws {
+        let items = [item("1", "yes", .closed, "ct", questionType: "POS"), item("2", "no", .closed, "ct", questionType: "SIZE"),
+                     item("3", "yes", .closed, "ct", questionType: "POS"), item("4", "large", .open, "ct", questionType: "SIZE")]
+        let evaluation = try VQAEvaluation(items: items, predictions: ["yes", "yes", "no", "large"])
+        #expect(evaluation.groups.map(\.name) == ["all", "CLOSED", "OPEN", "CLOSED ct", "OPEN ct", "CLOSED question type POS",
+                                                  "CLOSED question type SIZE", "OPEN question type SIZE"])
+        let position = try #require(evaluation.groups.first { $0.name == "CLOSED question type POS" })
+        #expect(position.count == 2 && position.closedAccuracy == 0.5)
+        let size = try #require(evaluation.groups.first { $0.name == "OPEN question type SIZE" })
+        #expect(size.openExactMatch == 1)
     }
 
     @Test func rejectsMismatchedPredictionCounts() {

@@ -1,6 +1,7 @@
 import Reporting
 
-/// VQA scores aggregated over all items, per answer type and per modality (ALGORITHMS.md §6), with
+/// VQA scores aggregated over all items, per answer type and per modality (ALGORITHMS.md §6), and
+/// per question type (what a model has learned: modality, presence, position, size, count…), with
 /// the majority-class baseline beside closed accuracy.
 ///
 /// ```swift
@@ -10,7 +11,7 @@ import Reporting
 public struct VQAEvaluation: Sendable, Equatable {
     /// The scores of one group of items (all, one answer type, or one answer type within one modality).
     public struct Group: Sendable, Equatable {
-        /// "all", "CLOSED", "OPEN", or "CLOSED chest_xray", …
+        /// "all", "CLOSED", "OPEN", "CLOSED chest_xray", …, "CLOSED question type POS", …
         public var name: String
         /// The number of items.
         public var count: Int
@@ -30,7 +31,8 @@ public struct VQAEvaluation: Sendable, Equatable {
         public var openF1: Double?
     }
 
-    /// The groups: "all", each answer type, then each answer type × modality (modalities sorted).
+    /// The groups: "all", each answer type, each answer type × modality (modalities sorted), then each
+    /// answer type × question type (sorted) when the items have more than one question type.
     public let groups: [Group]
 
     /// Scores `predictions[i]` against `items[i]`.
@@ -52,6 +54,14 @@ public struct VQAEvaluation: Sendable, Equatable {
                 let subset = scored.filter { $0.0.answerType == type && $0.0.modality == modality }
                 guard !subset.isEmpty else { continue }
                 groups.append(Self.group("\(type.rawValue) \(modality)", subset))
+            }
+        }
+        let questionTypes = Set(items.map(\.questionType)).sorted()
+        for type in VQAItem.AnswerType.allCases where questionTypes.count > 1 {
+            for questionType in questionTypes {
+                let subset = scored.filter { $0.0.answerType == type && $0.0.questionType == questionType }
+                guard !subset.isEmpty else { continue }
+                groups.append(Self.group("\(type.rawValue) question type \(questionType)", subset))
             }
         }
         self.groups = groups
