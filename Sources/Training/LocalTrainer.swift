@@ -18,6 +18,7 @@ public final class LocalTrainer {
         public var components: [String: Float]
         public var learningRate: Float
         public var gradientNorm: Float
+        /// Tokens read per second: image and text tokens of the step's batches, padding not counted.
         public var tokensPerSecond: Double
         public var seconds: Double
     }
@@ -163,13 +164,13 @@ public final class LocalTrainer {
         let microBatches = configuration.gradientAccumulation
         let microSize = configuration.batchSize / microBatches
         let context = ForwardContext(isTraining: true, generator: SeededGenerator(seed: configuration.seed, stream: UInt64(step) + 1))
-        var total: Float = 0, components: [String: Float] = [:], counted = 0
+        var total: Float = 0, components: [String: Float] = [:], tokens = 0
         for micro in 0..<microBatches {
             let batch = try TrainingBatch(examples: indices[(micro * microSize)..<((micro + 1) * microSize)].map { examples[$0] },
                                           template: template, tokenizer: tokenizer, maximumLength: configuration.maximumSequenceLength,
                                           imageSize: model.configuration.vision.imageSize,
                                           padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
-            counted += batch.countedTokens
+            tokens += batch.tokens
             let output = try model.forward(batch.model, context: context)
             let input = ObjectiveInput(model: model, tokenizer: tokenizer, batch: batch, mainOutput: output, context: context,
                                        maximumSequenceLength: configuration.maximumSequenceLength)
@@ -197,7 +198,7 @@ public final class LocalTrainer {
         step += 1
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return StepRecord(step: step, loss: total, components: components, learningRate: learningRate, gradientNorm: norm,
-                          tokensPerSecond: Double(counted) / seconds, seconds: seconds)
+                          tokensPerSecond: Double(tokens) / seconds, seconds: seconds)
     }
 
     /// The example indices of step `k`'s batch.

@@ -7,8 +7,9 @@ public struct TrainingBatch {
     public let examples: [TrainingExample]
     /// The conversations as one model batch, with labels (answers only) and the attention mask.
     public let model: LlavaModel.Batch
-    /// Tokens the loss counts (labels that are not `-100`), for weighting and logging.
-    public let countedTokens: Int
+    /// Tokens the model reads, image tokens included and padding not (the throughput the trainer
+    /// logs as tokens per second).
+    public let tokens: Int
 
     /// Encodes `examples` with `template`, truncating each to `maximumLength` tokens (never inside the
     /// image tokens) and padding on the right.
@@ -41,7 +42,7 @@ public struct TrainingBatch {
         self.examples = examples
         model = LlavaModel.Batch(inputIDs: ids, sequences: examples.count, pixelValues: pixels, labels: labels,
                                  attentionMask: mask.allSatisfy { $0 } ? nil : mask)
-        countedTokens = labels.filter { $0 != CrossEntropy.ignoreIndex }.count
+        tokens = encoded.map(\.ids.count).reduce(0, +)
     }
 
     /// Right-padded token ids and mask for text-only passes over `texts` (one per example), each
