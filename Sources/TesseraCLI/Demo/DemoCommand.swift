@@ -61,7 +61,7 @@ struct DemoCommand: ParsableCommand {
         let executables = try DemoExecutables()
         var phases = DemoPhases()
 
-        let consortium = try phases.run("set-up and data", budget: 5) {
+        let consortium = try phases.run("set-up and data", budget: 2) {
             let consortium = try DemoConsortium.create(in: work, sites: siteIDs, campaign: campaignTOML())
             var options = MedSynthOptions()
             options.seed = seed
@@ -74,18 +74,18 @@ struct DemoCommand: ParsableCommand {
             _ = try MedSynthWriter.write(options, to: consortium.data.path)
             return consortium
         }
-        let base = try phases.run("base model", budget: 30) { try baseModel(data: consortium.data) }
+        let base = try phases.run("base model", budget: 28) { try baseModel(data: consortium.data) }
         let plan = try CampaignDefinition(contentsOf: consortium.campaignFile).plan(for: try LlavaModel.load(from: base).baseModelDescription)
 
-        let federation = try phases.run("federated rounds", budget: 95) {
+        let federation = try phases.run("federated rounds", budget: 98) {
             try DemoFederation(consortium: consortium, executables: executables, base: base).run(rounds: rounds)
         }
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: consortium.data.appendingPathComponent("test/vqa.json"), plan: plan)
-        let scores = try phases.run("evaluation and baselines", budget: 165) {
+        let scores = try phases.run("evaluation and baselines", budget: 170) {
             try DemoScores.measure(evaluator: evaluator, federation: federation, consortium: consortium, plan: plan,
                                    rounds: rounds, sites: siteIDs, executables: executables)
         }
-        let audit = try phases.run("audit", budget: 5) { try federation.audit(executables: executables) }
+        let audit = try phases.run("audit", budget: 2) { try federation.audit(executables: executables) }
 
         print("")
         print(federation.roundTable(scores: scores.rounds).rendered(as: .text))
