@@ -44,13 +44,13 @@ struct AggregatorCrashTests {
             DispatchQueue.global().async(group: group) {
                 do {
                     for round in 1...rounds {
-                        try waitFor("round \(round) to open for \(site)") {
+                        try waitUntil("round \(round) to open for \(site)") {
                             guard let current = try harness.aggregator.currentRound() else { return false }
                             return current.id == round && (current.state == .open || current.state == .collecting)
                         }
                         let update = try harness.update(site: site, samples: index + 1, shift: Float(index + 1) * 1e-3, round: round)
                         var body: [UInt8]?
-                        try waitFor("a receipt for \(site) in round \(round)", poll: 0.05) {
+                        try waitUntil("a receipt for \(site) in round \(round)", poll: 0.05) {
                             do {
                                 body = try harness.client(site).upload(file: update.file, to: "/v1/rounds/\(round)/updates",
                                                                        headers: update.metadata.httpHeaderFields).body
@@ -91,7 +91,7 @@ struct AggregatorCrashTests {
         #expect(Set(killedInRounds).count >= 2, "the kills all fell into one round: \(killedInRounds)")
 
         // What the sites hold against what the aggregator kept.
-        try waitFor("round \(rounds) to be published") { try harness.aggregator.round(rounds).state == .published }
+        try waitUntil("round \(rounds) to be published") { try harness.aggregator.round(rounds).state == .published }
         let accepted = try harness.aggregator.ledger.entries(after: 0, limit: 100_000).filter { $0.kind == .updateAccepted }
         #expect(accepted.count == sites.count * rounds, "\(accepted.count) accepted updates")
         for round in 1...rounds {
@@ -111,13 +111,6 @@ struct AggregatorCrashTests {
         #expect(summary.receiptCount == sites.count * rounds)
     }
 
-    static func waitFor(_ what: String, seconds: Double = 120, poll: Double = 0.1, _ condition: () throws -> Bool) throws {
-        let end = Date().addingTimeInterval(seconds)
-        while try !condition() {
-            guard Date() < end else { throw CrashTestFailure(description: "timed out waiting for \(what)") }
-            Thread.sleep(forTimeInterval: poll)
-        }
-    }
 }
 
 struct CrashTestFailure: Error, CustomStringConvertible {
@@ -148,7 +141,7 @@ struct ServerProcess {
 
     /// Waits until `/healthz` answers through `client`.
     func waitUntilHealthy(_ client: CurlClient) throws {
-        try AggregatorCrashTests.waitFor("the restarted aggregator to answer", seconds: 30, poll: 0.02) {
+        try waitUntil("the restarted aggregator to answer", seconds: 30, poll: 0.02) {
             guard process.isRunning else { throw CrashTestFailure(description: "the aggregator exited with status \(process.terminationStatus)") }
             return (try? client.get("/healthz")) != nil
         }

@@ -94,11 +94,7 @@ struct FederationEndToEndTests {
         logger.logLevel = .error
         let state = try Aggregator(configuration: try AggregatorConfiguration(contentsOf: configuration), logger: logger)
         func waitFor(_ what: String, seconds: Double = 180, _ condition: () throws -> Bool) throws {
-            let end = Date().addingTimeInterval(seconds)
-            while try !condition() {
-                guard Date() < end else { throw DemoFailure("timed out waiting for \(what); aggregator: \(server.tail(5))") }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
+            do { try waitUntil(what, seconds: seconds, condition) } catch let error as TimedOut { throw DemoFailure("\(error); aggregator: \(server.tail(5))") }
         }
         // Kill site-1 while it trains round 1 (its round directory exists, no receipt yet), restart it.
         try waitFor("site-1 to start round 1") {

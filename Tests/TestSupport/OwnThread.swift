@@ -19,3 +19,20 @@ public func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) a
     }
     return try condition()
 }
+
+/// What ``waitUntil(_:seconds:poll:_:)`` gave up waiting for.
+public struct TimedOut: Error, CustomStringConvertible {
+    public let what: String
+    public var description: String { "timed out waiting for \(what)" }
+}
+
+/// Blocks the calling thread until `condition` holds, polling every `poll` seconds for up to
+/// `seconds`: for tests that already run on a thread of their own (``onOwnThread(_:)``).
+/// - Throws: ``TimedOut`` naming `what`, or the condition's own error.
+public func waitUntil(_ what: String, seconds: Double = 120, poll: Double = 0.1, _ condition: () throws -> Bool) throws {
+    let end = Date().addingTimeInterval(seconds)
+    while try !condition() {
+        guard Date() < end else { throw TimedOut(what: what) }
+        Thread.sleep(forTimeInterval: poll)
+    }
+}
