@@ -74,18 +74,18 @@ struct DemoCommand: ParsableCommand {
             _ = try MedSynthWriter.write(options, to: consortium.data.path)
             return consortium
         }
-        let base = try phases.run("base model", budget: 28) { try baseModel(data: consortium.data) }
+        let base = try phases.run("base model", budget: 26) { try baseModel(data: consortium.data) }
         let plan = try CampaignDefinition(contentsOf: consortium.campaignFile).plan(for: try LlavaModel.load(from: base).baseModelDescription)
 
-        let federation = try phases.run("federated rounds", budget: 98) {
+        let federation = try phases.run("federated rounds", budget: 99) {
             try DemoFederation(consortium: consortium, executables: executables, base: base).run(rounds: rounds)
         }
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: consortium.data.appendingPathComponent("test/vqa.json"), plan: plan)
-        let scores = try phases.run("evaluation and baselines", budget: 170) {
+        let scores = try phases.run("evaluation and baselines", budget: 172) {
             try DemoScores.measure(evaluator: evaluator, federation: federation, consortium: consortium, plan: plan,
                                    rounds: rounds, sites: siteIDs, executables: executables)
         }
-        let audit = try phases.run("audit", budget: 2) { try federation.audit(executables: executables) }
+        let audit = try phases.run("audit", budget: 1) { try federation.audit(executables: executables) }
 
         print("")
         print(federation.roundTable(scores: scores.rounds).rendered(as: .text))
