@@ -161,7 +161,7 @@ extension TrainingPlan {
     }
 
     /// The learning rate after warm-up: cosine decay to 0 at `steps`, or constant.
-    public enum LearningRateSchedule: String, Codable, Sendable {
+    public enum LearningRateSchedule: String, Codable, CaseIterable, Sendable {
         case cosine
         case constant
     }

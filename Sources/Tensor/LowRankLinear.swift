@@ -11,7 +11,8 @@
 /// folds into the weight, `W' = W + s · B A (out, in)`: then `y = x W'ᵀ + b` and `dx += dy W'`
 /// are one GEMM each, and the `(rows, in)` and `(rows, out)` passes of the low-rank path (`h Bᵀ`
 /// into `y`, `dh A` into `dx`) are gone; those skinny products are bound by memory traffic, and
-/// `W'` costs a pass over the weight, smaller than them in training (not in a decoding step). `h` is then computed only when `B` is trained. With dropout the three forward GEMMs
+/// `W'` costs a pass over the weight, smaller than them in training (not in a decoding step).
+/// `h` is then computed only when `B` is trained. With dropout the three forward GEMMs
 /// run as written, the last accumulating into `y` with `alpha = s`. The rank-`r` products run as
 /// ``MatMul/skinnyGEMM(_:transposed:_:transposed:into:m:n:k:lda:ldb:ldc:alpha:beta:)`` and
 /// ``MatMul/reducingGEMM(_:transposed:_:transposed:into:m:n:k:lda:ldb:alpha:beta:)``, in

@@ -44,8 +44,8 @@ struct DemoCommand: ParsableCommand {
     func validate() throws {
         guard (1...10).contains(sites) else { throw ValidationError("--sites must be 1…10") }
         guard rounds >= 1, steps >= 1 else { throw ValidationError("--rounds and --steps must be ≥ 1") }
-        guard ["cosine", "constant"].contains(learningRateSchedule) else {
-            throw ValidationError("--learning-rate-schedule must be cosine or constant")
+        guard TrainingPlan.LearningRateSchedule(rawValue: learningRateSchedule) != nil else {
+            throw ValidationError("--learning-rate-schedule must be one of \(TrainingPlan.LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard TrainingPlan.Strategy(rawValue: strategy) != nil else {
             throw ValidationError("--strategy must be one of \(TrainingPlan.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
