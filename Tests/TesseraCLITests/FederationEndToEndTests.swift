@@ -40,12 +40,16 @@ struct FederationEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("demo/audit-report.html").path))
     }
 
-    @Test("kill -9 of a site and of the aggregator mid-round: both rounds finish, one accepted update per site and round, receipts verify; a revoked site is refused at the handshake")
+    @Test("kill -9 of a site and of the aggregator mid-round: both rounds finish, one accepted update per site and round, receipts verify; a site behind an HTTP CONNECT proxy works through it; a revoked site is refused at the handshake")
     func killedMidRound() async throws {
-        try await onOwnThread { try Self.killedMidRoundRun() }
+        let proxy = try await ConnectProxy.start()
+        try await onOwnThread { try Self.killedMidRoundRun(proxy: proxy) }
+        try await proxy.stop()
     }
 
-    static func killedMidRoundRun() throws {
+    /// site-2 reaches the aggregator only through `proxy`, set in its configuration file as
+    /// hospital IT would set it (`[proxy] https_proxy`).
+    static func killedMidRoundRun(proxy: ConnectProxy) throws {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
         let sites = ["site-1", "site-2"]
@@ -87,6 +91,13 @@ struct FederationEndToEndTests {
         defer { agents.values.forEach { $0.stop() } }
         for site in sites {
             try federation.writeSiteConfiguration(site, aggregatorURL: "https://127.0.0.1:\(port)")
+            if site == "site-2" {
+                let file = consortium.siteConfiguration(site)
+                let toml = try String(contentsOf: file, encoding: .utf8)
+                    .replacingOccurrences(of: "# https_proxy = \"http://proxy.hospital.example:3128\"", with: "https_proxy = \"http://127.0.0.1:\(proxy.port)\"")
+                    .replacingOccurrences(of: "no_proxy = \"*\"", with: "no_proxy = \"\"")
+                try Data(toml.utf8).write(to: file)
+            }
             agents[site] = try startSite(site)
         }
 
@@ -123,6 +134,9 @@ struct FederationEndToEndTests {
         let audit = try result.audit(executables: executables)
         #expect(audit.passed, "\(audit.summary)")
         #expect(audit.summary.contains("receipts     4 checked"), "\(audit.summary)")
+        // site-2 reached the aggregator through the proxy, which tunnelled nothing else.
+        let tunnels = proxy.tunnelledTargets
+        #expect(!tunnels.isEmpty && tunnels.allSatisfy { $0 == "127.0.0.1:\(port)" }, "\(tunnels)")
 
         // Revoke site-2 with the operator's command; its agent is refused at the TLS handshake.
         agents["site-2"]?.stop()

@@ -4,15 +4,15 @@ import NIOPosix
 
 /// A minimal HTTP CONNECT proxy on 127.0.0.1 for tests: it tunnels to loopback targets only,
 /// answers anything else with 403, and counts the tunnels it opened.
-final class ConnectProxy: Sendable {
-    let port: Int
+public final class ConnectProxy: Sendable {
+    public let port: Int
     private let channel: any Channel
     private let tunnels: NIOLockedValueBox<[String]>
 
     /// The targets ("127.0.0.1:PORT") tunnelled so far.
-    var tunnelledTargets: [String] { tunnels.withLockedValue { $0 } }
+    public var tunnelledTargets: [String] { tunnels.withLockedValue { $0 } }
 
-    static func start() async throws -> ConnectProxy {
+    public static func start() async throws -> ConnectProxy {
         let tunnels = NIOLockedValueBox<[String]>([])
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -31,7 +31,7 @@ final class ConnectProxy: Sendable {
         self.tunnels = tunnels
     }
 
-    func stop() async throws {
+    public func stop() async throws {
         try await channel.close()
     }
 }
