@@ -198,6 +198,7 @@ let package = Package(
             name: "SiteAgentTests",
             dependencies: [
                 "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Ledger", "Training", "Datasets", "Transport", "Tensor",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]

@@ -8,6 +8,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(step: Int, component: String, lastCheckpoint: String?)
     case invalidConfiguration(field: String, reason: String)
     case checkpointMismatch(file: String, reason: String)
+    case checkpointWriteFailed(directory: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +29,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "training configuration: \(field) \(reason)"
         case let .checkpointMismatch(file, reason):
             return "\(file): cannot resume from this checkpoint (\(reason))"
+        case let .checkpointWriteFailed(directory, reason):
+            return "cannot write the checkpoint \(directory): \(reason); the previous checkpoint, if any, is kept"
         }
     }
 }

@@ -58,7 +58,7 @@ final class FakeAggregator: AggregatorConnection, @unchecked Sendable {
             return models[digest]
         }
         guard let bytes else { throw TransportError.httpStatus(url: "models/\(digest.hex)", status: 404, code: "not-found", message: nil) }
-        try Data(bytes).write(to: file)
+        try Data(bytes).write(to: file, options: .atomic)  // as CurlClient: nothing at `file` unless all of it landed
     }
 
     func downloadBaseFile(digest: SHA256.Digest, name: String, to file: URL) async throws -> Bool {

@@ -4,6 +4,8 @@ import Protocols
 import Security
 @testable import SiteAgent
 import Testing
+import TestSupport
+import Training
 import Transport
 
 @Suite("Site agent rounds")
@@ -54,6 +56,50 @@ struct SiteAgentTests {
         #expect(aggregator.recordedUploads.count == 3 && aggregator.recordedUploads[2].bytes == stored)
         #expect(try state.receipt(1) == receipt)
         #expect(aggregator.recordedDownloads == ["models/\(global.digest.hex)"])  // the adapter was not fetched again
+    }
+
+    /// The state directory on a 1 MB tmpfs, filled to the last block.
+    @Test("a full disk: the round fails naming the checkpoint and the system's reason before anything is sent, leaves no partial file, and finishes once there is space")
+    func fullDisk() async throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let global = try fixture.initialGlobalAdapter()
+        let status = fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest)
+        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [], models: [global.digest: global.bytes])
+        let agent = try Self.agent(fixture, aggregator)
+        let stateDirectory = agent.state.directory
+        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        let mount = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", stateDirectory.path])
+        guard mount.status == 0 else {
+            print("SKIPPED site full-disk test: mounting a size-limited tmpfs was refused here (\(mount.output)); not tested on this machine")
+            return
+        }
+        defer { _ = try? runProcess("/bin/umount", [stateDirectory.path]) }  // try?: cleanup of a temporary mount
+        // The global adapter is already here, so what fails is the agent's own writes (training
+        // log, checkpoints, metrics, the update), not a download.
+        let adapterFile = agent.state.globalAdapterFile(digest: global.digest)
+        try FileManager.default.createDirectory(at: adapterFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(global.bytes).write(to: adapterFile)
+        let filler = stateDirectory.appendingPathComponent("filler")
+        try Data().write(to: filler)
+        let handle = try FileHandle(forWritingTo: filler)
+        while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
+        try? handle.close()  // try?: the disk is full by design
+
+        await #expect(throws: TrainingError.checkpointWriteFailed(directory: agent.state.checkpointDirectory(1).path,
+                                                                  reason: "No space left on device")) {
+            try await agent.participate(in: status)
+        }
+        #expect(aggregator.recordedUploads.isEmpty)
+        #expect(try agent.state.storedUpdate(1) == nil)
+        let files = FileManager.default.enumerator(atPath: stateDirectory.path)?.compactMap { $0 as? String } ?? []
+        #expect(files.filter { $0.hasSuffix(".tmp") }.isEmpty, "\(files)")
+
+        // Space again: the same agent finishes the round.
+        try FileManager.default.removeItem(at: filler)
+        try await agent.participate(in: status)
+        #expect(aggregator.recordedUploads.count == 1)
+        #expect(try agent.state.receipt(1) != nil)
     }
 
     @Test("a plan asking for the token embeddings is refused before anything is downloaded, trained or sent")
