@@ -16,7 +16,7 @@ struct FederationAccuracyBench {
     let cache: URL
     let sites: String
     let strategies: String
-    let seeds: Int
+    let seeds: Range<UInt64>
     let rounds: Int
     let steps: Int
     let learningRate: Double
@@ -25,7 +25,7 @@ struct FederationAccuracyBench {
         var table = ResultsTable(title: "federated vs centralized vs local-only (closed accuracy on the global test set, points over the base)",
                                  columns: ["sites", "seed", "model", "closed acc %", "gain", "÷ central gain", "rounds to 95%"])
         for siteCount in sites.split(separator: ",").compactMap({ Int($0) }) {
-            for seed in 1...UInt64(seeds) {
+            for seed in seeds {
                 let work = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-accuracy-\(UUID().uuidString)")
                 defer { try? FileManager.default.removeItem(at: work) }  // try?: a temporary directory
                 var options = MedSynthOptions()

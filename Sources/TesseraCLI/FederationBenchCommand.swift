@@ -35,15 +35,22 @@ struct FederationBenchCommand: ParsableCommand {
     @Option(help: "Accuracy: site counts, comma-separated.") var accuracySites = "3,10"
     @Option(help: "Accuracy: strategies, comma-separated.") var strategies = "fedavg,ffa,svd-merge"
     @Option(help: "Accuracy: seeds.") var seeds = 3
+    @Option(help: "Accuracy: the first seed (the campaign seed; the data and the base model keep seed 1), to run seeds separately.") var firstSeed: UInt64 = 1
     @Option(help: "Accuracy: local steps per round (the demo's 80 by default).") var steps = 80
     @Option(help: "Accuracy: the sites' (and the baselines') peak learning rate.") var learningRate = CampaignDefinition.ExampleSettings().learningRate
     @Option(help: ArgumentHelp("Where the demo base model is cached (as `tessera demo` does).", valueName: "DIR"))
     var cache = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/tessera")
 
+    func validate() throws {
+        guard sites >= 1, rounds >= 1, seeds >= 1, steps >= 1, firstSeed >= 1 else {
+            throw ValidationError("--sites, --rounds, --seeds, --first-seed and --steps must be ≥ 1")
+        }
+    }
+
     func run() throws {
         print(try runBlocking { try await overheadTable() }.rendered(as: .text))
         if accuracy { print(try FederationAccuracyBench(cache: URL(fileURLWithPath: cache), sites: accuracySites, strategies: strategies,
-                                                        seeds: seeds, rounds: rounds, steps: steps,
+                                                        seeds: firstSeed..<(firstSeed + UInt64(seeds)), rounds: rounds, steps: steps,
                                                         learningRate: learningRate).run().rendered(as: .text)) }
     }
 
