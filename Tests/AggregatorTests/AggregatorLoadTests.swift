@@ -66,22 +66,12 @@ struct AggregatorLoadTests {
         let blobs = harness.configuration.stateDirectory.appendingPathComponent("blobs")
         let saved = harness.directory.appendingPathComponent("blobs-saved")
         try FileManager.default.moveItem(at: blobs, to: saved)
-        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
-        let mount = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", blobs.path])
-        guard mount.status == 0 else {
-            print("SKIPPED full-disk test: mounting a size-limited tmpfs was refused here (\(mount.output)); not tested on this machine")
-            return
-        }
-        defer { _ = try? runProcess("/bin/umount", [blobs.path]) }  // try?: cleanup of a temporary mount
+        guard let disk = try FullDisk.mount(over: blobs, test: "full-disk test") else { return }
+        defer { disk.unmount() }
         for file in try FileManager.default.contentsOfDirectory(atPath: saved.path) {
             try FileManager.default.copyItem(at: saved.appendingPathComponent(file), to: blobs.appendingPathComponent(file))
         }
-        // Fill the tmpfs up to a few kilobytes.
-        let filler = blobs.appendingPathComponent("filler")
-        try Data().write(to: filler)
-        let handle = try FileHandle(forWritingTo: filler)
-        while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
-        try? handle.close()  // try?: the disk is full by design
+        try disk.fill()
         try await harness.serve()
 
         let update = try harness.update(site: "site-a", samples: 3, shift: 0.01)
@@ -98,7 +88,7 @@ struct AggregatorLoadTests {
         #expect(try await harness.client("site-b").get("/healthz").body == Array("ok".utf8))
 
         // Space again: the same bytes are accepted.
-        try FileManager.default.removeItem(at: filler)
+        try disk.makeRoom()
         #expect(try await harness.upload("site-a", update).digest == update.digest)
     }
 }

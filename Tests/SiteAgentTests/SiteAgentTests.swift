@@ -68,23 +68,14 @@ struct SiteAgentTests {
         let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [], models: [global.digest: global.bytes])
         let agent = try Self.agent(fixture, aggregator)
         let stateDirectory = agent.state.directory
-        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
-        let mount = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", stateDirectory.path])
-        guard mount.status == 0 else {
-            print("SKIPPED site full-disk test: mounting a size-limited tmpfs was refused here (\(mount.output)); not tested on this machine")
-            return
-        }
-        defer { _ = try? runProcess("/bin/umount", [stateDirectory.path]) }  // try?: cleanup of a temporary mount
+        guard let disk = try FullDisk.mount(over: stateDirectory, test: "site full-disk test") else { return }
+        defer { disk.unmount() }
         // The global adapter is already here, so what fails is the agent's own writes (training
         // log, checkpoints, metrics, the update), not a download.
         let adapterFile = agent.state.globalAdapterFile(digest: global.digest)
         try FileManager.default.createDirectory(at: adapterFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(global.bytes).write(to: adapterFile)
-        let filler = stateDirectory.appendingPathComponent("filler")
-        try Data().write(to: filler)
-        let handle = try FileHandle(forWritingTo: filler)
-        while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
-        try? handle.close()  // try?: the disk is full by design
+        try disk.fill()
 
         await #expect(throws: TrainingError.checkpointWriteFailed(directory: agent.state.checkpointDirectory(1).path,
                                                                   reason: "No space left on device")) {
@@ -96,7 +87,7 @@ struct SiteAgentTests {
         #expect(files.filter { $0.hasSuffix(".tmp") }.isEmpty, "\(files)")
 
         // Space again: the same agent finishes the round.
-        try FileManager.default.removeItem(at: filler)
+        try disk.makeRoom()
         try await agent.participate(in: status)
         #expect(aggregator.recordedUploads.count == 1)
         #expect(try agent.state.receipt(1) != nil)
