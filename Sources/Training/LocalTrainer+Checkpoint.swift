@@ -26,32 +26,24 @@ extension LocalTrainer {
         let fileManager = FileManager.default
         let staging = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".partial")
         try? fileManager.removeItem(at: staging)  // a leftover of a killed write, if any
+        let state = State(step: step, seed: configuration.seed, examplesSeen: Array(seenExamples).sorted())
+        let files = [
+            ("trained.safetensors", Data(Safetensors.encode(parameters.map { Safetensors.Entry.float32($0.tensor, name: $0.name) }))),
+            ("optimizer.safetensors", Data(optimizer.state.encoded())),
+            ("trainer_state.json", try JSONEncoder().encode(state)),
+        ]
         do {
-            try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
-            let trained = parameters.map { Safetensors.Entry.float32($0.tensor, name: $0.name) }
-            try Data(Safetensors.encode(trained)).write(to: staging.appendingPathComponent("trained.safetensors"))
-            try Data(optimizer.state.encoded()).write(to: staging.appendingPathComponent("optimizer.safetensors"))
-            let state = State(step: step, seed: configuration.seed, examplesSeen: Array(seenExamples).sorted())
-            try JSONEncoder().encode(state).write(to: staging.appendingPathComponent("trainer_state.json"))
+            try CheckpointFiles.createDirectory(staging)
+            for (name, data) in files { try CheckpointFiles.write(data, to: staging.appendingPathComponent(name)) }
         } catch {
             try? fileManager.removeItem(at: staging)  // try?: the failure being reported may also stop this
-            throw TrainingError.checkpointWriteFailed(directory: directory.path, reason: Self.systemReason(error))
+            throw TrainingError.checkpointWriteFailed(directory: directory.path, reason: error.reason)
         }
         let old = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".old")
         try? fileManager.removeItem(at: old)
         if fileManager.fileExists(atPath: directory.path) { try fileManager.moveItem(at: directory, to: old) }
         try fileManager.moveItem(at: staging, to: directory)
         try? fileManager.removeItem(at: old)
-    }
-
-    /// The operating system's words for a failed file operation ("No space left on device"),
-    /// where Foundation's own text varies by call ("There isn’t enough space.").
-    static func systemReason(_ error: any Error) -> String {
-        let error = error as NSError
-        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError { return systemReason(underlying) }
-        if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
-        if error.domain == NSCocoaErrorDomain && error.code == CocoaError.fileWriteOutOfSpace.rawValue { return String(cString: strerror(ENOSPC)) }
-        return error.localizedDescription
     }
 
     /// Continues from a checkpoint written by ``saveCheckpoint(to:)`` with the same configuration.

@@ -75,6 +75,24 @@ struct LocalTrainerTests {
         #expect(resumed.parameters.map(\.name) == uninterrupted.parameters.map(\.name))
     }
 
+    /// A checkpoint that cannot be written is named with the operating system's reason, not
+    /// Foundation's wording, and leaves nothing behind.
+    @Test func checkpointWriteFailureNamesTheSystemReason() throws {
+        let tokenizer = try TrainingFixtures.tokenizer()
+        let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                       configuration: TrainingFixtures.configuration(steps: 1),
+                                       examples: TrainingFixtures.examples(count: 2, imageSize: 16))
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let notADirectory = directory.appendingPathComponent("state")
+        try Data("a file where a directory belongs".utf8).write(to: notADirectory)
+        let checkpoint = notADirectory.appendingPathComponent("checkpoint")
+        #expect(throws: TrainingError.checkpointWriteFailed(directory: checkpoint.path, reason: "Not a directory")) {
+            try trainer.saveCheckpoint(to: checkpoint)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["state"])
+    }
+
     @Test func rejectsConfigurationsAndDataItCannotTrainOn() throws {
         let tokenizer = try TrainingFixtures.tokenizer()
         let examples = TrainingFixtures.examples(count: 4, imageSize: 16)
