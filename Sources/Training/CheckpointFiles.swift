@@ -7,13 +7,11 @@ import Glibc
 /// the operating system's reason ("No space left on device", "Not a directory"): Foundation's
 /// file errors often say only "The operation could not be completed".
 enum CheckpointFiles {
-    /// A failed call: the path it was given and `strerror(errno)`.
+    /// A failed call: `strerror(errno)` (the caller names the checkpoint).
     struct Failure: Error {
-        let path: String
         let reason: String
 
-        init(path: String, errno code: Int32) {
-            self.path = path
+        init(errno code: Int32) {
             reason = String(cString: strerror(code))
         }
     }
@@ -23,17 +21,17 @@ enum CheckpointFiles {
         var path = ""
         for component in url.standardizedFileURL.path.split(separator: "/") {
             path += "/" + component
-            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw Failure(path: path, errno: errno) }
+            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw Failure(errno: errno) }
         }
         var status = stat()
-        guard stat(path, &status) == 0 else { throw Failure(path: path, errno: errno) }
-        guard status.st_mode & S_IFMT == S_IFDIR else { throw Failure(path: path, errno: ENOTDIR) }
+        guard stat(path, &status) == 0 else { throw Failure(errno: errno) }
+        guard status.st_mode & S_IFMT == S_IFDIR else { throw Failure(errno: ENOTDIR) }
     }
 
     /// Writes `data` to `url`, replacing what is there.
     static func write(_ data: Data, to url: URL) throws(Failure) {
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw Failure(path: url.path, errno: errno) }
+        guard descriptor >= 0 else { throw Failure(errno: errno) }
         defer { close(descriptor) }
         let failure: Int32? = data.withUnsafeBytes { buffer in
             var offset = 0
@@ -45,6 +43,6 @@ enum CheckpointFiles {
             }
             return nil
         }
-        if let failure { throw Failure(path: url.path, errno: failure) }
+        if let failure { throw Failure(errno: failure) }
     }
 }
