@@ -188,6 +188,12 @@ extension LlavaModel {
         return output.logits(atRows: counted).crossEntropy(targets: counted.map { targets[$0] })
     }
 
+    /// How many tokens the causal-LM loss counts: labels that are not `-100`, past each sequence's
+    /// first position (nothing predicts it).
+    public static func lossTokenCount(labels: [Int], sequences: Int) -> Int {
+        nextTokenTargets(labels, sequences: sequences).count { $0 != CrossEntropy.ignoreIndex }
+    }
+
     /// Each position's target: the label of the next position in its sequence (`-100` at the end).
     static func nextTokenTargets(_ labels: [Int], sequences: Int) -> [Int] {
         let tokens = labels.count / Swift.max(sequences, 1)

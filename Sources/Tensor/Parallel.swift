@@ -9,9 +9,10 @@ import Foundation
 enum Parallel {
     /// Calls `body(i)` for `i` in `0..<count`, concurrently when there are several cores and the
     /// process may use more than one: ``BLAS/threads`` is its thread budget (`--threads`), so one
-    /// of several training processes sharing the cores keeps to its own.
+    /// of several training processes sharing the cores keeps to its own. A ``DataParallel`` shard
+    /// keeps to its own thread.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        guard count > 1, ProcessInfo.processInfo.activeProcessorCount > 1, BLAS.threads > 1 else {
+        guard count > 1, ProcessInfo.processInfo.activeProcessorCount > 1, BLAS.threads > 1, !DataParallel.isInShard else {
             for index in 0..<count { body(index) }
             return
         }

@@ -4,8 +4,9 @@ import Foundation
 /// `tessera bench model` prints so the next optimisation is obvious.
 ///
 /// Off by default (then it costs one branch per operation). While on, each operation's forward
-/// time is the time since the previous operation finished (so glue code between operations is
-/// charged to the next one), and each backward rule is timed around its call.
+/// time is the time since the previous operation on the same thread finished (so glue code
+/// between operations is charged to the next one), and each backward rule is timed around its
+/// call. With ``DataParallel`` shards the figures are thread time, summed over the shards.
 public final class Profiler: @unchecked Sendable {
     // @unchecked: every access takes `lock`.
     public struct Entry: Sendable {
@@ -18,7 +19,8 @@ public final class Profiler: @unchecked Sendable {
 
     private let lock = NSLock()
     private var enabled = false
-    private var lastMark: UInt64 = 0
+    /// When each thread's last operation finished (or its region started).
+    private var lastMarks: [pthread_t: UInt64] = [:]
     private var forward: [String: Entry] = [:]
     private var backward: [String: Entry] = [:]
 
@@ -28,7 +30,7 @@ public final class Profiler: @unchecked Sendable {
             enabled = true
             forward = [:]
             backward = [:]
-            lastMark = DispatchTime.now().uptimeNanoseconds
+            lastMarks = [pthread_self(): DispatchTime.now().uptimeNanoseconds]
         }
     }
 
@@ -40,10 +42,10 @@ public final class Profiler: @unchecked Sendable {
         }
     }
 
-    /// Marks the start of a region that is not an operation (a data loader, an optimizer step), so
-    /// its time is not charged to the next operation.
+    /// Marks the start of a region that is not an operation (a data loader, an optimizer step, a
+    /// shard's thread), so its time is not charged to the next operation on this thread.
     public func resetMark() {
-        lock.withLock { lastMark = DispatchTime.now().uptimeNanoseconds }
+        lock.withLock { lastMarks[pthread_self()] = DispatchTime.now().uptimeNanoseconds }
     }
 
     var isEnabled: Bool { lock.withLock { enabled } }
@@ -51,10 +53,10 @@ public final class Profiler: @unchecked Sendable {
     func recordForward(_ operation: String) {
         lock.withLock {
             guard enabled else { return }
-            let now = DispatchTime.now().uptimeNanoseconds
+            let now = DispatchTime.now().uptimeNanoseconds, thread = pthread_self()
             forward[operation, default: Entry()].calls += 1
-            forward[operation, default: Entry()].seconds += Double(now - lastMark) / 1e9
-            lastMark = now
+            forward[operation, default: Entry()].seconds += Double(now - (lastMarks[thread] ?? now)) / 1e9
+            lastMarks[thread] = now
         }
     }
 

@@ -84,8 +84,13 @@ public final class Tensor {
         [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
-    /// Adds `contribution` into the gradient, allocating it on first use.
+    /// Adds `contribution` into the gradient, allocating it on first use (into the shard's own
+    /// buffer while a ``DataParallel`` shard's backward pass collects this tensor's gradient).
     func accumulateGradient(_ contribution: [Float]) {
+        if let sink = GradientSink.current, let slot = sink.slot(of: self) {
+            sink.accumulate(contribution, slot: slot)
+            return
+        }
         if grad == nil {
             grad = contribution
             return
@@ -103,6 +108,9 @@ public final class Tensor {
     /// Gives a kernel write access to the gradient (allocated as zeros on first use), so that it can
     /// accumulate into it directly (BLAS with `beta = 1`, scatter-adds) with no temporary.
     func withGradient<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        if let sink = GradientSink.current, let slot = sink.slot(of: self) {
+            return try sink.withGradient(slot: slot, count: values.count, body)
+        }
         // Moving the array out keeps it uniquely referenced, so writing it never copies.
         var gradient = grad ?? [Float](repeating: 0, count: values.count)
         grad = nil

@@ -80,40 +80,56 @@ struct ModelBenchCommand: ParsableCommand {
     }
 }
 
-/// One LoRA fine-tuning step of a preset on random data, as the benchmark and the PyTorch anchor run it.
+/// One LoRA fine-tuning step of a preset on random data, as the benchmark and the PyTorch anchor run
+/// it, split into data-parallel shards as ``LocalTrainer`` splits its batches (one per BLAS thread).
 struct TrainingStep {
     let model: LlavaModel
-    let batch: LlavaModel.Batch
+    /// The batch's sequences in `shards` contiguous parts.
+    let shards: [LlavaModel.Batch]
     let optimizer: AdamW
+    let sequences: Int
     let tokensPerSequence: Int
 
-    init(preset: ModelPreset, sequences: Int, textTokens: Int) throws {
+    init(preset: ModelPreset, sequences: Int, textTokens: Int, shards: Int = BLAS.threads) throws {
         model = LlavaModel(configuration: preset.configuration)
         model.initializeWeights(seed: 0)
         try model.addLoRA(LoRAConfiguration(rank: 8, alpha: 16, targets: .pattern(#".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"#),
                                             modulesToSave: ["multi_modal_projector"]), seed: 0)
         let c = model.configuration
         var generator = SeededGenerator(seed: 1)
-        var ids: [Int] = [], labels: [Int] = []
+        var ids: [[Int]] = [], labels: [[Int]] = []
         for _ in 0..<sequences {
             let text = (0..<textTokens).map { _ in Int(generator.nextWord() % UInt32(c.text.vocabularySize - 2)) }
-            ids += [Int](repeating: c.imageTokenIndex, count: c.imageTokensPerImage) + text
-            labels += [Int](repeating: CrossEntropy.ignoreIndex, count: c.imageTokensPerImage) + text
+            ids.append([Int](repeating: c.imageTokenIndex, count: c.imageTokensPerImage) + text)
+            labels.append([Int](repeating: CrossEntropy.ignoreIndex, count: c.imageTokensPerImage) + text)
         }
-        let side = c.vision.imageSize
-        let pixels = Tensor(shape: [sequences, 3, side, side], values: (0..<(sequences * 3 * side * side)).map { _ in generator.normal() })
-        batch = LlavaModel.Batch(inputIDs: ids, sequences: sequences, pixelValues: pixels, labels: labels)
+        let side = c.vision.imageSize, imageValues = 3 * side * side
+        let pixels = (0..<(sequences * imageValues)).map { _ in generator.normal() }
+        self.shards = (0..<Swift.min(shards, sequences)).map { shard in
+            let rows = DataParallel.range(ofShard: shard, of: Swift.min(shards, sequences), count: sequences)
+            return LlavaModel.Batch(inputIDs: rows.flatMap { ids[$0] }, sequences: rows.count,
+                                    pixelValues: Tensor(shape: [rows.count, 3, side, side],
+                                                        values: Array(pixels[(rows.lowerBound * imageValues)..<(rows.upperBound * imageValues)])),
+                                    labels: rows.flatMap { labels[$0] })
+        }
         optimizer = AdamW(parameters: model.trainableParameters.map(\.tensor), weightDecay: 0)
+        self.sequences = sequences
         tokensPerSequence = c.imageTokensPerImage + textTokens
     }
 
-    var tokens: Int { batch.inputIDs.count }
+    var tokens: Int { sequences * tokensPerSequence }
 
     func run() {
         for parameter in optimizer.parameters { parameter.zeroGradient() }
-        // The batch was built to fit the model, so the forward pass cannot throw here.
-        guard let output = try? model.forward(batch, context: ForwardContext(isTraining: true)) else { return }
-        model.loss(output, labels: batch.labels ?? [], sequences: batch.sequences).backward()
+        // The batches were built to fit the model, so the forward passes cannot throw here.
+        guard let losses = try? DataParallel.map(shards.count, { shard in
+            let batch = shards[shard]
+            return model.loss(try model.forward(batch, context: ForwardContext(isTraining: true)), labels: batch.labels ?? [], sequences: batch.sequences)
+        }) else { return }
+        // Each shard's mean weighted by its share of the counted tokens: the whole batch's mean.
+        let counts = shards.map { Float(LlavaModel.lossTokenCount(labels: $0.labels ?? [], sequences: $0.sequences)) }
+        let all = counts.reduce(0, +)
+        DataParallel.backward(losses, scales: counts.map { $0 / all }, parameters: optimizer.parameters)
         optimizer.update(learningRate: 1e-4)
     }
 
@@ -122,7 +138,7 @@ struct TrainingStep {
     /// attention's `QKᵀ` and `PV` (`2·T²·D` per head each) forward, four such products backward.
     var estimatedFLOPs: Double {
         let c = model.configuration
-        let images = Double(batch.sequences)
+        let images = Double(sequences)
         let visionTokens = images * Double(c.vision.patchCount + 1), v = Double(c.vision.hiddenSize)
         let visionLayers = Double(c.visionLayersToRun)
         let patch = 2 * images * Double(c.vision.patchCount) * Double(3 * c.vision.patchSize * c.vision.patchSize) * v
@@ -149,15 +165,19 @@ struct TrainingStep {
         run()
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let (forward, backward) = Profiler.shared.stop()
+        // The shards' threads work side by side: their operations add up to `shards` × the step.
+        let threadTime = total * Double(shards.count)
         var table = ResultsTable(title: title, columns: ["operation", "forward ms", "backward ms", "calls", "share of step"])
         let operations = Set(forward.keys).union(backward.keys)
         let rows = operations.map { op in (op, forward[op]?.seconds ?? 0, backward[op]?.seconds ?? 0, forward[op]?.calls ?? 0) }
             .sorted { $0.1 + $0.2 > $1.1 + $1.2 }
         for (op, f, b, calls) in rows {
-            table.append([.text(op), .number(f * 1e3, decimals: 2), .number(b * 1e3, decimals: 2), .integer(calls), .number((f + b) / total, decimals: 3)])
+            table.append([.text(op), .number(f * 1e3, decimals: 2), .number(b * 1e3, decimals: 2), .integer(calls), .number((f + b) / threadTime, decimals: 3)])
         }
         let accounted = rows.reduce(0) { $0 + $1.1 + $1.2 }
-        table.notes.append(String(format: "step %.1f ms; operations %.1f ms; optimizer and the rest %.1f ms", total * 1e3, accounted * 1e3, (total - accounted) * 1e3))
+        table.notes.append(String(format: "step %.1f ms as %d shards on a thread each: %.1f ms of thread time; operations %.1f ms; "
+                                  + "optimizer, gradient sums and the rest %.1f ms", total * 1e3, shards.count, threadTime * 1e3,
+                                  accounted * 1e3, (threadTime - accounted) * 1e3))
         return table
     }
 }

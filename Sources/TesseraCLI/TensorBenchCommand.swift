@@ -39,7 +39,9 @@ struct TensorBenchCommand: ParsableCommand {
         var generator = SeededGenerator(seed: 1)
         let a = (0..<(n * n)).map { _ in generator.uniform() }, b = (0..<(n * n)).map { _ in generator.uniform() }
         var c = [Float](repeating: 0, count: n * n)
-        let seconds = BenchmarkClock.median(runs: runs) {
+        // A 1024² GEMM takes a few ms: a handful of runs gave anything from 150 to 310 GFLOP/s here
+        // from one process to the next. Thirty-one after ten warm-ups settle it.
+        let seconds = BenchmarkClock.median(warmup: 10, runs: Swift.max(runs, 31)) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
         }
         return 2 * Double(n * n * n) / seconds / 1e9
@@ -128,7 +130,9 @@ struct TensorBenchCommand: ParsableCommand {
         let block = LlamaStyleBlock(width: 256, heads: 4, intermediate: 672, seed: 7)
         let (sequences, tokens) = (16, 128)
         let x = Tensor(shape: [sequences, tokens, block.width], values: random(sequences * tokens * block.width, seed: 8))
-        let seconds = BenchmarkClock.median(runs: runs) {
+        // A 1024² GEMM takes a few ms: a handful of runs gave anything from 150 to 310 GFLOP/s here
+        // from one process to the next. Thirty-one after ten warm-ups settle it.
+        let seconds = BenchmarkClock.median(warmup: 10, runs: Swift.max(runs, 31)) {
             block.forward(x).backward()
         }
         let flops = block.trainingFLOPs(sequences: sequences, tokens: tokens)

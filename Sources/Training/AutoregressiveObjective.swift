@@ -14,6 +14,7 @@ public final class AutoregressiveObjective: TrainingObjective {
     public func loss(_ input: ObjectiveInput) throws -> ObjectiveLoss {
         let batch = input.batch.model
         let loss = input.model.loss(input.mainOutput, labels: batch.labels ?? [], sequences: batch.sequences)
-        return ObjectiveLoss(total: loss, components: ["ar": loss.item])
+        return ObjectiveLoss(total: loss, components: ["ar": loss.item],
+                             averagedOver: LlavaModel.lossTokenCount(labels: batch.labels ?? [], sequences: batch.sequences))
     }
 }

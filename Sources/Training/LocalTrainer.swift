@@ -164,29 +164,39 @@ public final class LocalTrainer {
         let microBatches = configuration.gradientAccumulation
         let microSize = configuration.batchSize / microBatches
         let context = ForwardContext(isTraining: true, generator: SeededGenerator(seed: configuration.seed, stream: UInt64(step) + 1))
+        let shards = objectives.contains(where: { $0.objective.requiresWholeBatches }) ? 1 : Swift.min(configuration.threads, microSize)
         var total: Float = 0, components: [String: Float] = [:], tokens = 0
         for micro in 0..<microBatches {
-            let batch = try TrainingBatch(examples: indices[(micro * microSize)..<((micro + 1) * microSize)].map { examples[$0] },
-                                          template: template, tokenizer: tokenizer, maximumLength: configuration.maximumSequenceLength,
-                                          imageSize: model.configuration.vision.imageSize,
-                                          padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
-            tokens += batch.tokens
-            let output = try model.forward(batch.model, context: context)
-            let input = ObjectiveInput(model: model, tokenizer: tokenizer, batch: batch, mainOutput: output, context: context,
-                                       maximumSequenceLength: configuration.maximumSequenceLength)
-            var loss: Tensor?
-            for (objective, weight) in objectives {
-                let part = try objective.loss(input)
-                for (key, value) in part.components { components[key, default: 0] += value / Float(microBatches) }
-                guard part.total.item.isFinite else {
-                    throw TrainingError.nonFiniteLoss(step: step + 1, component: objective.name, lastCheckpoint: lastCheckpoint)
-                }
-                let weighted = part.total * (weight / Float(microBatches))
-                loss = loss.map { $0 + weighted } ?? weighted
+            let members = Array(indices[(micro * microSize)..<((micro + 1) * microSize)])
+            let parts = try DataParallel.map(shards) { shard in
+                let batch = try TrainingBatch(examples: members[DataParallel.range(ofShard: shard, of: shards, count: microSize)].map { examples[$0] },
+                                              template: template, tokenizer: tokenizer, maximumLength: configuration.maximumSequenceLength,
+                                              imageSize: model.configuration.vision.imageSize,
+                                              padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
+                let shardContext = shard == 0 ? context : ForwardContext(isTraining: true, generator: shardGenerator(micro: micro, shard: shard))
+                let output = try model.forward(batch.model, context: shardContext)
+                let input = ObjectiveInput(model: model, tokenizer: tokenizer, batch: batch, mainOutput: output, context: shardContext,
+                                           maximumSequenceLength: configuration.maximumSequenceLength)
+                return (tokens: batch.tokens, losses: try objectives.map { try $0.objective.loss(input) })
             }
-            guard let loss else { continue }
-            total += loss.item
-            loss.backward()
+            var losses = [Tensor?](repeating: nil, count: shards)
+            for (index, (objective, weight)) in objectives.enumerated() {
+                let shares = Self.shares(of: parts.map { $0.losses[index] })
+                for (shard, part) in parts.enumerated() {
+                    let loss = part.losses[index]
+                    for (key, value) in loss.components { components[key, default: 0] += value * shares[shard] / Float(microBatches) }
+                    guard loss.total.item.isFinite else {
+                        throw TrainingError.nonFiniteLoss(step: step + 1, component: objective.name, lastCheckpoint: lastCheckpoint)
+                    }
+                    let weighted = loss.total * (weight / Float(microBatches) * shares[shard])
+                    losses[shard] = losses[shard].map { $0 + weighted } ?? weighted
+                }
+            }
+            tokens += parts.reduce(0) { $0 + $1.tokens }
+            let shardLosses = losses.compactMap { $0 }
+            guard !shardLosses.isEmpty else { continue }
+            total += shardLosses.reduce(0) { $0 + $1.item }
+            DataParallel.backward(shardLosses, scales: [Float](repeating: 1, count: shardLosses.count), parameters: parameters.map(\.tensor))
         }
         let norm = configuration.gradientClipNorm.map { GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), to: $0) }
             ?? GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), to: .infinity)
@@ -199,6 +209,22 @@ public final class LocalTrainer {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return StepRecord(step: step, loss: total, components: components, learningRate: learningRate, gradientNorm: norm,
                           tokensPerSecond: Double(tokens) / seconds, seconds: seconds)
+    }
+
+    /// Each shard's share of an objective's loss over the whole (micro-)batch: its share of the
+    /// items the losses average over, so that the weighted sum is the whole batch's mean; equal
+    /// shares when an objective does not say what it averages over.
+    static func shares(of losses: [ObjectiveLoss]) -> [Float] {
+        let counts = losses.compactMap(\.averagedOver)
+        guard counts.count == losses.count else { return [Float](repeating: 1 / Float(losses.count), count: losses.count) }
+        let all = counts.reduce(0, +)
+        return counts.map { all == 0 ? 0 : Float($0) / Float(all) }
+    }
+
+    /// The dropout generator of shard `shard` ≥ 1 of micro-batch `micro` at this step (shard 0 draws
+    /// from the step's own stream, as an unsharded step does).
+    private func shardGenerator(micro: Int, shard: Int) -> SeededGenerator {
+        SeededGenerator(seed: configuration.seed, stream: 0x5348_0000_0000_0000 | UInt64(step) << 16 | UInt64(micro) << 8 | UInt64(shard))
     }
 
     /// The example indices of step `k`'s batch.

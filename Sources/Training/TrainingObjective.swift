@@ -15,7 +15,8 @@ public protocol TrainingObjective: AnyObject {
     /// The data fields the objective reads; the trainer checks the dataset before the first step.
     var requiredFields: Set<ExampleField> { get }
     /// Whether the loss needs the whole batch at once (graph matching, contrastive terms), so the
-    /// trainer must not split it into gradient-accumulation micro-batches.
+    /// trainer must not split it into gradient-accumulation micro-batches or data-parallel
+    /// shards. Otherwise ``loss(_:)`` may run for several shards at once, on different threads.
     var requiresWholeBatches: Bool { get }
     /// Parameters the objective trains for itself, by their full names.
     var parameters: [(name: String, tensor: Tensor)] { get }
@@ -38,10 +39,15 @@ public struct ObjectiveInput {
 public struct ObjectiveLoss {
     public var total: Tensor
     public var components: [String: Float]
+    /// How many items `total` is a mean over (the autoregressive loss: the answer tokens), when it
+    /// is one. A batch split into data-parallel shards weighs each shard's loss by its share of
+    /// the items, so the step minimises the whole batch's mean; without it shards weigh equally.
+    public var averagedOver: Int?
 
-    public init(total: Tensor, components: [String: Float] = [:]) {
+    public init(total: Tensor, components: [String: Float] = [:], averagedOver: Int? = nil) {
         self.total = total
         self.components = components
+        self.averagedOver = averagedOver
     }
 }
 

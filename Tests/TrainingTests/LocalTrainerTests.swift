@@ -164,3 +164,37 @@ extension LocalTrainerTests {
         }
     }
 }
+
+extension LocalTrainerTests {
+    /// With two threads each batch runs as two data-parallel shards, each shard's loss weighed by
+    /// its share of the answer tokens: the same losses and parameters as the whole batch on one
+    /// thread, to rounding, although the shards' answers differ in length.
+    @Test func dataParallelShardsTrainAsTheWholeBatch() throws {
+        let tokenizer = try TrainingFixtures.tokenizer()
+        let examples = TrainingFixtures.examples(count: 8, imageSize: 16).enumerated().map { index, example in
+            var example = example
+            let answer = example.turns[1].text
+            example.turns[1].text = Array(repeating: answer, count: 1 + index % 3).joined(separator: " ")
+            return example
+        }
+        var runs: [(losses: [Float], parameters: [[Float]])] = []
+        for threads in [1, 2] {
+            var configuration = TrainingFixtures.configuration(steps: 3)
+            configuration.maximumSequenceLength = 160
+            configuration.threads = threads
+            let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                           configuration: configuration, examples: examples)
+            var losses: [Float] = []
+            try trainer.train { losses.append($0.loss) }
+            runs.append((losses, trainer.parameters.map(\.tensor.values)))
+        }
+        print("losses on one thread \(runs[0].losses), as two shards \(runs[1].losses)")
+        for (whole, sharded) in zip(runs[0].losses, runs[1].losses) {
+            #expect(abs(sharded - whole) <= 1e-5 * abs(whole))
+        }
+        for (whole, sharded) in zip(runs[0].parameters, runs[1].parameters) {
+            let largest = zip(whole, sharded).map { abs($0 - $1) }.max() ?? 0
+            #expect(largest < 1e-4)
+        }
+    }
+}
