@@ -9,7 +9,7 @@ extension SiteConfiguration {
         # machine (outbound HTTPS to the aggregator); images, reports and text never do.
 
         state_directory = "state"    # checkpoints, stored updates, receipts, downloaded models
-        threads = 2                  # CPU threads for training and evaluation (1-256; default 1)
+        threads = 2                  # CPU threads for training (a data-parallel shard each) and evaluation (1-256; default 1)
 
         [bundle]                     # the site bundle from the consortium (tessera ca issue-site)
         certificate = "site.pem"     # this site's certificate; its CN is the site id

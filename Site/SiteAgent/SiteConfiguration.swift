@@ -73,7 +73,8 @@ public struct SiteConfiguration: Sendable, Equatable {
     public var data: DataDirectories
     /// Checkpoints, stored updates, receipts, downloaded models.
     public var stateDirectory: URL
-    /// BLAS threads for training and evaluation (default 1).
+    /// Threads for training and evaluation (default 1): each training batch runs as this many
+    /// data-parallel shards, one per thread.
     public var threads: Int
     public var proxy: Proxy
     public var logFormat: LogFormat

@@ -32,7 +32,7 @@ struct TrainBenchCommand: ParsableCommand {
     @Option(help: "Optimizer steps of each fine-tuning.") var steps = 200
     @Option(help: "Examples per step.") var batchSize = 64
     @Option(help: "Peak learning rate (the demo campaign's by default).") var learningRate = CampaignDefinition.ExampleSettings().learningRate
-    @Option(help: "Threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads (data-parallel shards per batch).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: ArgumentHelp("Where base models are cached (as `tessera demo` does).", valueName: "DIR"))
     var cache = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/tessera")
 

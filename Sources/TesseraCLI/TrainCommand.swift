@@ -59,7 +59,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of the adapters, data order and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: "BLAS threads.")
+    @Option(help: "Threads: each batch runs as this many data-parallel shards, one per thread (the same loss; the rounding, and the dropout masks, depend on it).")
     var threads = 2
 
     @Option(help: "Checkpoint directory (resumed when it holds a checkpoint).")
