@@ -89,7 +89,7 @@ public struct LocalRound: Sendable {
 
         var metrics = ["train.steps": Double(configuration.steps)]
         if let lastLoss { metrics["train.loss"] = Double(lastLoss) }
-        for (name, value) in try data.evaluate(model: model, tokenizer: tokenizer).metrics { metrics[name] = value }
+        for (name, value) in try data.evaluate(model: model, tokenizer: tokenizer, threads: threads).metrics { metrics[name] = value }
         let container = DeltaContainer(
             header: .init(round: round, site: privacyGuard.site, baseDigest: baseDigest, sampleCount: trainer.distinctExamplesSeen,
                           encoding: plan.wire.encoding, metrics: metrics),

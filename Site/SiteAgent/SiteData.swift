@@ -57,11 +57,13 @@ extension SiteData {
     }
 
     /// Answers the first ``SiteConfiguration/DataDirectories/evaluationItems`` questions of the
-    /// test split with `model` and scores them.
+    /// test split with `model` and scores them, `threads` batches at a time.
     /// - Throws: `DatasetError`, `ModelError`.
-    public func evaluate(model: LlavaModel, tokenizer: BPETokenizer) throws -> Evaluation {
-        let (_, evaluation) = try VQAEvaluator().evaluate(model: model, tokenizer: tokenizer, vqaFile: testFile.path,
-                                                          limit: directories.evaluationItems)
+    public func evaluate(model: LlavaModel, tokenizer: BPETokenizer, threads: Int) throws -> Evaluation {
+        var evaluator = VQAEvaluator()
+        evaluator.threads = threads
+        let (_, evaluation) = try evaluator.evaluate(model: model, tokenizer: tokenizer, vqaFile: testFile.path,
+                                                     limit: directories.evaluationItems)
         return Evaluation(evaluation: evaluation)
     }
 }

@@ -39,7 +39,7 @@ struct EvalCommand: ParsableCommand {
             try model.applyGlobalAdapter(try OfflineInputs.adapter(at: adapter, plan: plan), plan: plan)
         }
         let data = SiteData(configuration.data)
-        let result = try data.evaluate(model: model, tokenizer: tokenizer)
+        let result = try data.evaluate(model: model, tokenizer: tokenizer, threads: configuration.threads)
         print(result.evaluation.table(title: "VQA \(data.testFile.path)" + (adapter.map { " with \($0)" } ?? "")).rendered(as: .text), terminator: "")
     }
 }

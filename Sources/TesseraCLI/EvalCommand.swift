@@ -37,6 +37,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Questions per generation batch.")
     var batchSize = 32
 
+    @Option(help: "Threads: this many generation batches at a time, one per thread (the answers do not depend on it).")
+    var threads = 2
+
     @Option(help: "Write each question, reference and prediction as JSON lines to this file.")
     var predictions: String?
 
@@ -46,6 +49,7 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         guard vqa != nil || retrieval != nil else { throw ValidationError("give --vqa FILE, --retrieval FILE or both") }
         guard (retrievalPairs ?? 2) >= 2 else { throw ValidationError("--retrieval-pairs must be at least 2") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -60,6 +64,7 @@ struct EvalCommand: ParsableCommand {
     private func answerQuestions(_ vqa: String, model llava: LlavaModel, tokenizer: BPETokenizer) throws {
         var evaluator = VQAEvaluator()
         evaluator.batchSize = batchSize
+        evaluator.threads = threads
         let start = Date()
         let (answers, evaluation) = try evaluator.evaluate(model: llava, tokenizer: tokenizer, vqaFile: vqa, limit: limit)
         if let predictions {

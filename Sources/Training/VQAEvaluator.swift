@@ -8,6 +8,9 @@ import Tensor
 public struct VQAEvaluator {
     public var batchSize = 32
     public var maximumNewTokens = 12
+    /// Batches answered at once, each on its own thread with single-threaded kernels
+    /// (``DataParallel``). The batches are the same whatever the threads, and so are the answers.
+    public var threads = 1
 
     public init() {}
 
@@ -20,17 +23,22 @@ public struct VQAEvaluator {
         let directory = (vqaFile as NSString).deletingLastPathComponent
         let template = ChatTemplate(configuration: model.configuration)
         let imageSize = model.configuration.vision.imageSize
-        var predictions: [String] = []
-        for start in stride(from: 0, to: items.count, by: batchSize) {
-            let batch = Array(items[start..<Swift.min(items.count, start + batchSize)])
+        func answers(_ batch: ArraySlice<VQAItem>) throws -> [String] {
             let pixels = try ImagePreprocessor(imageSize: imageSize)
                 .batch(contentsOf: batch.map { ExampleLoader.resolve($0.image, in: directory) })
             let prompts = try batch.map { item in
                 try template.prompt([.init(role: .human, text: "<image>\n" + item.question)], tokenizer: tokenizer)
             }
-            let answers = try model.generate(prompts: prompts, pixelValues: pixels,
-                                             options: GenerationOptions(maximumNewTokens: maximumNewTokens))
-            for answer in answers { predictions.append(try tokenizer.decode(answer, skipSpecialTokens: true)) }
+            return try model.generate(prompts: prompts, pixelValues: pixels, options: GenerationOptions(maximumNewTokens: maximumNewTokens))
+                .map { try tokenizer.decode($0, skipSpecialTokens: true) }
+        }
+        let batches = stride(from: 0, to: items.count, by: batchSize).map { $0..<Swift.min(items.count, $0 + batchSize) }
+        var predictions: [String] = []
+        for group in stride(from: 0, to: batches.count, by: Swift.max(1, threads)) {
+            let concurrent = batches[group..<Swift.min(batches.count, group + Swift.max(1, threads))]
+            for answered in try DataParallel.map(concurrent.count, { try answers(items[concurrent[group + $0]]) }) {
+                predictions += answered
+            }
         }
         return (predictions, try VQAEvaluation(items: items, predictions: predictions))
     }

@@ -35,7 +35,9 @@ struct DemoEvaluator {
     }
 
     func score(_ model: LlavaModel) throws -> Score {
-        let evaluation = try VQAEvaluator().evaluate(model: model, tokenizer: tokenizer, vqaFile: testFile.path).evaluation
+        var evaluator = VQAEvaluator()
+        evaluator.threads = ProcessInfo.processInfo.activeProcessorCount
+        let evaluation = try evaluator.evaluate(model: model, tokenizer: tokenizer, vqaFile: testFile.path).evaluation
         let closed = evaluation.groups.first { $0.name == VQAItem.AnswerType.closed.rawValue }
         let open = evaluation.groups.first { $0.name == VQAItem.AnswerType.open.rawValue }
         return Score(closedAccuracy: closed?.closedAccuracy ?? 0, closedStandardError: closed?.closedStandardError ?? 0,
