@@ -1,10 +1,13 @@
 /// The CPU-sized LLaVA configurations Tessera defines (ARCHITECTURE.md, "Model family").
 ///
-/// | preset | image/patch | vision width × layers | text width × layers (heads/KV) | vocabulary | used for |
-/// | --- | --- | --- | --- | --- | --- |
-/// | tiny  | 16/4 | 32 × 2  | 64 × 2 (4/2)   | 512  | tests (seconds) |
-/// | demo  | 48/8 | 64 × 2  | 128 × 2 (4/2)  | 1024 | `make demo` |
-/// | small | 64/8 | 128 × 4 | 256 × 4 (4/4)  | 2048 | benchmarks (`tessera bench model`) |
+/// | preset | image/patch | vision width × layers | text width × layers (heads/KV) | vocabulary | parameters | used for |
+/// | --- | --- | --- | --- | --- | --- | --- |
+/// | tiny  | 16/4 | 32 × 2  | 64 × 2 (4/2)   | 512  | 191,936   | tests (seconds) |
+/// | demo  | 48/8 | 64 × 2  | 128 × 2 (4/2)  | 1024 | 758,912   | `make demo` |
+/// | small | 64/8 | 128 × 4 | 256 × 4 (4/4)  | 2048 | 5,089,280 | benchmarks (`tessera bench model`) |
+///
+/// `tessera bench model` prints each preset's parameters, the LoRA step's trained parameters and
+/// its measured step time (README, "Benchmarks").
 public enum ModelPreset: String, CaseIterable, Sendable {
     case tiny, demo, small
 

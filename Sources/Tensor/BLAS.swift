@@ -6,10 +6,15 @@ public enum BLAS {
     /// The kernel family OpenBLAS chose for this CPU at load time (e.g. "Haswell", "SkylakeX").
     public static var kernelName: String { String(cString: openblas_get_corename()) }
 
-    /// The number of threads each BLAS call may use.
+    /// The number of threads each BLAS call may use: the process's thread budget (`--threads`).
+    ///
+    /// While ``DataParallel`` shards run it is 1, so that each shard's GEMMs stay on its own
+    /// thread, and a budget set meanwhile takes effect when the last shard has finished: OpenBLAS
+    /// rounds some products differently on one thread and on two (90 of 576 random shapes here),
+    /// so a count changing under running shards would make their results depend on timing.
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
+        set { BLASThreads.shared.setBudget(newValue) }
     }
 
     /// The kernel family to force with `OPENBLAS_CORETYPE` when OpenBLAS did not recognise this
@@ -67,5 +72,37 @@ public enum BLAS {
               let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
               let colon = line.firstIndex(of: ":") else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+}
+
+/// OpenBLAS's thread count, one setting for the whole process: the budget, or 1 while any
+/// ``DataParallel`` shards run (several trainers may shard at once in one process, as tests do).
+final class BLASThreads: @unchecked Sendable {
+    // @unchecked: every access takes `lock`.
+    static let shared = BLASThreads()
+    private let lock = NSLock()
+    private var runningShardGroups = 0
+    /// What OpenBLAS was set to before the first change here (its default: the cores).
+    private var budget = Int(openblas_get_num_threads())
+
+    func setBudget(_ threads: Int) {
+        lock.withLock {
+            budget = threads
+            if runningShardGroups == 0 { openblas_set_num_threads(Int32(threads)) }
+        }
+    }
+
+    func enterShards() {
+        lock.withLock {
+            runningShardGroups += 1
+            openblas_set_num_threads(1)
+        }
+    }
+
+    func leaveShards() {
+        lock.withLock {
+            runningShardGroups -= 1
+            if runningShardGroups == 0 { openblas_set_num_threads(Int32(budget)) }
+        }
     }
 }

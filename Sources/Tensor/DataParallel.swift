@@ -82,32 +82,6 @@ public enum DataParallel {
     }
 }
 
-/// OpenBLAS's thread count is one setting for the whole process: 1 while any shards run, so that
-/// each shard's GEMMs stay on its thread, and the caller's count again when the last have finished
-/// (several trainers may shard at once in one process, as tests do).
-private final class BLASThreads: @unchecked Sendable {
-    // @unchecked: every access takes `lock`.
-    static let shared = BLASThreads()
-    private let lock = NSLock()
-    private var running = 0
-    private var saved = 1
-
-    func enterShards() {
-        lock.withLock {
-            if running == 0 { saved = BLAS.threads }
-            running += 1
-            BLAS.threads = 1
-        }
-    }
-
-    func leaveShards() {
-        lock.withLock {
-            running -= 1
-            if running == 0 { BLAS.threads = saved }
-        }
-    }
-}
-
 /// Where one shard's backward pass puts the gradients of the shared parameters (see
 /// ``DataParallel``): one buffer per parameter, written by that shard's thread only.
 final class GradientSink: @unchecked Sendable {
@@ -130,13 +104,15 @@ final class GradientSink: @unchecked Sendable {
 
     /// Adds `contribution` into slot `slot`.
     func accumulate(_ contribution: [Float], slot: Int) {
-        guard var gradient = gradients[slot] else {
+        guard gradients[slot] != nil else {
             gradients[slot] = contribution
             return
         }
-        gradients[slot] = nil
-        for i in gradient.indices { gradient[i] += contribution[i] }
-        gradients[slot] = gradient
+        withGradient(slot: slot, count: contribution.count) { gradient in
+            contribution.withUnsafeBufferPointer { source in
+                for i in 0..<gradient.count { gradient[i] += source[i] }
+            }
+        }
     }
 
     /// Write access to slot `slot` (zeros on first use), as ``Tensor/withGradient(_:)`` gives.

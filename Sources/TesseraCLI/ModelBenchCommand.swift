@@ -9,12 +9,13 @@ import Tensor
 struct ModelBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Time a LoRA training step of the small and demo presets, with a per-op breakdown.",
+        abstract: "Time a LoRA training step of each preset, with a per-op breakdown of the small and demo steps.",
         discussion: """
             The small step is the PyTorch reference's (shared/anchors/torch_llava_tiny_step.py): batch \
             16 × (64 image + 64 text tokens), LoRA r 8, alpha 16 on every LLaMA linear, projector \
-            trained. With --pytorch-anchor the script runs (--anchor-runs times) in the same invocation and \
-            the ratio is printed.
+            trained. The demo and tiny steps are the same with 48 and 16 text tokens. With \
+            --pytorch-anchor the script runs (--anchor-runs times) in the same invocation and the \
+            ratio is printed.
             """
     )
 
@@ -42,18 +43,19 @@ struct ModelBenchCommand: ParsableCommand {
         let pytorchRuns = try pytorchAnchor.map { path in try (0..<anchorRuns).map { _ in try Self.runPyTorchAnchor(path) } }
         let pytorchSeconds = pytorchRuns.map { $0.sorted()[$0.count / 2] }
         var summary = ResultsTable(title: "LoRA training step (forward + backward + AdamW)",
-                                   columns: ["preset", "batch", "seconds/step", "tokens/s", "GFLOP/step", "GFLOP/s", "fraction of sgemm peak", "PyTorch s/step", "ours/PyTorch"])
+                                   columns: ["preset", "parameters", "trained", "batch", "seconds/step", "tokens/s", "GFLOP/step", "GFLOP/s", "fraction of sgemm peak", "PyTorch s/step", "ours/PyTorch"])
         var breakdowns: [ResultsTable] = []
-        for (preset, textTokens) in [(ModelPreset.small, 64), (.demo, 48)] {
+        for (preset, textTokens) in [(ModelPreset.small, 64), (.demo, 48), (.tiny, 16)] {
             let step = try TrainingStep(preset: preset, sequences: 16, textTokens: textTokens)
             let seconds = BenchmarkClock.median(warmup: 2, runs: runs) { step.run() }
             let flops = step.estimatedFLOPs
             let pytorch = preset == .small ? pytorchSeconds : nil
-            summary.append([.text(preset.rawValue), .text("16 × \(step.tokensPerSequence)"), .number(seconds, decimals: 4),
-                            .number(Double(step.tokens) / seconds, decimals: 0), .number(flops / 1e9, decimals: 2),
+            summary.append([.text(preset.rawValue), .integer(step.model.parameterCount),
+                            .integer(step.optimizer.parameters.reduce(0) { $0 + $1.count }), .text("16 × \(step.tokensPerSequence)"),
+                            .number(seconds, decimals: 4), .number(Double(step.tokens) / seconds, decimals: 0), .number(flops / 1e9, decimals: 2),
                             .number(flops / seconds / 1e9, decimals: 1), .number(flops / seconds / 1e9 / peak, decimals: 3),
                             pytorch.map { .number($0, decimals: 4) } ?? .missing, pytorch.map { .number(seconds / $0, decimals: 3) } ?? .missing])
-            breakdowns.append(step.profile(title: "where the \(preset.rawValue) step goes (one profiled step)"))
+            if preset != .tiny { breakdowns.append(step.profile(title: "where the \(preset.rawValue) step goes (one profiled step)")) }
         }
         summary.notes = [
             "GFLOP/step: GEMM FLOPs counted from the shapes (forward; dX and trained dW backward); PyTorch's FLOP counter gives 37.8 for small",

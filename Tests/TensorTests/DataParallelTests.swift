@@ -65,14 +65,12 @@ struct DataParallelTests {
         expectClose(network.a.grad ?? [], once.map { 2 * $0 }, tolerance: 1e-6)
     }
 
-    @Test func mapReturnsShardOrderKeepsKernelsOnTheShardsThreadAndRestoresTheThreadCount() throws {
-        let threads = BLAS.threads
+    /// (Whether the thread count comes back afterwards cannot be asserted here: other tests in
+    /// this process shard and set budgets at the same time.)
+    @Test func mapReturnsShardOrderAndKeepsKernelsOnTheShardsThread() throws {
         let results = try DataParallel.map(4) { shard in (square: shard * shard, threads: BLAS.threads) }
         #expect(results.map(\.square) == [0, 1, 4, 9])
         #expect(results.allSatisfy { $0.threads == 1 })
-        #expect(BLAS.threads == threads)
-        // One shard runs on the calling thread with the kernels' usual threads.
-        #expect(try DataParallel.map(1) { _ in BLAS.threads } == [threads])
     }
 
     @Test func mapRethrowsTheFirstFailingShardInShardOrder() {
