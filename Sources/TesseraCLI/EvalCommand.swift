@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Questions per generation batch.")
     var batchSize = 32
 
-    @Option(help: "Threads: this many generation batches at a time, one per thread (the answers do not depend on it).")
+    @Option(help: "Threads: this many generation batches at a time, one per thread (the batches do not depend on it).")
     var threads = 2
 
     @Option(help: "Write each question, reference and prediction as JSON lines to this file.")

@@ -53,6 +53,9 @@ public struct TrainerConfiguration: Sendable, Equatable {
     /// non-empty no adapters are added and the LoRA fields are unused.
     public var fullyTrainedModules: [String] = []
     // the site's own
+    /// Threads: each (micro-)batch runs as this many data-parallel shards, one per thread (fewer
+    /// for a smaller batch, one when an objective needs whole batches). The loss is the same; the
+    /// rounding, and the dropout masks of shards after the first, depend on it.
     public var threads = 2
     /// Steps between checkpoints (0: only at the end).
     public var checkpointInterval = 0
