@@ -6,15 +6,21 @@ public enum BLAS {
     /// The kernel family OpenBLAS chose for this CPU at load time (e.g. "Haswell", "SkylakeX").
     public static var kernelName: String { String(cString: openblas_get_corename()) }
 
-    /// The number of threads each BLAS call may use: the process's thread budget (`--threads`).
-    ///
-    /// While ``DataParallel`` shards run it is 1, so that each shard's GEMMs stay on its own
-    /// thread, and a budget set meanwhile takes effect when the last shard has finished: OpenBLAS
-    /// rounds some products differently on one thread and on two (90 of 576 random shapes here),
-    /// so a count changing under running shards would make their results depend on timing.
+    /// The number of threads each BLAS call may use: the process's thread budget (`--threads`),
+    /// or what the sections running now hold it at (``holdingThreads(_:_:)``); a budget set while
+    /// they run takes effect when they have finished.
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }
         set { BLASThreads.shared.setBudget(newValue) }
+    }
+
+    /// Runs `body` with every BLAS call at `threads` threads. OpenBLAS rounds some products
+    /// differently on one thread and on two (90 of 576 random shapes here), so work whose bits
+    /// must not depend on timing holds the count it runs at: sections holding the same count run
+    /// side by side, one holding another count waits for them (only tests run several trainers in
+    /// one process). Sections may nest when they hold the same count.
+    public static func holdingThreads<R, E: Error>(_ threads: Int, _ body: () throws(E) -> R) throws(E) -> R {
+        try BLASThreads.shared.holding(threads, body)
     }
 
     /// The kernel family to force with `OPENBLAS_CORETYPE` when OpenBLAS did not recognise this
@@ -75,34 +81,42 @@ public enum BLAS {
     }
 }
 
-/// OpenBLAS's thread count, one setting for the whole process: the budget, or 1 while any
-/// ``DataParallel`` shards run (several trainers may shard at once in one process, as tests do).
+/// OpenBLAS's thread count, one setting for the whole process: the budget, or what the sections
+/// running now hold it at (``BLAS/holdingThreads(_:_:)``).
 final class BLASThreads: @unchecked Sendable {
-    // @unchecked: every access takes `lock`.
+    // @unchecked: every access takes `condition`'s lock.
     static let shared = BLASThreads()
-    private let lock = NSLock()
-    private var runningShardGroups = 0
+    private let condition = NSCondition()
+    private var holders = 0
+    private var held = 0
     /// What OpenBLAS was set to before the first change here (its default: the cores).
     private var budget = Int(openblas_get_num_threads())
 
     func setBudget(_ threads: Int) {
-        lock.withLock {
+        condition.withLock {
             budget = threads
-            if runningShardGroups == 0 { openblas_set_num_threads(Int32(threads)) }
+            if holders == 0 { openblas_set_num_threads(Int32(threads)) }
         }
     }
 
-    func enterShards() {
-        lock.withLock {
-            runningShardGroups += 1
-            openblas_set_num_threads(1)
+    func holding<R, E: Error>(_ threads: Int, _ body: () throws(E) -> R) throws(E) -> R {
+        condition.withLock {
+            while holders > 0 && held != threads { condition.wait() }
+            if holders == 0 {
+                held = threads
+                openblas_set_num_threads(Int32(threads))
+            }
+            holders += 1
         }
-    }
-
-    func leaveShards() {
-        lock.withLock {
-            runningShardGroups -= 1
-            if runningShardGroups == 0 { openblas_set_num_threads(Int32(budget)) }
+        defer {
+            condition.withLock {
+                holders -= 1
+                if holders == 0 {
+                    openblas_set_num_threads(Int32(budget))
+                    condition.broadcast()
+                }
+            }
         }
+        return try body()
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// with `tessera bench model` on 2 cores: the small preset's step 0.20–0.21 s with every kernel
 /// on two threads, 0.17–0.18 s as two half-batch shards on one thread each.
 ///
-/// While shards run, ``BLAS/threads`` is 1 (so every kernel keeps to its shard's thread) and each
+/// While shards run, ``BLAS/threads`` is held at 1 (so every kernel keeps to its shard's thread) and each
 /// shard's backward pass adds the gradients of the given parameters into its own buffers, never
 /// into the shared tensors; ``backward(_:scales:parameters:)`` then adds the buffers into the
 /// parameters' `grad` in shard order. The result depends on the shards, not on thread timing.
@@ -18,26 +18,36 @@ public enum DataParallel {
     /// single-threaded kernels, and returns the results in shard order. A single shard runs on the
     /// calling thread with the kernels' usual threads.
     /// - Throws: the error of the first shard (in shard order) that threw.
-    public static func map<R>(_ count: Int, _ body: (Int) throws -> R) throws -> [R] {
-        guard count > 1 else { return try (0..<count).map(body) }
+    public static func map<R, E: Error>(_ count: Int, _ body: (Int) throws(E) -> R) throws(E) -> [R] {
+        var results: [Result<R, E>] = []
+        if count == 1 {
+            results = [Result { () throws(E) -> R in try body(0) }]
+        } else if count > 1 {
+            results = shards(count) { shard in Result { () throws(E) -> R in try body(shard) } }
+        }
+        var values: [R] = []
+        for result in results { values.append(try result.get()) }
+        return values
+    }
+
+    /// `body(shard)` for every shard, concurrently as ``map(_:_:)`` describes; `count` ≥ 2.
+    private static func shards<R>(_ count: Int, _ body: (Int) -> R) -> [R] {
         let recording = Autograd.isRecording
-        var results = [Result<R, Error>?](repeating: nil, count: count)
-        BLASThreads.shared.enterShards()
-        defer { BLASThreads.shared.leaveShards() }
-        return try withoutActuallyEscaping(body) { body in
-            try results.withUnsafeMutableBufferPointer { buffer in
-                // Each shard writes only its own slot.
-                let slots = buffer
-                let work = ShardWork { shard in
-                    if Profiler.shared.isEnabled { Profiler.shared.resetMark() }
-                    slots[shard] = Result {
-                        try $isInShard.withValue(true) { try Autograd.$isRecording.withValue(recording) { try body(shard) } }
+        var results = [R?](repeating: nil, count: count)
+        BLAS.holdingThreads(1) {
+            withoutActuallyEscaping(body) { body in
+                results.withUnsafeMutableBufferPointer { buffer in
+                    // Each shard writes only its own slot.
+                    let slots = buffer
+                    let work = ShardWork { shard in
+                        if Profiler.shared.isEnabled { Profiler.shared.resetMark() }
+                        slots[shard] = $isInShard.withValue(true) { Autograd.$isRecording.withValue(recording) { body(shard) } }
                     }
+                    DispatchQueue.concurrentPerform(iterations: count) { work.run($0) }
                 }
-                DispatchQueue.concurrentPerform(iterations: count) { work.run($0) }
-                return try slots.map { try $0!.get() }
             }
         }
+        return results.map { $0! }
     }
 
     /// Runs the backward pass of each shard's loss (seeded with its scale, so the parameters get
@@ -51,12 +61,11 @@ public enum DataParallel {
             for (loss, scale) in zip(losses, scales) { loss.backward(seed: [scale]) }
             return
         }
-        // The shards' closures cannot throw, so neither can `map`.
-        let sinks: [GradientSink] = (try? map(losses.count) { shard in
+        let sinks = map(losses.count) { shard in
             let sink = GradientSink(parameters: parameters)
             GradientSink.$current.withValue(sink) { losses[shard].backward(seed: [scales[shard]]) }
             return sink
-        }) ?? []
+        }
         for (index, parameter) in parameters.enumerated() {
             for sink in sinks {
                 if let gradient = sink.gradients[index] { parameter.accumulateGradient(gradient) }
@@ -66,6 +75,14 @@ public enum DataParallel {
 
     /// Whether this thread runs a shard: then ``Parallel`` keeps every kernel on it.
     @TaskLocal static var isInShard = false
+
+    /// Each shard's share of a mean over all shards' items, given how many items each shard's own
+    /// mean is over: weighing the shards' means by them gives the mean over all items (all zero
+    /// when no shard has any).
+    public static func shares(ofCounts counts: [Int]) -> [Float] {
+        let all = counts.reduce(0, +)
+        return counts.map { all == 0 ? 0 : Float($0) / Float(all) }
+    }
 
     /// Shard `shard` of `shards` contiguous, near-equal parts of `0..<count` (the first ones
     /// shorter by one where `count` does not divide).

@@ -129,9 +129,8 @@ struct TrainingStep {
             return model.loss(try model.forward(batch, context: ForwardContext(isTraining: true)), labels: batch.labels ?? [], sequences: batch.sequences)
         }) else { return }
         // Each shard's mean weighted by its share of the counted tokens: the whole batch's mean.
-        let counts = shards.map { Float(LlavaModel.lossTokenCount(labels: $0.labels ?? [], sequences: $0.sequences)) }
-        let all = counts.reduce(0, +)
-        DataParallel.backward(losses, scales: counts.map { $0 / all }, parameters: optimizer.parameters)
+        let counts = shards.map { LlavaModel.lossTokenCount(labels: $0.labels ?? [], sequences: $0.sequences) }
+        DataParallel.backward(losses, scales: DataParallel.shares(ofCounts: counts), parameters: optimizer.parameters)
         optimizer.update(learningRate: 1e-4)
     }
 

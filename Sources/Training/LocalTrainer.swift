@@ -146,7 +146,10 @@ public final class LocalTrainer {
         AllocatorTuning.retainFreedMemory()
         var lastCheckpoint: String?
         while step < Swift.min(configuration.steps, stopStep ?? configuration.steps) {
-            let record = try runStep(lastCheckpoint: lastCheckpoint)
+            // Shards run their kernels on one thread each; a whole batch on the budget's threads.
+            let record = try BLAS.holdingThreads(shards > 1 ? 1 : configuration.threads) { () throws -> StepRecord in
+                try runStep(lastCheckpoint: lastCheckpoint)
+            }
             onStep(record)
             if let checkpointDirectory, configuration.checkpointInterval > 0,
                step % configuration.checkpointInterval == 0 || step == configuration.steps {
@@ -164,7 +167,6 @@ public final class LocalTrainer {
         let microBatches = configuration.gradientAccumulation
         let microSize = configuration.batchSize / microBatches
         let context = ForwardContext(isTraining: true, generator: SeededGenerator(seed: configuration.seed, stream: UInt64(step) + 1))
-        let shards = objectives.contains(where: { $0.objective.requiresWholeBatches }) ? 1 : Swift.min(configuration.threads, microSize)
         var total: Float = 0, components: [String: Float] = [:], tokens = 0
         for micro in 0..<microBatches {
             let members = Array(indices[(micro * microSize)..<((micro + 1) * microSize)])
@@ -211,14 +213,20 @@ public final class LocalTrainer {
                           tokensPerSecond: Double(tokens) / seconds, seconds: seconds)
     }
 
+    /// The data-parallel shards of each (micro-)batch: one per thread, unless an objective needs
+    /// whole batches.
+    private var shards: Int {
+        let microSize = configuration.batchSize / configuration.gradientAccumulation
+        return objectives.contains(where: { $0.objective.requiresWholeBatches }) ? 1 : Swift.min(configuration.threads, microSize)
+    }
+
     /// Each shard's share of an objective's loss over the whole (micro-)batch: its share of the
     /// items the losses average over, so that the weighted sum is the whole batch's mean; equal
     /// shares when an objective does not say what it averages over.
     static func shares(of losses: [ObjectiveLoss]) -> [Float] {
         let counts = losses.compactMap(\.averagedOver)
         guard counts.count == losses.count else { return [Float](repeating: 1 / Float(losses.count), count: losses.count) }
-        let all = counts.reduce(0, +)
-        return counts.map { all == 0 ? 0 : Float($0) / Float(all) }
+        return DataParallel.shares(ofCounts: counts)
     }
 
     /// The dropout generator of shard `shard` ≥ 1 of micro-batch `micro` at this step (shard 0 draws
