@@ -120,8 +120,8 @@ struct FederationAccuracyBench {
     }
 
     /// A copy of the base model trained from round 0's adapter with the plan's settings for `steps`
-    /// steps, as one run the way `tessera train` does it (the cosine over the whole budget, warm-up
-    /// scaled to it); `seed` replaces the seed the plan derives for `site`.
+    /// steps, as one run the way `tessera train` does it (the cosine over the whole budget, its
+    /// default warm-up of a twentieth); `seed` replaces the seed the plan derives for `site`.
     static func fineTune(base: URL, tokenizer: BPETokenizer, plan: TrainingPlan, initial: [NamedTensor], examples: [TrainingExample],
                          steps: Int, site: String, seed: UInt64? = nil, threads: Int = Self.threads,
                          onStep: (LocalTrainer.StepRecord) -> Void = { _ in }) throws -> LlavaModel {
@@ -130,7 +130,7 @@ struct FederationAccuracyBench {
         var configuration = try plan.trainerConfiguration(round: 1, site: site, threads: threads, checkpointInterval: 0)
         configuration.steps = steps
         configuration.schedule = .cosine
-        configuration.warmupSteps = min(steps, plan.schedule.warmupSteps * steps / max(1, plan.schedule.steps))
+        configuration.warmupSteps = TrainerConfiguration.defaultWarmupSteps(forSteps: steps)
         if let seed { configuration.seed = seed }
         try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: examples).train(onStep: onStep)
         return model

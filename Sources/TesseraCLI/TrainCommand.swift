@@ -85,7 +85,7 @@ struct TrainCommand: ParsableCommand {
         configuration.loraAlpha = loraAlpha
         configuration.freezeA = ffa
         configuration.threads = threads
-        configuration.warmupSteps = warmupSteps ?? max(1, steps / 20)
+        configuration.warmupSteps = warmupSteps ?? TrainerConfiguration.defaultWarmupSteps(forSteps: steps)
         configuration.maximumSequenceLength = llava.configuration.imageTokensPerImage + 128
         configuration.checkpointInterval = checkpoint == nil ? 0 : checkpointEvery
         let trainer = try LocalTrainer(model: llava, tokenizer: tokenizer, configuration: configuration, examples: examples)

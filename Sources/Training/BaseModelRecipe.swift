@@ -141,7 +141,7 @@ public struct BaseModelRecipe: Sendable {
         configuration.objectives = stage.objectives
         configuration.fullyTrainedModules = stage.trainedModules
         configuration.maximumSequenceLength = maximumSequenceLength
-        configuration.warmupSteps = Swift.max(1, stage.steps / 20)
+        configuration.warmupSteps = TrainerConfiguration.defaultWarmupSteps(forSteps: stage.steps)
         configuration.weightDecay = 0.01
         configuration.checkpointInterval = Swift.max(1, stage.steps / 4)
         let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: examples)

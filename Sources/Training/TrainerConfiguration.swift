@@ -30,6 +30,10 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public var learningRate: Float
     public var schedule: Schedule = .cosine
     public var warmupSteps = 0
+    /// The warm-up of a run of `steps` steps when nobody chose one: a twentieth of it (at least 1).
+    /// `tessera train`, the base-model recipe and the benchmarks' one-run baselines use it, so a
+    /// baseline's warm-up depends on its own length only, not on how a federated plan splits rounds.
+    public static func defaultWarmupSteps(forSteps steps: Int) -> Int { Swift.max(1, steps / 20) }
     /// Global gradient-norm clip; nil for none.
     public var gradientClipNorm: Float? = 1
     // optimizer (AdamW; its state starts fresh each run)

@@ -33,10 +33,9 @@ struct DemoScores {
                 + (kinds.includesQuestions ? ["--vqa", labelled.appendingPathComponent(SiteData.vqaFile).path] : [])
         }
         func job(_ name: String, data: [String], steps: Int) -> (name: String, arguments: [String]) {
-            let warmup = plan.schedule.warmupSteps * steps / max(1, plan.schedule.steps)
             return (name, ["train", "--model", evaluator.baseDirectory.path, "--adapter", initialAdapter.path,
                            "--out", work.appendingPathComponent(name).path, "--steps", "\(steps)", "--batch-size", "\(plan.schedule.batchSize)",
-                           "--learning-rate", "\(plan.schedule.learningRate)", "--warmup-steps", "\(warmup)",
+                           "--learning-rate", "\(plan.schedule.learningRate)",
                            "--seed", "\(plan.randomness.campaignSeed)", "--threads", "1"] + data + (plan.lora.ffa ? ["--ffa"] : []))
         }
         let steps = rounds * plan.schedule.steps
