@@ -70,10 +70,12 @@ def main():
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=arguments.learning_rate, weight_decay=0)
 
     def batch(examples):
-        length = max(len(ids) for ids, _, _ in examples)
-        ids = torch.tensor([ids + [eos] * (length - len(ids)) for ids, _, _ in examples])
-        labels = torch.tensor([labels + [-100] * (length - len(labels)) for _, labels, _ in examples])
-        mask = torch.tensor([[1] * len(ids) + [0] * (length - len(ids)) for ids, _, _ in examples])
+        """Padded token ids, labels and attention mask `(B, T)`, and pixels `(B, 3, H, W)`."""
+        length = max(len(tokens) for tokens, _, _ in examples)
+        padding = [length - len(tokens) for tokens, _, _ in examples]
+        ids = torch.tensor([tokens + [eos] * pad for (tokens, _, _), pad in zip(examples, padding)])
+        labels = torch.tensor([targets + [-100] * pad for (_, targets, _), pad in zip(examples, padding)])
+        mask = torch.tensor([[1] * (length - pad) + [0] * pad for pad in padding])
         return ids, labels, mask, torch.stack([pixels for _, _, pixels in examples])
 
     def first_token_accuracy(examples):
