@@ -25,8 +25,7 @@ import torch
 from PIL import Image
 from transformers import LlavaForConditionalGeneration, PreTrainedTokenizerFast
 
-CLIP_MEAN = torch.tensor([0.48145466, 0.4578275, 0.40821073]).view(3, 1, 1)
-CLIP_STD = torch.tensor([0.26862954, 0.26130258, 0.27577711]).view(3, 1, 1)
+from probe_features import CLIP_MEAN, CLIP_STD  # (1, 3, 1, 1), beside this script
 
 
 def main():
@@ -60,7 +59,7 @@ def main():
                 + encode("\n" + item["question"]) + encode(" ASSISTANT:")
             answer = encode(" " + item["answer"]) + [eos]
             grey = np.asarray(Image.open(f"{arguments.data}/{split}/{item['image_name']}").convert("L"), dtype=np.float32) / 255
-            pixels = (torch.from_numpy(grey)[None].repeat(3, 1, 1) - CLIP_MEAN) / CLIP_STD
+            pixels = ((torch.from_numpy(grey)[None].repeat(3, 1, 1) - CLIP_MEAN) / CLIP_STD)[0]
             examples.append((prompt + answer, [-100] * len(prompt) + answer, pixels))
         return examples
 
