@@ -3,15 +3,17 @@
 MedSynth's open position and size questions alone and watch the answer accuracy.
 
     python3 scripts/finetune_findings.py MODEL_DIR DATA_DIR [--steps N] [--train all|language]
-                                         [--learning-rate LR] [--types POS,SIZE]
+                                         [--learning-rate LR] [--types POS,SIZE] [--answers left,right]
+                                         [--batch-size N]
 
 MODEL_DIR is a model in HF LLaVA format with its tokenizer.json (`tessera model pretrain` writes
 one), DATA_DIR a MedSynth directory at the model's image size. The open items of the chosen
 question types in DATA/public/vqa.json are the training set; those in DATA/test/vqa.json the test
-set. Each is encoded as Tessera's trainer does (vicuna_v1, empty system line: `<s> USER: <image>
-tokens\\nQUESTION ASSISTANT: ANSWER</s>`, loss on the answer and `</s>`). AdamW, batch 16, a
+set (`--answers` keeps only the items with those answers). Each is encoded as Tessera's trainer
+does (vicuna_v1, empty system line: `<s> USER: <image>
+tokens\\nQUESTION ASSISTANT: ANSWER</s>`, loss on the answer and `</s>`). AdamW, batch 32, a
 constant learning rate; `--train language` trains the projector and language model, `all` the
-vision tower too. Every 500 steps it prints the loss and the accuracy of the first answer token
+vision tower too. Every 250 steps it prints the loss and the accuracy of the first answer token
 (left/right, upper/lower, small/large) on 300 training items and on the test items: 50% is chance.
 
 Needs torch, transformers and pillow (not part of `make test`; a diagnostic for ML engineers).
@@ -36,6 +38,8 @@ def main():
     parser.add_argument("--train", choices=["all", "language"], default="language")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--types", default="POS,SIZE")
+    parser.add_argument("--answers", default="", help="keep only items with these answers (comma-separated)")
+    parser.add_argument("--batch-size", type=int, default=32)
     arguments = parser.parse_args()
     torch.manual_seed(0)
     random.seed(0)
@@ -46,6 +50,7 @@ def main():
     image_tokens = (config.vision_config.image_size // config.vision_config.patch_size) ** 2
     bos, eos = config.text_config.bos_token_id, config.text_config.eos_token_id
     types = set(arguments.types.split(","))
+    answers = set(arguments.answers.split(",")) - {""}
 
     def encode(text):
         return tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -53,7 +58,7 @@ def main():
     def load(split):
         examples = []
         for item in json.load(open(f"{arguments.data}/{split}/vqa.json")):
-            if item["answer_type"] != "OPEN" or item["question_type"] not in types:
+            if item["answer_type"] != "OPEN" or item["question_type"] not in types or answers and item["answer"] not in answers:
                 continue
             prompt = [bos] + encode(" USER: ") + [config.image_token_index] * image_tokens \
                 + encode("\n" + item["question"]) + encode(" ASSISTANT:")
@@ -93,12 +98,12 @@ def main():
     print(f"{len(train)} training and {len(test)} test questions ({arguments.types}); training {arguments.train}")
     print(f"step 0: train {first_token_accuracy(train[:300]) * 100:.1f}%, test {first_token_accuracy(test) * 100:.1f}%", flush=True)
     for step in range(1, arguments.steps + 1):
-        ids, labels, mask, pixels = batch(random.sample(train, 16))
+        ids, labels, mask, pixels = batch(random.sample(train, arguments.batch_size))
         loss = model(input_ids=ids, attention_mask=mask, pixel_values=pixels, labels=labels).loss
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if step % 500 == 0 or step == arguments.steps:
+        if step % 250 == 0 or step == arguments.steps:
             print(f"step {step}: loss {loss.item():.3f}, train {first_token_accuracy(train[:300]) * 100:.1f}%, "
                   f"test {first_token_accuracy(test) * 100:.1f}%", flush=True)
 
