@@ -170,7 +170,7 @@ let package = Package(
             dependencies: ["TesseraCLI", "AggregatorCore", "PlanBinding", "Protocols", "Security", "TestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "Datasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Reporting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProtocolsTests", dependencies: ["Protocols", "TestSupport"]),

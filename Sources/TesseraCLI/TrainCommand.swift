@@ -89,6 +89,7 @@ struct TrainCommand: ParsableCommand {
         configuration.maximumSequenceLength = llava.configuration.imageTokensPerImage + 128
         configuration.checkpointInterval = checkpoint == nil ? 0 : checkpointEvery
         let trainer = try LocalTrainer(model: llava, tokenizer: tokenizer, configuration: configuration, examples: examples)
+        try LocalTrainer.prepareOutputs(in: URL(fileURLWithPath: out))
         let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
         if let checkpointURL, FileManager.default.fileExists(atPath: checkpointURL.appendingPathComponent("trainer_state.json").path) {
             try trainer.resume(from: checkpointURL)
@@ -107,7 +108,7 @@ struct TrainCommand: ParsableCommand {
             metrics["tokens_per_second"] = last.tokensPerSecond
             for (key, value) in last.components { metrics["loss." + key] = Double(value) }
         }
-        try trainer.saveOutputs(to: URL(fileURLWithPath: out), metrics: metrics)
+        try trainer.saveOutputs(to: URL(fileURLWithPath: out), metrics: metrics, checkpoint: checkpointURL)
         print("wrote the adapter of \(trainer.step) steps on \(trainer.distinctExamplesSeen) examples to \(out)")
     }
 

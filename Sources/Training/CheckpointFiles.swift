@@ -11,8 +11,29 @@ enum CheckpointFiles {
     struct Failure: Error {
         let reason: String
 
+        init(reason: String) {
+            self.reason = reason
+        }
+
         init(errno code: Int32) {
-            reason = String(cString: strerror(code))
+            self.init(reason: String(cString: strerror(code)))
+        }
+
+        /// The system's reason inside any file error: this type's own, the POSIX error under
+        /// Foundation's (`Data.write` says "There isn't enough space." where the system says
+        /// "No space left on device"), or the error's own description.
+        init(_ error: any Error) {
+            if let failure = error as? Failure {
+                self = failure
+            } else if let posix = error as? POSIXError {
+                self.init(errno: posix.code.rawValue)
+            } else if (error as NSError).domain == NSPOSIXErrorDomain {
+                self.init(errno: Int32((error as NSError).code))
+            } else if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error {
+                self.init(underlying)
+            } else {
+                self.init(reason: "\(error)")
+            }
         }
     }
 
@@ -26,6 +47,11 @@ enum CheckpointFiles {
         var status = stat()
         guard stat(path, &status) == 0 else { throw Failure(errno: errno) }
         guard status.st_mode & S_IFMT == S_IFDIR else { throw Failure(errno: ENOTDIR) }
+    }
+
+    /// Renames `source` to `destination`, replacing a file there.
+    static func rename(_ source: URL, to destination: URL) throws(Failure) {
+        guard Glibc.rename(source.path, destination.path) == 0 else { throw Failure(errno: errno) }
     }
 
     /// Writes `data` to `url`, replacing what is there.

@@ -78,16 +78,54 @@ extension LocalTrainer {
     /// Writes the run's result and `metrics.json`: the PEFT adapter directory (or, for a run that
     /// trains whole modules, the model in HF's format), with `objective_params.safetensors` beside
     /// it when an objective trains tensors of its own.
-    public func saveOutputs(to directory: URL, metrics: [String: Double]) throws {
-        if trainsInFull { try model.save(to: directory) } else { try model.saveAdapter(to: directory) }
-        if objectives.contains(where: { !$0.objective.parameters.isEmpty }) {
-            try writeObjectiveParameters(to: directory.appendingPathComponent("objective_params.safetensors"))
-        }
+    ///
+    /// Everything is first written to a staging directory inside `directory`, then each file is
+    /// renamed into place, so a failed write (a full disk, for one) leaves `directory` as it was.
+    /// - Parameter checkpoint: a checkpoint holding this run, named in the error.
+    /// - Throws: ``TrainingError/outputWriteFailed(directory:reason:checkpoint:)`` with the system's reason.
+    public func saveOutputs(to directory: URL, metrics: [String: Double], checkpoint: URL? = nil) throws {
         var all = metrics
         all["steps"] = Double(step)
         all["examples"] = Double(distinctExamplesSeen)
-        let data = try JSONSerialization.data(withJSONObject: all, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: directory.appendingPathComponent("metrics.json"))
+        try Self.prepareOutputs(in: directory, checkpoint: checkpoint)
+        let staging = Self.outputStaging(in: directory)
+        do {
+            try CheckpointFiles.createDirectory(staging)
+            if trainsInFull { try model.save(to: staging) } else { try model.saveAdapter(to: staging) }
+            if objectives.contains(where: { !$0.objective.parameters.isEmpty }) {
+                try writeObjectiveParameters(to: staging.appendingPathComponent("objective_params.safetensors"))
+            }
+            try CheckpointFiles.write(try JSONSerialization.data(withJSONObject: all, options: [.prettyPrinted, .sortedKeys]),
+                                      to: staging.appendingPathComponent("metrics.json"))
+            for name in try FileManager.default.contentsOfDirectory(atPath: staging.path) {
+                try CheckpointFiles.rename(staging.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+            }
+            try FileManager.default.removeItem(at: staging)
+        } catch {
+            try? FileManager.default.removeItem(at: staging)  // try?: the failure being reported may also stop this
+            throw TrainingError.outputWriteFailed(directory: directory.path, reason: CheckpointFiles.Failure(error).reason,
+                                                  checkpoint: checkpoint?.path)
+        }
+    }
+
+    /// Creates `directory` when missing and checks that files can be made there: run before a
+    /// long training so that an output path that cannot work fails at once, not after the run.
+    /// - Throws: ``TrainingError/outputWriteFailed(directory:reason:checkpoint:)`` with the system's reason.
+    public static func prepareOutputs(in directory: URL, checkpoint: URL? = nil) throws {
+        let staging = outputStaging(in: directory)
+        do {
+            try CheckpointFiles.createDirectory(directory)
+            try? FileManager.default.removeItem(at: staging)  // a leftover of a killed write, if any
+            try CheckpointFiles.createDirectory(staging)
+            try FileManager.default.removeItem(at: staging)
+        } catch {
+            throw TrainingError.outputWriteFailed(directory: directory.path, reason: CheckpointFiles.Failure(error).reason,
+                                                  checkpoint: checkpoint?.path)
+        }
+    }
+
+    private static func outputStaging(in directory: URL) -> URL {
+        directory.appendingPathComponent(".tessera-outputs.partial")
     }
 
     private func writeObjectiveParameters(to file: URL) throws {

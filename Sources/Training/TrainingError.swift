@@ -9,6 +9,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case invalidConfiguration(field: String, reason: String)
     case checkpointMismatch(file: String, reason: String)
     case checkpointWriteFailed(directory: String, reason: String)
+    /// The trained adapter (or model), objective parameters and metrics could not be written;
+    /// `checkpoint` is a checkpoint that holds the finished run, if there is one.
+    case outputWriteFailed(directory: String, reason: String, checkpoint: String?)
 
     public var description: String {
         switch self {
@@ -31,6 +34,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "\(file): cannot resume from this checkpoint (\(reason))"
         case let .checkpointWriteFailed(directory, reason):
             return "cannot write the checkpoint \(directory): \(reason); the previous checkpoint, if any, is kept"
+        case let .outputWriteFailed(directory, reason, checkpoint):
+            return "cannot write the training outputs to \(directory): \(reason)"
+                + (checkpoint.map { ". The checkpoint \($0) holds the finished run: resuming from it writes them without training again" } ?? "")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import Tensor
+import TestSupport
 @testable import Training
 import Testing
 
@@ -91,6 +92,58 @@ struct LocalTrainerTests {
             try trainer.saveCheckpoint(to: checkpoint)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["state"])
+    }
+
+    /// The outputs on a full disk (a 1 MB tmpfs): the exact error with the system's reason, naming
+    /// the checkpoint that holds the run; the previous outputs there unchanged and nothing staged
+    /// left behind; then, with room again, the new outputs in full.
+    @Test func outputsOnAFullDiskChangeNothingAndNameTheCheckpoint() throws {
+        let tokenizer = try TrainingFixtures.tokenizer()
+        var configuration = TrainingFixtures.configuration(steps: 2)
+        configuration.checkpointInterval = 1
+        let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                       configuration: configuration, examples: TrainingFixtures.examples(count: 4, imageSize: 16))
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checkpoint = directory.appendingPathComponent("checkpoint")
+        let out = directory.appendingPathComponent("out")
+        guard let disk = try FullDisk.mount(over: out, test: "training outputs full-disk test") else { return }
+        defer { disk.unmount() }
+        func outputs() throws -> [String: Data] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0 != "filler" }
+            return try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: out.appendingPathComponent($0))) })
+        }
+
+        try trainer.train(checkpointDirectory: checkpoint, stoppingAt: 1)
+        try trainer.saveOutputs(to: out, metrics: [:])
+        let afterStepOne = try outputs()
+        #expect(afterStepOne.keys.sorted() == ["adapter_config.json", "adapter_model.safetensors", "metrics.json"])
+        try trainer.train(checkpointDirectory: checkpoint)
+        try disk.fill()
+        #expect(throws: TrainingError.outputWriteFailed(directory: out.path, reason: "No space left on device", checkpoint: checkpoint.path)) {
+            try trainer.saveOutputs(to: out, metrics: [:], checkpoint: checkpoint)
+        }
+        #expect(try outputs() == afterStepOne)
+
+        try disk.makeRoom()
+        try trainer.saveOutputs(to: out, metrics: [:], checkpoint: checkpoint)
+        let written = try outputs()
+        #expect(written.keys.sorted() == afterStepOne.keys.sorted())
+        #expect(written["adapter_model.safetensors"] != afterStepOne["adapter_model.safetensors"])
+        let metrics = try JSONSerialization.jsonObject(with: written["metrics.json"] ?? Data()) as? [String: Double]
+        #expect(metrics?["steps"] == 2)
+    }
+
+    /// An output path that cannot be a directory fails before training, with the system's reason.
+    @Test func outputsThatCannotBeWrittenFailBeforeTraining() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("out")
+        try Data("a file where the outputs belong".utf8).write(to: file)
+        #expect(throws: TrainingError.outputWriteFailed(directory: file.path, reason: "Not a directory", checkpoint: nil)) {
+            try LocalTrainer.prepareOutputs(in: file)
+        }
+        #expect(try Data(contentsOf: file) == Data("a file where the outputs belong".utf8))
     }
 
     @Test func rejectsConfigurationsAndDataItCannotTrainOn() throws {
