@@ -222,6 +222,38 @@ extension LocalTrainerTests {
     /// With two threads each batch runs as two data-parallel shards, each shard's loss weighed by
     /// its share of the answer tokens: the same losses and parameters as the whole batch on one
     /// thread, to rounding, although the shards' answers differ in length.
+    /// A batch of mixed lengths trained in forward passes of 8 by length (three per step) follows
+    /// the same losses and parameters as one pass padded to its longest.
+    @Test func forwardPassesByLengthTrainAsOnePaddedBatch() throws {
+        let tokenizer = try TrainingFixtures.tokenizer()
+        let examples = TrainingFixtures.examples(count: 24, imageSize: 16).enumerated().map { index, example in
+            var example = example
+            example.turns[1].text = Array(repeating: example.turns[1].text, count: 1 + index % 5).joined(separator: " ")
+            return example
+        }
+        var runs: [(losses: [Float], parameters: [[Float]])] = []
+        for passSize in [24, 8] {
+            var configuration = TrainingFixtures.configuration(steps: 3)
+            configuration.batchSize = 24
+            configuration.maximumSequenceLength = 160
+            configuration.threads = 1
+            let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                           configuration: configuration, examples: examples)
+            trainer.forwardPassSize = passSize
+            var losses: [Float] = []
+            try trainer.train { losses.append($0.loss) }
+            runs.append((losses, trainer.parameters.map(\.tensor.values)))
+        }
+        print("losses in one pass \(runs[0].losses), in passes of 8 \(runs[1].losses)")
+        for (whole, passes) in zip(runs[0].losses, runs[1].losses) {
+            #expect(abs(passes - whole) <= 1e-5 * abs(whole))
+        }
+        for (whole, passes) in zip(runs[0].parameters, runs[1].parameters) {
+            let largest = zip(whole, passes).map { abs($0 - $1) }.max() ?? 0
+            #expect(largest < 1e-4)
+        }
+    }
+
     @Test func dataParallelShardsTrainAsTheWholeBatch() throws {
         let tokenizer = try TrainingFixtures.tokenizer()
         let examples = TrainingFixtures.examples(count: 8, imageSize: 16).enumerated().map { index, example in
