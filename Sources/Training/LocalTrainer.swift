@@ -227,8 +227,8 @@ public final class LocalTrainer {
     /// Examples per forward pass at most: a shard's examples go through the model in groups of
     /// similar length, each padded only to its own longest. A site's data mixes short VQA items
     /// with conversations twice as long, so one batch of 64 padded to its longest is less than half
-    /// real tokens. The loss is the batch's all the same (passes weigh by the tokens they average
-    /// over). Measured with `tessera train` (demo preset, a MedSynth site, batch 64, one thread):
+    /// real tokens. The loss is still the whole batch's mean: each pass weighs by the tokens it
+    /// averages over. Measured with `tessera train` (demo preset, a MedSynth site, batch 64, one thread):
     /// conversations and VQA items, 40 steps: 13.9 s in one pass, 7.3 s in passes of 16, 6.8 s in
     /// passes of 8; VQA items alone (lengths within ±20%), 60 steps: 8.5, 8.1 and 8.5 s.
     var forwardPassSize = 16
@@ -255,8 +255,8 @@ public final class LocalTrainer {
         return length
     }
 
-    /// Each shard's share of an objective's loss over the whole (micro-)batch: its share of the
-    /// items the losses average over, so that the weighted sum is the whole batch's mean; equal
+    /// Each forward pass's share of an objective's loss over the whole (micro-)batch: its share of
+    /// the items the losses average over, so that the weighted sum is the whole batch's mean; equal
     /// shares when an objective does not say what it averages over.
     static func shares(of losses: [ObjectiveLoss]) -> [Float] {
         let counts = losses.compactMap(\.averagedOver)
