@@ -222,64 +222,55 @@ extension LocalTrainerTests {
     /// With two threads each batch runs as two data-parallel shards, each shard's loss weighed by
     /// its share of the answer tokens: the same losses and parameters as the whole batch on one
     /// thread, to rounding, although the shards' answers differ in length.
+    @Test func dataParallelShardsTrainAsTheWholeBatch() throws {
+        let examples = Self.mixedLengthExamples(count: 8, longest: 3)
+        let whole = try Self.threeSteps(examples, threads: 1, forwardPassSize: 16)
+        let sharded = try Self.threeSteps(examples, threads: 2, forwardPassSize: 16)
+        print("losses on one thread \(whole.losses), as two shards \(sharded.losses)")
+        Self.expectSameTraining(whole, sharded)
+    }
+
     /// A batch of mixed lengths trained in forward passes of 8 by length (three per step) follows
     /// the same losses and parameters as one pass padded to its longest.
     @Test func forwardPassesByLengthTrainAsOnePaddedBatch() throws {
-        let tokenizer = try TrainingFixtures.tokenizer()
-        let examples = TrainingFixtures.examples(count: 24, imageSize: 16).enumerated().map { index, example in
+        let examples = Self.mixedLengthExamples(count: 24, longest: 5)
+        let onePass = try Self.threeSteps(examples, threads: 1, forwardPassSize: 24)
+        let passes = try Self.threeSteps(examples, threads: 1, forwardPassSize: 8)
+        print("losses in one pass \(onePass.losses), in passes of 8 \(passes.losses)")
+        Self.expectSameTraining(onePass, passes)
+    }
+
+    /// The fixture's examples with answer `i` said `1 + i % longest` times, so lengths differ.
+    static func mixedLengthExamples(count: Int, longest: Int) -> [TrainingExample] {
+        TrainingFixtures.examples(count: count, imageSize: 16).enumerated().map { index, example in
             var example = example
-            example.turns[1].text = Array(repeating: example.turns[1].text, count: 1 + index % 5).joined(separator: " ")
+            example.turns[1].text = Array(repeating: example.turns[1].text, count: 1 + index % longest).joined(separator: " ")
             return example
-        }
-        var runs: [(losses: [Float], parameters: [[Float]])] = []
-        for passSize in [24, 8] {
-            var configuration = TrainingFixtures.configuration(steps: 3)
-            configuration.batchSize = 24
-            configuration.maximumSequenceLength = 160
-            configuration.threads = 1
-            let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                           configuration: configuration, examples: examples)
-            trainer.forwardPassSize = passSize
-            var losses: [Float] = []
-            try trainer.train { losses.append($0.loss) }
-            runs.append((losses, trainer.parameters.map(\.tensor.values)))
-        }
-        print("losses in one pass \(runs[0].losses), in passes of 8 \(runs[1].losses)")
-        for (whole, passes) in zip(runs[0].losses, runs[1].losses) {
-            #expect(abs(passes - whole) <= 1e-5 * abs(whole))
-        }
-        for (whole, passes) in zip(runs[0].parameters, runs[1].parameters) {
-            let largest = zip(whole, passes).map { abs($0 - $1) }.max() ?? 0
-            #expect(largest < 1e-4)
         }
     }
 
-    @Test func dataParallelShardsTrainAsTheWholeBatch() throws {
+    /// The losses and final parameters of 3 steps on `examples` as one batch.
+    static func threeSteps(_ examples: [TrainingExample], threads: Int, forwardPassSize: Int) throws -> (losses: [Float], parameters: [[Float]]) {
         let tokenizer = try TrainingFixtures.tokenizer()
-        let examples = TrainingFixtures.examples(count: 8, imageSize: 16).enumerated().map { index, example in
-            var example = example
-            let answer = example.turns[1].text
-            example.turns[1].text = Array(repeating: answer, count: 1 + index % 3).joined(separator: " ")
-            return example
+        var configuration = TrainingFixtures.configuration(steps: 3)
+        configuration.batchSize = examples.count
+        configuration.maximumSequenceLength = 160
+        configuration.threads = threads
+        let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                       configuration: configuration, examples: examples)
+        trainer.forwardPassSize = forwardPassSize
+        var losses: [Float] = []
+        try trainer.train { losses.append($0.loss) }
+        return (losses, trainer.parameters.map(\.tensor.values))
+    }
+
+    /// Losses equal to 1e-5 relative and parameters to 1e-4.
+    static func expectSameTraining(_ a: (losses: [Float], parameters: [[Float]]), _ b: (losses: [Float], parameters: [[Float]])) {
+        for (x, y) in zip(a.losses, b.losses) {
+            #expect(abs(y - x) <= 1e-5 * abs(x))
         }
-        var runs: [(losses: [Float], parameters: [[Float]])] = []
-        for threads in [1, 2] {
-            var configuration = TrainingFixtures.configuration(steps: 3)
-            configuration.maximumSequenceLength = 160
-            configuration.threads = threads
-            let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                           configuration: configuration, examples: examples)
-            var losses: [Float] = []
-            try trainer.train { losses.append($0.loss) }
-            runs.append((losses, trainer.parameters.map(\.tensor.values)))
-        }
-        print("losses on one thread \(runs[0].losses), as two shards \(runs[1].losses)")
-        for (whole, sharded) in zip(runs[0].losses, runs[1].losses) {
-            #expect(abs(sharded - whole) <= 1e-5 * abs(whole))
-        }
-        for (whole, sharded) in zip(runs[0].parameters, runs[1].parameters) {
-            let largest = zip(whole, sharded).map { abs($0 - $1) }.max() ?? 0
-            #expect(largest < 1e-4)
+        for (x, y) in zip(a.parameters, b.parameters) {
+            #expect((zip(x, y).map { abs($0 - $1) }.max() ?? 0) < 1e-4)
         }
     }
 }
