@@ -87,10 +87,8 @@ extension LocalTrainer {
         var all = metrics
         all["steps"] = Double(step)
         all["examples"] = Double(distinctExamplesSeen)
-        try Self.prepareOutputs(in: directory, checkpoint: checkpoint)
-        let staging = Self.outputStaging(in: directory)
+        let staging = try Self.makeOutputStaging(in: directory, checkpoint: checkpoint)
         do {
-            try CheckpointFiles.createDirectory(staging)
             if trainsInFull { try model.save(to: staging) } else { try model.saveAdapter(to: staging) }
             if objectives.contains(where: { !$0.objective.parameters.isEmpty }) {
                 try writeObjectiveParameters(to: staging.appendingPathComponent("objective_params.safetensors"))
@@ -112,20 +110,23 @@ extension LocalTrainer {
     /// long training so that an output path that cannot work fails at once, not after the run.
     /// - Throws: ``TrainingError/outputWriteFailed(directory:reason:checkpoint:)`` with the system's reason.
     public static func prepareOutputs(in directory: URL, checkpoint: URL? = nil) throws {
-        let staging = outputStaging(in: directory)
+        let staging = try makeOutputStaging(in: directory, checkpoint: checkpoint)
+        try? FileManager.default.removeItem(at: staging)  // try?: an empty directory just made
+    }
+
+    /// Creates `directory` when missing and an empty staging directory inside it, and returns the latter.
+    /// - Throws: ``TrainingError/outputWriteFailed(directory:reason:checkpoint:)`` with the system's reason.
+    private static func makeOutputStaging(in directory: URL, checkpoint: URL?) throws -> URL {
+        let staging = directory.appendingPathComponent(".tessera-outputs.partial")
         do {
             try CheckpointFiles.createDirectory(directory)
             try? FileManager.default.removeItem(at: staging)  // a leftover of a killed write, if any
             try CheckpointFiles.createDirectory(staging)
-            try FileManager.default.removeItem(at: staging)
         } catch {
             throw TrainingError.outputWriteFailed(directory: directory.path, reason: CheckpointFiles.Failure(error).reason,
                                                   checkpoint: checkpoint?.path)
         }
-    }
-
-    private static func outputStaging(in directory: URL) -> URL {
-        directory.appendingPathComponent(".tessera-outputs.partial")
+        return staging
     }
 
     private func writeObjectiveParameters(to file: URL) throws {

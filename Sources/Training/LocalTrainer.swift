@@ -221,8 +221,11 @@ public final class LocalTrainer {
     /// whole batches.
     private var shards: Int {
         let microSize = configuration.batchSize / configuration.gradientAccumulation
-        return objectives.contains(where: { $0.objective.requiresWholeBatches }) ? 1 : Swift.min(configuration.threads, microSize)
+        return needsWholeBatches ? 1 : Swift.min(configuration.threads, microSize)
     }
+
+    /// Whether an objective must see each (micro-)batch in one forward pass (InfoNCE's negatives).
+    private var needsWholeBatches: Bool { objectives.contains { $0.objective.requiresWholeBatches } }
 
     /// Examples per forward pass at most: a shard's examples go through the model in groups of
     /// similar length, each padded only to its own longest. A site's data mixes short VQA items
@@ -237,7 +240,7 @@ public final class LocalTrainer {
     /// to the shards in turn (so each shard gets long and short ones alike), then cut into passes
     /// of at most `forwardPassSize`. An objective that needs whole batches gets one pass.
     private func forwardPasses(of members: [Int]) throws -> [[[Int]]] {
-        if objectives.contains(where: { $0.objective.requiresWholeBatches }) { return [[members]] }
+        if needsWholeBatches { return [[members]] }
         let lengths = try members.map(encodedLength)
         let sorted = members.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }.map { members[$0] }
         return (0..<shards).map { shard in
