@@ -11,7 +11,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Fine-tune LoRA adapters (and the projector) locally; writes a PEFT adapter and metrics.json.",
         discussion: """
             Data: LLaVA-Med instruct JSON (--data) and/or VQA JSON (--vqa), image paths relative to each \
-            file. Objectives: --objective ar (default), repeatable, NAME or NAME:WEIGHT (ar, infonce). With \
+            file. Objectives: --objective ar (default), repeatable, NAME or NAME:WEIGHT (\(ObjectiveRegistry.names.joined(separator: ", "))). With \
             --checkpoint DIR a checkpoint is written every --checkpoint-every steps and an existing one is \
             resumed, so a killed run continues to the same bits.
             """

@@ -54,7 +54,7 @@ public struct ObjectiveLoss {
 /// Builds objectives from the plan's entries.
 public enum ObjectiveRegistry {
     /// The objectives this build implements.
-    public static let names = ["ar", "infonce"]
+    public static let names = ["ar", "infonce", "words"]
 
     /// The objective named by `entry`, configured from its options.
     /// - Throws: ``TrainingError/unknownObjective(name:known:)`` or an invalid option.
@@ -64,6 +64,8 @@ public enum ObjectiveRegistry {
             return AutoregressiveObjective()
         case "infonce":
             return try InfoNCEObjective(options: entry.options)
+        case "words":
+            return WordsObjective(model: model)
         default:
             throw TrainingError.unknownObjective(name: entry.name, known: names)
         }

@@ -153,7 +153,7 @@ struct LocalTrainerTests {
             _ = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
                                  configuration: configuration, examples: examples)
         }
-        #expect(throws: TrainingError.unknownObjective(name: "logra", known: ["ar", "infonce"])) {
+        #expect(throws: TrainingError.unknownObjective(name: "logra", known: ["ar", "infonce", "words"])) {
             try make(TrainingFixtures.configuration(steps: 1, objectives: [.init(name: "logra")]), examples)
         }
         var textOnly = examples
