@@ -13,7 +13,7 @@ import Tensor
 ///
 /// Why: the contrastive loss's text side (the LLM's pooled states) barely tells "left" from
 /// "right", so it leaves a finding's side, region and size out of the image features; naming the
-/// report's words puts them in (README, the ML engineer's section).
+/// report's words puts more of them in (README, the ML engineer's section, has the figures).
 public final class WordsObjective: TrainingObjective {
     public let name = "words"
     public let requiredFields: Set<ExampleField> = [.image, .conversation]
