@@ -52,7 +52,7 @@ struct LocalTrainerTests {
     @Test func resumedRunIsBitIdentical() throws {
         let tokenizer = try TrainingFixtures.tokenizer()
         let examples = TrainingFixtures.examples(count: 12, imageSize: 16)
-        var configuration = TrainingFixtures.configuration(steps: 6, objectives: [.init(name: "ar"), .init(name: "infonce")])
+        var configuration = TrainingFixtures.configuration(steps: 6, objectives: [.init(name: "ar"), .init(name: "infonce"), .init(name: "words", weight: 0.5)])
         configuration.checkpointInterval = 3
         configuration.loraDropout = 0.1
         configuration.schedule = .cosine
