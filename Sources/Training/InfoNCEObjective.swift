@@ -37,11 +37,8 @@ public final class InfoNCEObjective: TrainingObjective {
     }
 
     public func loss(_ input: ObjectiveInput) throws -> ObjectiveLoss {
-        guard let features = input.mainOutput.imageFeatures else {
-            throw TrainingError.missingField(objective: name, field: "image", example: input.batch.examples.first?.id ?? "")
-        }
-        let samples = features.shape[0]
-        let imageView = features.mean(alongAxis: 1)
+        let imageView = try input.pooledImageFeatures(for: name)
+        let samples = imageView.shape[0]
         let answers = input.batch.examples.map { $0.answers.joined(separator: ". ") }
         let answerView = try Self.pooledTextStates(answers, input: input)
         let similarities = Tensor.cosineSimilarities(imageView, answerView) * logitScale.exp()

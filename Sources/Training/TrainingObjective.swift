@@ -33,6 +33,16 @@ public struct ObjectiveInput {
     public let mainOutput: LlavaModel.Output
     public let context: ForwardContext
     public let maximumSequenceLength: Int
+
+    /// The image view of the batch's samples: the mean over patches of the projected image
+    /// features as they enter the LLM, `(N, C)`.
+    /// - Throws: ``TrainingError/missingField(objective:field:example:)`` when the pass has no images.
+    func pooledImageFeatures(for objective: String) throws -> Tensor {
+        guard let features = mainOutput.imageFeatures else {
+            throw TrainingError.missingField(objective: objective, field: "image", example: batch.examples.first?.id ?? "")
+        }
+        return features.mean(alongAxis: 1)
+    }
 }
 
 /// An objective's loss: the scalar to minimise and its parts.

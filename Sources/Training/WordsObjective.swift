@@ -41,11 +41,9 @@ public final class WordsObjective: TrainingObjective {
     }
 
     public func loss(_ input: ObjectiveInput) throws -> ObjectiveLoss {
-        guard let features = input.mainOutput.imageFeatures else {
-            throw TrainingError.missingField(objective: name, field: "image", example: input.batch.examples.first?.id ?? "")
-        }
+        let imageView = try input.pooledImageFeatures(for: name)
         let tokens = input.batch.examples.map { input.tokenizer.encode($0.answers.joined(separator: ". ")) }
-        let loss = loss(imageView: features.mean(alongAxis: 1), answerTokens: tokens)
+        let loss = loss(imageView: imageView, answerTokens: tokens)
         return ObjectiveLoss(total: loss, components: ["words": loss.item], averagedOver: tokens.count)
     }
 
