@@ -111,33 +111,36 @@ extension LlavaModel {
         return projector(selected, context)
     }
 
-    /// Runs the model on `batch`.
+    /// Runs the model on `batch`. `imageFeatures`, when given, are `batch`'s images already through
+    /// ``imageFeatures(_:_:)`` (an objective that read them first), so the tower does not run twice.
     /// - Throws: ``ModelError/invalidInput(reason:)`` when the image tokens do not match the images.
-    public func forward(_ batch: Batch, context: ForwardContext = .inference) throws -> Output {
-        let (hidden, features) = try hiddenStates(batch, context)
+    public func forward(_ batch: Batch, imageFeatures: Tensor? = nil, context: ForwardContext = .inference) throws -> Output {
+        let (hidden, features) = try hiddenStates(batch, imageFeatures: imageFeatures, context)
         return Output(hiddenStates: hidden, imageFeatures: features, language: language, context: context)
     }
 
     /// The final hidden states `(N, T, C)` of `batch` without the `lm_head` projection (for pooled
     /// text views, which need no logits).
     public func finalHiddenStates(_ batch: Batch, context: ForwardContext = .inference) throws -> Tensor {
-        try hiddenStates(batch, context).hidden
+        try hiddenStates(batch, imageFeatures: nil, context).hidden
     }
 
-    private func hiddenStates(_ batch: Batch, _ context: ForwardContext) throws -> (hidden: Tensor, imageFeatures: Tensor?) {
+    private func hiddenStates(_ batch: Batch, imageFeatures: Tensor?, _ context: ForwardContext) throws
+        -> (hidden: Tensor, imageFeatures: Tensor?) {
         let (sequences, tokens) = (batch.sequences, batch.tokens)
         guard sequences > 0, batch.inputIDs.count == sequences * tokens else {
             throw ModelError.invalidInput(reason: "\(batch.inputIDs.count) token ids do not form \(sequences) sequences")
         }
-        let (embeddings, features) = try embeddings(for: batch, context)
+        let (embeddings, features) = try embeddings(for: batch, imageFeatures: imageFeatures, context)
         let positions = Self.positions(sequences: sequences, tokens: tokens, attentionMask: batch.attentionMask)
         let hidden = language.hiddenStates(embeddings, positions: positions, keyMask: batch.attentionMask, cache: nil, context)
         return (hidden, features)
     }
 
     /// Token embeddings `(N, T, C)` with the projected image features `(images, P', C)` written at
-    /// the image tokens, in order.
-    func embeddings(for batch: Batch, _ context: ForwardContext) throws -> (embeddings: Tensor, imageFeatures: Tensor?) {
+    /// the image tokens, in order (`imageFeatures` when given, else computed from the pixels).
+    func embeddings(for batch: Batch, imageFeatures given: Tensor? = nil, _ context: ForwardContext) throws
+        -> (embeddings: Tensor, imageFeatures: Tensor?) {
         let width = configuration.text.hiddenSize
         if let bad = batch.inputIDs.first(where: { $0 < 0 || $0 >= configuration.text.vocabularySize }) {
             throw ModelError.invalidInput(reason: "token id \(bad) is outside the vocabulary of \(configuration.text.vocabularySize)")
@@ -146,7 +149,7 @@ extension LlavaModel {
         let positions = batch.inputIDs.indices.filter { batch.inputIDs[$0] == configuration.imageTokenIndex }
         var features: Tensor?
         if let pixels = batch.pixelValues {
-            let projected = imageFeatures(pixels, context)
+            let projected = given ?? imageFeatures(pixels, context)
             guard positions.count == projected.shape[0] * projected.shape[1] else {
                 throw ModelError.invalidInput(reason: "\(positions.count) image tokens for \(projected.shape[0]) image(s) of "
                                               + "\(projected.shape[1]) features each")

@@ -13,7 +13,7 @@ public final class AutoregressiveObjective: TrainingObjective {
 
     public func loss(_ input: ObjectiveInput) throws -> ObjectiveLoss {
         let batch = input.batch.model
-        let loss = input.model.loss(input.mainOutput, labels: batch.labels ?? [], sequences: batch.sequences)
+        let loss = input.model.loss(try input.mainOutput, labels: batch.labels ?? [], sequences: batch.sequences)
         return ObjectiveLoss(total: loss, components: ["ar": loss.item],
                              averagedOver: LlavaModel.lossTokenCount(labels: batch.labels ?? [], sequences: batch.sequences))
     }

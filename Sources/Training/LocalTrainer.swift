@@ -179,8 +179,7 @@ public final class LocalTrainer {
                                                   padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
                     let passContext = shard == 0 && group == 0
                         ? context : ForwardContext(isTraining: true, generator: passGenerator(micro: micro, shard: shard, group: group))
-                    let output = try model.forward(batch.model, context: passContext)
-                    let input = ObjectiveInput(model: model, tokenizer: tokenizer, batch: batch, mainOutput: output, context: passContext,
+                    let input = ObjectiveInput(model: model, tokenizer: tokenizer, batch: batch, context: passContext,
                                                maximumSequenceLength: configuration.maximumSequenceLength)
                     return (shard: shard, tokens: batch.tokens, losses: try objectives.map { try $0.objective.loss(input) })
                 }

@@ -4,7 +4,7 @@ import Tensor
 /// A training objective: given the model and a batch, a differentiable loss.
 ///
 /// Objectives combine as a weighted sum (the plan's list). The trainer runs the batch's main
-/// forward pass once and hands its output to every objective ( ``ObjectiveInput/mainOutput`` );
+/// forward pass at most once and shares it among the objectives ( ``ObjectiveInput/mainOutput`` );
 /// an objective may run extra passes (LoGra-Med's text-only passes), read intermediate
 /// activations (the projected image features, the final hidden states), and own trainable
 /// parameters, named `tessera.objective.<name>.*`, which the trainer optimises and saves in
@@ -25,23 +25,61 @@ public protocol TrainingObjective: AnyObject {
 }
 
 /// What an objective is given for one batch.
+///
+/// The batch's main forward pass runs lazily and once: objectives that read only the image view
+/// (InfoNCE, words) run the vision tower and projector alone, and the language model over the
+/// conversations runs when an objective first reads ``mainOutput``, reusing those image features.
 public struct ObjectiveInput {
     public let model: LlavaModel
     public let tokenizer: BPETokenizer
     public let batch: TrainingBatch
-    /// The main forward pass over the batch's conversations and images.
-    public let mainOutput: LlavaModel.Output
     public let context: ForwardContext
     public let maximumSequenceLength: Int
+    private let pass: MainPass
+
+    public init(model: LlavaModel, tokenizer: BPETokenizer, batch: TrainingBatch, context: ForwardContext, maximumSequenceLength: Int) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.batch = batch
+        self.context = context
+        self.maximumSequenceLength = maximumSequenceLength
+        pass = MainPass()
+    }
+
+    /// The main forward pass over the batch's conversations and images.
+    /// - Throws: ``Model/ModelError/invalidInput(reason:)`` when the image tokens do not match the images.
+    public var mainOutput: LlavaModel.Output {
+        get throws {
+            if let output = pass.output { return output }
+            let output = try model.forward(batch.model, imageFeatures: imageFeatures, context: context)
+            pass.output = output
+            return output
+        }
+    }
+
+    /// The projected image features as they enter the LLM, `(images, P', C)`; nil without images.
+    public var imageFeatures: Tensor? {
+        guard let pixels = batch.model.pixelValues else { return nil }
+        if let features = pass.imageFeatures { return features }
+        let features = model.imageFeatures(pixels, context)
+        pass.imageFeatures = features
+        return features
+    }
 
     /// The image view of the batch's samples: the mean over patches of the projected image
     /// features as they enter the LLM, `(N, C)`.
     /// - Throws: ``TrainingError/missingField(objective:field:example:)`` when the pass has no images.
     func pooledImageFeatures(for objective: String) throws -> Tensor {
-        guard let features = mainOutput.imageFeatures else {
+        guard let features = imageFeatures else {
             throw TrainingError.missingField(objective: objective, field: "image", example: batch.examples.first?.id ?? "")
         }
         return features.mean(alongAxis: 1)
+    }
+
+    /// What one pass has computed so far (objectives of a pass run one after another, on one thread).
+    private final class MainPass {
+        var imageFeatures: Tensor?
+        var output: LlavaModel.Output?
     }
 }
 
