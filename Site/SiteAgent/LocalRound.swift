@@ -33,6 +33,8 @@ public struct LocalRound: Sendable {
         public var container: DeltaContainer
         /// `train.loss`, `train.steps`, `eval.items`, `eval.closed_accuracy`, `eval.open_recall`.
         public var metrics: [String: Double]
+        /// The data loaders' notes on items skipped and fields not recognised, a line per file.
+        public var dataNotes: [String]
     }
 
     public init(plan: TrainingPlan, round: Int, baseDirectory: URL, baseDigest: SHA256.Digest, data: SiteData, threads: Int,
@@ -67,10 +69,10 @@ public struct LocalRound: Sendable {
             _ = try model.initialGlobalAdapter(plan: plan)
         }
         let tokenizer = try BPETokenizer(contentsOf: baseDirectory.appendingPathComponent("tokenizer.json"))
-        let examples = try data.trainingExamples(imageSize: model.configuration.vision.imageSize, kinds: try plan.labelledExamples())
+        let loaded = try data.trainingExamples(imageSize: model.configuration.vision.imageSize, kinds: try plan.labelledExamples())
         let configuration = try plan.trainerConfiguration(round: round, site: privacyGuard.site, threads: threads,
                                                           checkpointInterval: checkpointDirectory == nil ? 0 : Self.checkpointInterval)
-        let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: examples)
+        let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: loaded.examples)
         if let checkpointDirectory,
            FileManager.default.fileExists(atPath: checkpointDirectory.appendingPathComponent("trainer_state.json").path) {
             try trainer.resume(from: checkpointDirectory)
@@ -95,7 +97,7 @@ public struct LocalRound: Sendable {
                           encoding: plan.wire.encoding, metrics: metrics),
             tensors: try model.adapterTensors(plan.tensors.upload))
         try privacyGuard.checkContainer(container, plan: plan, round: round, baseDigest: baseDigest)
-        return Outcome(container: container, metrics: metrics)
+        return Outcome(container: container, metrics: metrics, dataNotes: loaded.notes)
     }
 }
 

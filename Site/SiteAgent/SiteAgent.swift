@@ -183,6 +183,7 @@ public struct SiteAgent: Service {
             try work.run(globalAdapter: global, onStep: progress.report, shouldStop: isCancelled)
         }
         progress.finish()
+        for note in outcome.dataNotes { logger.notice("training data: \(note)", metadata: ["round.id": "\(round)"]) }
         // The stored metrics add the sample count, which the container carries in its header.
         try state.storeMetrics(outcome.metrics.merging(["train.samples": Double(outcome.container.header.sampleCount)]) { $1 }, round: round)
         let encoded = try outcome.container.encoded()

@@ -21,21 +21,22 @@ public struct SiteData: Sendable {
 
     /// The training examples of a round, as the plan's `ar` option `examples` says
     /// (``LabelledExamples``): the labelled conversations, then the labelled VQA questions as
-    /// one-turn conversations when `vqa.json` is there.
+    /// one-turn conversations when `vqa.json` is there; with the loaders' notes on skipped items and
+    /// unknown fields.
     /// - Throws: `DatasetError` for an unreadable or malformed file or image;
     ///   ``SiteAgentError/noTrainingExamples(directory:kind:)`` when the plan asks for VQA items and there are none.
-    public func trainingExamples(imageSize: Int, kinds: LabelledExamples = .all) throws -> [TrainingExample] {
+    public func trainingExamples(imageSize: Int, kinds: LabelledExamples = .all) throws -> ExampleLoader.Loaded {
         let labelled = directories.labelled
-        var examples: [TrainingExample] = []
+        var loaded = ExampleLoader.Loaded()
         if kinds.includesConversations {
-            examples += try ExampleLoader.instructions(file: labelled.appendingPathComponent(Self.instructFile).path, imageSize: imageSize)
+            loaded += try ExampleLoader.instructions(file: labelled.appendingPathComponent(Self.instructFile).path, imageSize: imageSize)
         }
         let questions = labelled.appendingPathComponent(Self.vqaFile)
         if kinds.includesQuestions, FileManager.default.fileExists(atPath: questions.path) {
-            examples += try ExampleLoader.questions(vqaFile: questions.path, imageSize: imageSize)
+            loaded += try ExampleLoader.questions(vqaFile: questions.path, imageSize: imageSize)
         }
-        guard !examples.isEmpty else { throw SiteAgentError.noTrainingExamples(directory: labelled.path, kind: kinds.rawValue) }
-        return examples
+        guard !loaded.examples.isEmpty else { throw SiteAgentError.noTrainingExamples(directory: labelled.path, kind: kinds.rawValue) }
+        return loaded
     }
 
     /// The held-out VQA file.

@@ -56,6 +56,7 @@ struct TrainCommand: ParsableCommand {
         let progress = ProgressLine()
         let outcome = try work.run(globalAdapter: global) { progress.update(stage: "round \(round) train", record: $0, total: plan.schedule.steps) }
         progress.finish()
+        for note in outcome.dataNotes { print("training data: \(note)") }
         let encoded = try outcome.container.encoded()
         try AtomicFile.write(encoded.bytes, to: URL(fileURLWithPath: out), permissions: 0o644, replacing: true)
         let metrics = outcome.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }

@@ -18,8 +18,12 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "Model directory (config.json, model.safetensors, tokenizer.json).")
     var model: String
 
-    @Option(help: "VQA JSON file (VQA-RAD or SLAKE style); image paths relative to it.")
+    @Option(help: ArgumentHelp("VQA JSON file (VQA-RAD, SLAKE or MedSynth layout); image paths relative to it (or its imgs/, images/ or "
+                               + "'VQA_RAD Image Folder/'), or to --images."))
     var vqa: String?
+
+    @Option(help: ArgumentHelp("Directory the VQA file's image paths are relative to.", valueName: "DIR"))
+    var images: String?
 
     @Option(help: ArgumentHelp("Reports JSON-lines file (image, report): retrieval recall between the pooled image features "
                                + "and the pooled report states; image paths relative to it.", valueName: "FILE"))
@@ -66,10 +70,11 @@ struct EvalCommand: ParsableCommand {
         evaluator.batchSize = batchSize
         evaluator.threads = threads
         let start = Date()
-        let (answers, evaluation) = try evaluator.evaluate(model: llava, tokenizer: tokenizer, vqaFile: vqa, limit: limit)
+        let dataset = try VQADataset(contentsOf: vqa, imageDirectory: images)
+        if let note = dataset.summary.note(file: vqa) { print(note) }
+        let (answers, evaluation) = try evaluator.evaluate(model: llava, tokenizer: tokenizer, dataset: dataset, limit: limit)
         if let predictions {
-            let items = try VQADataset(contentsOf: vqa).items
-            let lines = zip(items, answers).map { item, answer in
+            let lines = zip(dataset.items, answers).map { item, answer in
                 "{\"id\":\(JSONString.quoted(item.id)),\"question\":\(JSONString.quoted(item.question)),"
                     + "\"answer\":\(JSONString.quoted(item.answer)),\"prediction\":\(JSONString.quoted(answer))}"
             }

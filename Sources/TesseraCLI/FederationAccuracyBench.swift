@@ -48,7 +48,7 @@ struct FederationAccuracyBench {
                 let examples = try (1...siteCount).map { site in
                     try SiteData(.init(labelled: work.appendingPathComponent("sites/site-\(site)/labelled"), reports: nil, unlabelled: nil,
                                        test: work.appendingPathComponent("sites/site-\(site)/test"), evaluationItems: 0))
-                        .trainingExamples(imageSize: options.imageSize, kinds: try evaluator.plan.labelledExamples())
+                        .trainingExamples(imageSize: options.imageSize, kinds: try evaluator.plan.labelledExamples()).examples
                 }
                 let baseScore = try evaluator.score(adapter: nil).closedAccuracy
                 let initial = try LlavaModel.load(from: base).initialGlobalAdapter(plan: evaluator.plan)

@@ -81,8 +81,8 @@ struct ModelPretrainCommand: ParsableCommand {
     static func build(preset: ModelPreset, data: URL, out: URL, work: URL, seed: UInt64, stepScale: Double) throws -> [BaseModelRecipe.StageResult] {
         let imageSize = preset.configuration.vision.imageSize
         let publicDirectory = data.appendingPathComponent("public")
-        let instructions = try ExampleLoader.instructions(file: publicDirectory.appendingPathComponent("llava_instruct.json").path, imageSize: imageSize)
-        let questions = try ExampleLoader.questions(vqaFile: publicDirectory.appendingPathComponent("vqa.json").path, imageSize: imageSize)
+        let instructions = try ExampleLoader.instructions(file: publicDirectory.appendingPathComponent("llava_instruct.json").path, imageSize: imageSize).examples
+        let questions = try ExampleLoader.questions(vqaFile: publicDirectory.appendingPathComponent("vqa.json").path, imageSize: imageSize).examples
         let captioned = try ExampleLoader.captioned(reportsFile: publicDirectory.appendingPathComponent("reports.jsonl").path, imageSize: imageSize)
         let corpus = captioned.flatMap(\.answers) + instructions.flatMap { $0.turns.map(\.text) }
         var recipe = BaseModelRecipe(preset: preset, seed: seed)

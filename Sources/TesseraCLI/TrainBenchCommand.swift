@@ -74,7 +74,7 @@ struct TrainBenchCommand: ParsableCommand {
         let reports = site.appendingPathComponent("reports/reports.jsonl").path
         let examples = try SiteData(.init(labelled: site.appendingPathComponent("labelled"), reports: nil, unlabelled: nil,
                                           test: site.appendingPathComponent("test"), evaluationItems: 0))
-            .trainingExamples(imageSize: imageSize, kinds: try plan.labelledExamples())
+            .trainingExamples(imageSize: imageSize, kinds: try plan.labelledExamples()).examples
         func scores(_ model: LlavaModel) throws -> Scores {
             let global = try evaluator.score(model), local = try siteEvaluator.score(model)
             let retrieval = try RetrievalEvaluator().evaluate(model: model, tokenizer: evaluator.tokenizer, reportsFile: reports).recall

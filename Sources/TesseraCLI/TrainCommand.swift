@@ -10,8 +10,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Fine-tune LoRA adapters (and the projector) locally; writes a PEFT adapter and metrics.json.",
         discussion: """
-            Data: LLaVA-Med instruct JSON (--data) and/or VQA JSON (--vqa), image paths relative to each \
-            file. Objectives: --objective ar (default), repeatable, NAME or NAME:WEIGHT (\(ObjectiveRegistry.names.joined(separator: ", "))). With \
+            Data: LLaVA-Med instruct JSON (--data) and/or VQA JSON (--vqa: VQA-RAD, SLAKE or MedSynth layout), image \
+            paths relative to each file or to --images; items a file's loader skips (SLAKE's non-English \
+            questions, VQA-RAD's "NULL" answers) and fields it does not know are counted and printed. \
+            Objectives: --objective ar (default), repeatable, NAME or NAME:WEIGHT (\(ObjectiveRegistry.names.joined(separator: ", "))). With \
             --checkpoint DIR a checkpoint is written every --checkpoint-every steps and an existing one is \
             resumed, so a killed run continues to the same bits.
             """
@@ -25,6 +27,10 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "VQA JSON file (VQA-RAD or SLAKE style), trained as one-turn conversations; repeat for several.")
     var vqa: [String] = []
+
+    @Option(help: ArgumentHelp("Directory the data files' image paths are relative to (default: each file's directory; for VQA files "
+                               + "also its imgs/, images/ and 'VQA_RAD Image Folder/').", valueName: "DIR"))
+    var images: String?
 
     @Option(help: "PEFT adapter to start from (e.g. a round's global adapter).")
     var adapter: String?
@@ -75,9 +81,10 @@ struct TrainCommand: ParsableCommand {
         if let adapter { try llava.loadAdapter(from: URL(fileURLWithPath: adapter)) }
         let tokenizer = try BPETokenizer(contentsOf: directory.appendingPathComponent("tokenizer.json"))
         let imageSize = llava.configuration.vision.imageSize
-        var examples: [TrainingExample] = []
-        for file in data { examples += try ExampleLoader.instructions(file: file, imageSize: imageSize) }
-        for file in vqa { examples += try ExampleLoader.questions(vqaFile: file, imageSize: imageSize) }
+        var loaded = ExampleLoader.Loaded()
+        for file in data { loaded += try ExampleLoader.instructions(file: file, imageSize: imageSize, imageDirectory: images) }
+        for file in vqa { loaded += try ExampleLoader.questions(vqaFile: file, imageSize: imageSize, imageDirectory: images) }
+        for note in loaded.notes { print(note) }
 
         var configuration = TrainerConfiguration(steps: steps, batchSize: batchSize, learningRate: learningRate, seed: seed)
         configuration.objectives = try objective.map(Self.parseObjective)
@@ -88,7 +95,7 @@ struct TrainCommand: ParsableCommand {
         configuration.warmupSteps = warmupSteps ?? TrainerConfiguration.defaultWarmupSteps(forSteps: steps)
         configuration.maximumSequenceLength = llava.configuration.imageTokensPerImage + 128
         configuration.checkpointInterval = checkpoint == nil ? 0 : checkpointEvery
-        let trainer = try LocalTrainer(model: llava, tokenizer: tokenizer, configuration: configuration, examples: examples)
+        let trainer = try LocalTrainer(model: llava, tokenizer: tokenizer, configuration: configuration, examples: loaded.examples)
         try LocalTrainer.prepareOutputs(in: URL(fileURLWithPath: out))
         let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
         if let checkpointURL, FileManager.default.fileExists(atPath: checkpointURL.appendingPathComponent("trainer_state.json").path) {

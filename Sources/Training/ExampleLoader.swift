@@ -10,24 +10,44 @@ public enum ExampleLoader {
     /// The question that turns an image–report pair into a captioning conversation (LLaVA stage 1).
     public static let captionQuestion = "<image>\nDescribe the image."
 
-    /// Conversations of a LLaVA-Med instruct JSON file; image paths are relative to the file.
+    /// Examples read from data files, and for the user to see, a line per file on what its loader
+    /// skipped or did not recognise (``DatasetLoadSummary/note(file:)``).
+    public struct Loaded: Sendable {
+        public var examples: [TrainingExample] = []
+        public var notes: [String] = []
+
+        public init() {}
+
+        init(examples: [TrainingExample], summary: DatasetLoadSummary, file: String) {
+            self.examples = examples
+            notes = summary.note(file: file).map { [$0] } ?? []
+        }
+
+        /// Adds `other`'s examples and notes after these.
+        public static func += (loaded: inout Loaded, other: Loaded) {
+            loaded.examples += other.examples
+            loaded.notes += other.notes
+        }
+    }
+
+    /// Conversations of a LLaVA-Med instruct JSON file; image paths are relative to `imageDirectory`,
+    /// by default the file's directory.
     /// - Throws: ``DatasetError`` for a malformed file or an unreadable image.
-    public static func instructions(file: String, imageSize: Int) throws -> [TrainingExample] {
-        let dataset = try LlavaInstructDataset(contentsOf: file)
-        let directory = (file as NSString).deletingLastPathComponent
-        let pixels = try images(dataset.records.map { $0.image.map { resolve($0, in: directory) } }, imageSize: imageSize)
-        return zip(dataset.records, pixels).map { record, pixels in
+    public static func instructions(file: String, imageSize: Int, imageDirectory: String? = nil) throws -> Loaded {
+        let dataset = try LlavaInstructDataset(contentsOf: file, imageDirectory: imageDirectory)
+        let pixels = try images(dataset.imageFiles, imageSize: imageSize)
+        let examples = zip(dataset.records, pixels).map { record, pixels in
             TrainingExample(id: record.id, pixels: pixels,
                             turns: record.conversations.map { .init(role: $0.speaker == .human ? .human : .assistant, text: $0.value) },
                             extendedAnswers: record.extendedAnswers ?? [])
         }
+        return Loaded(examples: examples, summary: dataset.summary, file: file)
     }
 
     /// Image–report pairs of a reports JSON-lines file, as captioning conversations.
     public static func captioned(reportsFile file: String, imageSize: Int) throws -> [TrainingExample] {
         let reports = try ReportsFile(contentsOf: file)
-        let directory = (file as NSString).deletingLastPathComponent
-        let pixels = try images(reports.entries.map { resolve($0.image, in: directory) }, imageSize: imageSize)
+        let pixels = try images(reports.imageFiles, imageSize: imageSize)
         return zip(reports.entries, pixels).enumerated().map { index, pair in
             TrainingExample(id: "report-\(index)", pixels: pair.1,
                             turns: [.init(role: .human, text: captionQuestion), .init(role: .assistant, text: pair.0.report)])
@@ -35,15 +55,15 @@ public enum ExampleLoader {
     }
 
     /// Questions of a VQA JSON file as one-turn conversations (`<image>` + question → answer), the
-    /// short-answer form evaluation asks for.
-    public static func questions(vqaFile file: String, imageSize: Int) throws -> [TrainingExample] {
-        let dataset = try VQADataset(contentsOf: file)
-        let directory = (file as NSString).deletingLastPathComponent
-        let pixels = try images(dataset.items.map { resolve($0.image, in: directory) }, imageSize: imageSize)
-        return zip(dataset.items, pixels).map { item, pixels in
+    /// short-answer form evaluation asks for; images found as ``VQADataset`` finds them.
+    public static func questions(vqaFile file: String, imageSize: Int, imageDirectory: String? = nil) throws -> Loaded {
+        let dataset = try VQADataset(contentsOf: file, imageDirectory: imageDirectory)
+        let pixels = try images(dataset.imageFiles, imageSize: imageSize)
+        let examples = zip(dataset.items, pixels).map { item, pixels in
             TrainingExample(id: item.id, pixels: pixels,
                             turns: [.init(role: .human, text: "<image>\n" + item.question), .init(role: .assistant, text: item.answer)])
         }
+        return Loaded(examples: examples, summary: dataset.summary, file: file)
     }
 
     /// Preprocessed pixels `(3, S, S)` per path (nil stays nil), read in batches. Each distinct
@@ -65,9 +85,5 @@ public enum ExampleLoader {
             for index in 0..<batch.shape[0] { decoded.append(Array(batch.values[(index * perImage)..<((index + 1) * perImage)])) }
         }
         return paths.map { path in path.flatMap { slot[$0] }.map { decoded[$0] } }
-    }
-
-    static func resolve(_ path: String, in directory: String) -> String {
-        path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
     }
 }

@@ -16,19 +16,23 @@ public struct VQAEvaluator {
 
     public init() {}
 
-    /// Predictions and metrics for the items of a VQA file; image paths relative to the file.
+    /// Predictions and metrics for the items of a VQA file (its images found as ``VQADataset`` finds them).
     /// - Throws: ``DatasetError`` for unreadable data, ``ModelError`` when prompts do not fit the model.
     public func evaluate(model: LlavaModel, tokenizer: BPETokenizer, vqaFile: String,
                          limit: Int? = nil) throws -> (predictions: [String], evaluation: VQAEvaluation) {
-        let dataset = try VQADataset(contentsOf: vqaFile)
+        try evaluate(model: model, tokenizer: tokenizer, dataset: try VQADataset(contentsOf: vqaFile), limit: limit)
+    }
+
+    /// Predictions and metrics for the first `limit` items of `dataset`.
+    /// - Throws: ``DatasetError`` for unreadable images, ``ModelError`` when prompts do not fit the model.
+    public func evaluate(model: LlavaModel, tokenizer: BPETokenizer, dataset: VQADataset,
+                         limit: Int? = nil) throws -> (predictions: [String], evaluation: VQAEvaluation) {
         let items = Array(dataset.items.prefix(limit ?? dataset.items.count))
-        let directory = (vqaFile as NSString).deletingLastPathComponent
         let template = ChatTemplate(configuration: model.configuration)
         let imageSize = model.configuration.vision.imageSize
-        func answers(_ batch: ArraySlice<VQAItem>) throws -> [String] {
-            let pixels = try ImagePreprocessor(imageSize: imageSize)
-                .batch(contentsOf: batch.map { ExampleLoader.resolve($0.image, in: directory) })
-            let prompts = try batch.map { item in
+        func answers(_ batch: Range<Int>) throws -> [String] {
+            let pixels = try ImagePreprocessor(imageSize: imageSize).batch(contentsOf: Array(dataset.imageFiles[batch]))
+            let prompts = try items[batch].map { item in
                 try template.prompt([.init(role: .human, text: "<image>\n" + item.question)], tokenizer: tokenizer)
             }
             return try model.generate(prompts: prompts, pixelValues: pixels, options: GenerationOptions(maximumNewTokens: maximumNewTokens))
@@ -39,7 +43,7 @@ public struct VQAEvaluator {
         var predictions: [String] = []
         for group in stride(from: 0, to: batches.count, by: width) {
             let concurrent = batches[group..<Swift.min(batches.count, group + width)]
-            for answered in try DataParallel.map(concurrent.count, { try answers(items[concurrent[group + $0]]) }) {
+            for answered in try DataParallel.map(concurrent.count, { try answers(concurrent[group + $0]) }) {
                 predictions += answered
             }
         }

@@ -77,6 +77,44 @@ struct VQADatasetTests {
         }
     }
 
+    /// Images are found beside the file or in the folders the public releases use, and a missing one
+    /// is named by its position in the file, skipped items counted.
+    @Test func findsImagesWhereTheReleasesPutThem() throws {
+        let directory = try DatasetFixtureDirectory()
+        defer { directory.remove() }
+        try directory.write("png", to: "VQA_RAD Image Folder/synpic1.jpg")
+        let rad = try directory.write(#"[{"qid": 1, "image_name": "synpic1.jpg", "question": "?", "answer": "x", "answer_type": "OPEN"}]"#,
+                                      to: "VQA_RAD Dataset Public.json")
+        #expect(try VQADataset(contentsOf: rad).imageFiles == [directory.path + "/VQA_RAD Image Folder/synpic1.jpg"])
+        #expect(try VQADataset(contentsOf: rad, imageDirectory: "/elsewhere", checkImages: false).imageFiles == ["/elsewhere/synpic1.jpg"])
+
+        let slake = try directory.write(#"""
+            [{"qid": 1, "img_name": "xmlab9/source.jpg", "question": "哪里?", "answer": "肺", "answer_type": "OPEN", "q_lang": "zh"},
+             {"qid": 2, "img_name": "xmlab9/source.jpg", "question": "Where?", "answer": "Lung", "answer_type": "OPEN", "q_lang": "en"}]
+            """#, to: "slake/test.json")
+        #expect(throws: DatasetError.missingImage(file: slake, item: 1, image: "xmlab9/source.jpg")) {
+            try VQADataset(contentsOf: slake)
+        }
+        try directory.write("png", to: "slake/imgs/xmlab9/source.jpg")
+        let dataset = try VQADataset(contentsOf: slake)
+        #expect(dataset.imageFiles == [directory.path + "/slake/imgs/xmlab9/source.jpg"])
+        #expect(dataset.summary.note(file: "test.json") == "test.json: 1 items loaded; skipped 1 (non-English (q_lang zh))")
+    }
+
+    /// The summary's line for people: nothing when all loaded, else counts by reason and by field.
+    @Test func summaryNotes() {
+        var summary = DatasetLoadSummary()
+        summary.loaded = 5
+        #expect(summary.note(file: "a.json") == nil)
+        summary.skip("non-English (q_lang zh)")
+        summary.skip("non-English (q_lang zh)")
+        summary.skip("question or answer is \"NULL\"")
+        summary.noteUnknown(["triple", "answer_en"])
+        summary.noteUnknown(["triple"])
+        #expect(summary.note(file: "a.json") == "a.json: 5 items loaded; skipped 2 (non-English (q_lang zh)), "
+            + "1 (question or answer is \"NULL\"); unknown fields ignored: answer_en (in 1), triple (in 2)")
+    }
+
     @Test func reportsMissingImagesAndMalformedJSON() throws {
         let directory = try DatasetFixtureDirectory()
         defer { directory.remove() }

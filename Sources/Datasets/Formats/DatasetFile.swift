@@ -60,11 +60,15 @@ enum DatasetFile {
         return directory.isEmpty ? "." : directory
     }
 
+    /// `relative` under `root`; an absolute path stays as it is.
+    static func join(_ root: String, _ relative: String) -> String {
+        relative.hasPrefix("/") ? relative : (root as NSString).appendingPathComponent(relative)
+    }
+
     /// The first existing `root/relative` among `roots`, or `nil`.
     static func resolve(_ relative: String, in roots: [String]) -> String? {
         if relative.hasPrefix("/") { return FileManager.default.fileExists(atPath: relative) ? relative : nil }
-        return roots.map { ($0 as NSString).appendingPathComponent(relative) }
-            .first { FileManager.default.fileExists(atPath: $0) }
+        return roots.map { join($0, relative) }.first { FileManager.default.fileExists(atPath: $0) }
     }
 }
 

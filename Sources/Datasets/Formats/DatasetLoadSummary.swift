@@ -14,6 +14,21 @@ public struct DatasetLoadSummary: Sendable, Equatable {
     /// An empty summary.
     public init() {}
 
+    /// A line for people naming `file`, its items loaded, skipped (by reason) and its unknown fields;
+    /// `nil` when nothing was skipped and every field was known.
+    public func note(file: String) -> String? {
+        guard !skipped.isEmpty || !unknownFields.isEmpty else { return nil }
+        func counts(_ counts: [String: Int], _ line: (String, Int) -> String) -> String {
+            counts.sorted { $0.key < $1.key }.map { line($0.key, $0.value) }.joined(separator: ", ")
+        }
+        var parts = ["\(file): \(loaded) items loaded"]
+        if !skipped.isEmpty { parts.append("skipped " + counts(skipped) { reason, count in "\(count) (\(reason))" }) }
+        if !unknownFields.isEmpty {
+            parts.append("unknown fields ignored: " + counts(unknownFields) { field, count in "\(field) (in \(count))" })
+        }
+        return parts.joined(separator: "; ")
+    }
+
     mutating func skip(_ reason: String) { skipped[reason, default: 0] += 1 }
 
     mutating func noteUnknown(_ fields: [String]) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// LLaVA-Med instruction data: a JSON array of ``InstructRecord``s, read and written.
 ///
 /// Reading is strict about structure (a turn's `from` must be `human` or `gpt`; `extended_answers`,
@@ -9,6 +11,8 @@ public struct LlavaInstructDataset: Sendable {
     public let file: String
     /// The records, in file order.
     public let records: [InstructRecord]
+    /// The path of each record's image (parallel to ``records``; `nil` for a text-only record).
+    public let imageFiles: [String?]
     /// Unknown fields met while reading.
     public let summary: DatasetLoadSummary
 
@@ -22,17 +26,23 @@ public struct LlavaInstructDataset: Sendable {
     ///   `.invalidField`, `.missingImage`.
     public init(contentsOf path: String, imageDirectory: String? = nil, checkImages: Bool = true) throws(DatasetError) {
         let (records, summary) = try Self.decode(DatasetFile.bytes(at: path), file: path)
-        if checkImages {
-            let root = imageDirectory ?? DatasetFile.directory(of: path)
-            for (index, record) in records.enumerated() {
-                guard let image = record.image else { continue }
-                guard DatasetFile.resolve(image, in: [root]) != nil else {
-                    throw .missingImage(file: path, item: index, image: image)
-                }
+        let root = imageDirectory ?? DatasetFile.directory(of: path)
+        var imageFiles: [String?] = []
+        imageFiles.reserveCapacity(records.count)
+        for (index, record) in records.enumerated() {
+            guard let image = record.image else {
+                imageFiles.append(nil)
+                continue
             }
+            let file = DatasetFile.join(root, image)
+            if checkImages && !FileManager.default.fileExists(atPath: file) {
+                throw .missingImage(file: path, item: index, image: image)
+            }
+            imageFiles.append(file)
         }
         self.file = path
         self.records = records
+        self.imageFiles = imageFiles
         self.summary = summary
     }
 

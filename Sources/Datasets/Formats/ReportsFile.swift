@@ -1,3 +1,5 @@
+import Foundation
+
 /// A site's reports-only data: JSON lines of `{"image": "images/x.png", "report": "…"}`, one per image,
 /// the image path relative to the file's directory.
 public struct ReportsFile: Sendable {
@@ -19,6 +21,8 @@ public struct ReportsFile: Sendable {
     public let file: String
     /// The entries, in file order.
     public let entries: [Entry]
+    /// The path of each entry's image (parallel to ``entries``).
+    public let imageFiles: [String]
     /// Unknown fields met while reading.
     public let summary: DatasetLoadSummary
 
@@ -30,6 +34,7 @@ public struct ReportsFile: Sendable {
     public init(contentsOf path: String, checkImages: Bool = true) throws(DatasetError) {
         let bytes = try DatasetFile.bytes(at: path)
         var entries: [Entry] = []
+        var imageFiles: [String] = []
         var summary = DatasetLoadSummary()
         let root = DatasetFile.directory(of: path)
         for (lineIndex, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
@@ -48,14 +53,17 @@ public struct ReportsFile: Sendable {
             let fields = ItemFields(file: path, index: lineIndex, value: value)
             summary.noteUnknown(fields.unknownKeys(Self.knownFields))
             let entry = Entry(image: try fields.text("image"), report: try fields.text("report"))
-            if checkImages, DatasetFile.resolve(entry.image, in: [root]) == nil {
+            let imageFile = DatasetFile.join(root, entry.image)
+            if checkImages && !FileManager.default.fileExists(atPath: imageFile) {
                 throw .missingImage(file: path, item: lineIndex, image: entry.image)
             }
             entries.append(entry)
+            imageFiles.append(imageFile)
         }
         summary.loaded = entries.count
         self.file = path
         self.entries = entries
+        self.imageFiles = imageFiles
         self.summary = summary
     }
 

@@ -9,6 +9,8 @@
 ///   Non-English items are skipped and counted.
 /// The layout is SLAKE when the first item has `img_name` or `q_lang`, VQA-RAD when it has `image_name`.
 /// Unknown fields are ignored and counted; items with a "NULL" question or answer are skipped and counted.
+/// Images are found as the public releases lay them out: beside the JSON file, or in its `imgs/`
+/// (SLAKE), `images/` (MedSynth) or `VQA_RAD Image Folder/` (VQA-RAD) subdirectory.
 public struct VQADataset: Sendable {
     /// The layouts the loader reads.
     public enum Layout: String, Sendable {
@@ -22,6 +24,8 @@ public struct VQADataset: Sendable {
     public let layout: Layout
     /// The items kept, in file order.
     public let items: [VQAItem]
+    /// The path of each item's image (parallel to ``items``), found under the image directories.
+    public let imageFiles: [String]
     /// Items skipped and unknown fields.
     public let summary: DatasetLoadSummary
 
@@ -35,30 +39,50 @@ public struct VQADataset: Sendable {
         "location", "base_type", "triple",
     ]
 
-    /// Reads `path` and checks that every item's image exists.
+    /// The subdirectories of a VQA file's directory searched for its images, after the directory itself.
+    public static let imageSubdirectories = ["imgs", "images", "VQA_RAD Image Folder"]
+
+    /// Reads `path` and finds every item's image.
     /// - Parameters:
     ///   - imageDirectory: Where image paths are relative to; when `nil`, the JSON file's directory,
-    ///     then its `imgs/` (SLAKE) and `images/` subdirectories.
-    ///   - checkImages: Whether to check that each image exists.
+    ///     then its ``imageSubdirectories``.
+    ///   - checkImages: Whether to check that each image exists (without, ``imageFiles`` are the paths
+    ///     under the first directory).
     /// - Throws: `DatasetError.unreadableFile`, `.malformedJSON`, `.unexpectedTopLevel`,
-    ///   `.unrecognisedFormat`, `.missingField`, `.invalidField`, `.missingImage`.
+    ///   `.unrecognisedFormat`, `.missingField`, `.invalidField`, `.missingImage` (naming the item's
+    ///   position in the file, skipped items included).
     public init(contentsOf path: String, imageDirectory: String? = nil, checkImages: Bool = true) throws(DatasetError) {
-        let (layout, items, summary) = try Self.decode(DatasetFile.bytes(at: path), file: path)
-        if checkImages {
-            let directory = DatasetFile.directory(of: path)
-            let roots = imageDirectory.map { [$0] } ?? [directory, directory + "/imgs", directory + "/images"]
-            for (index, item) in items.enumerated() where DatasetFile.resolve(item.image, in: roots) == nil {
-                throw .missingImage(file: path, item: index, image: item.image)
+        let decoded = try Self.decodeItems(DatasetFile.bytes(at: path), file: path)
+        let directory = DatasetFile.directory(of: path)
+        let roots = imageDirectory.map { [$0] } ?? [directory] + Self.imageSubdirectories.map { directory + "/" + $0 }
+        var imageFiles: [String] = []
+        imageFiles.reserveCapacity(decoded.items.count)
+        for (item, position) in zip(decoded.items, decoded.positions) {
+            if checkImages {
+                guard let found = DatasetFile.resolve(item.image, in: roots) else {
+                    throw .missingImage(file: path, item: position, image: item.image)
+                }
+                imageFiles.append(found)
+            } else {
+                imageFiles.append(DatasetFile.join(roots[0], item.image))
             }
         }
         self.file = path
-        self.layout = layout
-        self.items = items
-        self.summary = summary
+        self.layout = decoded.layout
+        self.items = decoded.items
+        self.imageFiles = imageFiles
+        self.summary = decoded.summary
     }
 
     /// Decodes VQA JSON held in memory. Item indices in errors count every item, skipped ones included.
     public static func decode(_ bytes: [UInt8], file: String) throws(DatasetError) -> (Layout, [VQAItem], DatasetLoadSummary) {
+        let decoded = try decodeItems(bytes, file: file)
+        return (decoded.layout, decoded.items, decoded.summary)
+    }
+
+    /// The items kept with their positions in the file's array.
+    private static func decodeItems(_ bytes: [UInt8], file: String) throws(DatasetError)
+        -> (layout: Layout, items: [VQAItem], positions: [Int], summary: DatasetLoadSummary) {
         let root = try JSONParser.parse(bytes, file: file)
         guard case .array(let values) = root else {
             throw .unexpectedTopLevel(file: file, found: root.typeName, expected: "an array of question objects")
@@ -73,6 +97,7 @@ public struct VQADataset: Sendable {
         }
         var summary = DatasetLoadSummary()
         var items: [VQAItem] = []
+        var positions: [Int] = []
         for (index, value) in values.enumerated() {
             guard case .object = value else {
                 throw .invalidField(file: file, item: index, field: "(item)", found: value.typeName, expected: "an object")
@@ -106,9 +131,10 @@ public struct VQADataset: Sendable {
             items.append(VQAItem(id: try fields.text("qid"), image: try fields.text(layout == .slake ? "img_name" : "image_name"),
                                  question: question, answer: answer.trimmingSpaces, answerType: answerType,
                                  questionType: questionType?.trimmingSpaces ?? "OTHER", modality: modality?.trimmingSpaces))
+            positions.append(index)
         }
         summary.loaded = items.count
-        return (layout, items, summary)
+        return (layout, items, positions, summary)
     }
 
     /// The JSON text of `items` in the VQA-RAD layout plus `modality` (omitted when `nil`).
