@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(
             name: "TesseraCLITests",
-            dependencies: ["TesseraCLI", "AggregatorCore", "PlanBinding", "Protocols", "Security", "TestSupport",
+            dependencies: ["TesseraCLI", "AggregatorCore", "Datasets", "PlanBinding", "Protocols", "Security", "Tensor", "TestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
