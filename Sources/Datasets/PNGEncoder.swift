@@ -44,25 +44,24 @@ public enum PNGEncoder {
         }
     }
 
-    /// Writes `values` twice: once to learn the encoded size, then into a buffer of that size.
+    /// Writes `values` in one pass into a buffer sized for incompressible data (the filter byte per
+    /// row, the stored deflate blocks and the chunks around them fit in `raw + raw/64 + 1 KiB`); should
+    /// libpng still need more, it reports the size and the image is written again into that.
     private static func write<Sample>(_ png: inout png_image, _ values: [Sample]) throws(DataError) -> [UInt8] {
-        var size = 0
-        let sized = values.withUnsafeBytes { samples in
-            png_image_write_to_memory(&png, nil, &size, 0, samples.baseAddress, 0, nil)
-        }
-        guard sized != 0, size > 0 else {
-            throw .pngEncodingFailed(message: PNGDecoder.message(of: png))
-        }
-        var output = [UInt8](repeating: 0, count: size)
-        var written = size
-        let encoded = values.withUnsafeBytes { samples in
-            output.withUnsafeMutableBytes { destination in
-                png_image_write_to_memory(&png, destination.baseAddress, &written, 0, samples.baseAddress, 0, nil)
+        let raw = values.count * MemoryLayout<Sample>.size + Int(png.height)
+        var output = [UInt8](repeating: 0, count: raw + raw / 64 + 1024)
+        for _ in 0..<2 {
+            var written = output.count
+            let encoded = values.withUnsafeBytes { samples in
+                output.withUnsafeMutableBytes { destination in
+                    png_image_write_to_memory(&png, destination.baseAddress, &written, 0, samples.baseAddress, 0, nil)
+                }
             }
+            if encoded != 0 && written <= output.count { return Array(output.prefix(written)) }
+            // A failure that leaves a larger size is a buffer too small; any other is libpng's error.
+            guard encoded == 0, written > output.count else { break }
+            output = [UInt8](repeating: 0, count: written)
         }
-        guard encoded != 0, written <= size else {
-            throw .pngEncodingFailed(message: PNGDecoder.message(of: png))
-        }
-        return Array(output.prefix(written))
+        throw .pngEncodingFailed(message: PNGDecoder.message(of: png))
     }
 }
