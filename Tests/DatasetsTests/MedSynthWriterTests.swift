@@ -70,6 +70,11 @@ struct MedSynthWriterTests {
         #expect(publicInstruct.summary.unknownFields.isEmpty)
         for record in publicInstruct.records {
             #expect(record.extendedAnswers?.count == record.answers.count)
+            // LoGra-Med's third view: each answer rewritten longer, never the answer copied into it.
+            for (answer, extended) in zip(record.answers, record.extendedAnswers ?? []) {
+                #expect(extended.split(separator: " ").count > answer.split(separator: " ").count, "\(answer) → \(extended)")
+                #expect(!extended.contains(answer), "\(answer) → \(extended)")
+            }
             #expect(record.conversations.first?.value.contains(InstructRecord.imagePlaceholder) == true)
             #expect((2...8).contains(record.conversations.count))
         }
