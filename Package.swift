@@ -47,10 +47,12 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets", "Reporting"]),
         .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Security", dependencies: ["COpenSSL"]),
-        // Training data: MedSynth, dataset formats, PNG (libpng), JPEG (libjpeg behind a setjmp
-        // wrapper) and DICOM decoding. Named Datasets: a module named Data would shadow Foundation.Data.
+        // Training data: MedSynth, dataset formats, PNG (libpng; 16-bit with alpha and JPEG (libjpeg)
+        // behind setjmp wrappers) and DICOM decoding. Named Datasets: a module named Data would shadow
+        // Foundation.Data.
         .target(name: "CJPEGDecoder", dependencies: ["CJPEG"]),
-        .target(name: "Datasets", dependencies: ["CPNG", "CJPEGDecoder", "Tensor", "Reporting"]),
+        .target(name: "CPNGDecoder", dependencies: ["CPNG"]),
+        .target(name: "Datasets", dependencies: ["CPNG", "CPNGDecoder", "CJPEGDecoder", "Tensor", "Reporting"]),
         // Mutual TLS: OpenSSL under SwiftNIO/Hummingbird (aggregator), libcurl (site). Never swift-nio-ssl.
         .target(
             name: "Transport",

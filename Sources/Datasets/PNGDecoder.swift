@@ -1,4 +1,5 @@
 import CPNG
+import CPNGDecoder
 
 /// Decodes PNG files (8- or 16-bit greyscale, grey + alpha, RGB, RGBA; palettes expand to RGB or RGBA)
 /// through libpng's simplified `png_image` API, which reports errors without setjmp.
@@ -10,7 +11,8 @@ import CPNG
 ///   gAMA, sRGB, iCCP and cHRM chunks before libpng reads the stream; stored values are what a model and
 ///   a DICOM-derived PNG need.
 /// - It premultiplies 16-bit colour by alpha (16384 with alpha 32768 reads as 8192), which cannot be
-///   undone exactly, so 16-bit files with alpha are refused.
+///   undone exactly, so 16-bit files with alpha (or a tRNS chunk) are read through libpng's low-level
+///   API instead (`CPNGDecoder`, which recovers from libpng's errors with setjmp).
 public enum PNGDecoder {
     /// Decodes a PNG stream.
     /// - Parameters:
@@ -19,8 +21,7 @@ public enum PNGDecoder {
     /// - Returns: A one-frame image: `.uint8` or `.uint16` samples; `.monochrome2`, `.monochromeAlpha`,
     ///   `.rgb` or `.rgba`.
     /// - Throws: `DataError.pngDecodingFailed` with libpng's message for a stream libpng refuses (not a PNG,
-    ///   bad CRC, truncated data) and for 16-bit images with alpha; `DataError.imageTooLarge` beyond
-    ///   ``DecodedImage/maximumDecodedBytes``.
+    ///   bad CRC, truncated data); `DataError.imageTooLarge` beyond ``DecodedImage/maximumDecodedBytes``.
     public static func decode(_ bytes: [UInt8], file: String) throws(DataError) -> DecodedImage {
         // libpng reads the memory lazily, from begin_read until finish_read: the buffer must outlive both.
         let result: Result<DecodedImage, DataError> = withoutColorSpaceChunks(bytes).withUnsafeBytes { stream in
@@ -45,11 +46,6 @@ public enum PNGDecoder {
         case (true, true): .rgba
         }
         let isSixteenBit = image.format & PNG_FORMAT_FLAG_LINEAR != 0
-        guard !(isSixteenBit && hasAlpha) else {
-            png_image_free(&image)
-            throw .pngDecodingFailed(
-                file: file, message: "16-bit PNG with alpha is not supported (libpng's simplified API premultiplies it)")
-        }
         let rows = Int(image.height)
         let columns = Int(image.width)
         let sampleCount = rows * columns * colorModel.samplesPerPixel
@@ -57,6 +53,11 @@ public enum PNGDecoder {
         guard decodedBytes <= DecodedImage.maximumDecodedBytes else {
             png_image_free(&image)
             throw .imageTooLarge(file: file, decodedBytes: decodedBytes, limit: DecodedImage.maximumDecodedBytes)
+        }
+        if isSixteenBit && hasAlpha {
+            png_image_free(&image)
+            return try DecodedImage(rows: rows, columns: columns, colorModel: colorModel,
+                                    samples: .uint16(try sixteenBitWithAlpha(stream, sampleCount: sampleCount, file: file)))
         }
         let samples: PixelSamples
         if isSixteenBit {
@@ -69,6 +70,22 @@ public enum PNGDecoder {
             samples = .uint8(values)
         }
         return try DecodedImage(rows: rows, columns: columns, colorModel: colorModel, samples: samples)
+    }
+
+    /// The stored samples of a 16-bit stream with alpha, unpremultiplied, through `CPNGDecoder`.
+    private static func sixteenBitWithAlpha(_ stream: UnsafeRawBufferPointer, sampleCount: Int, file: String) throws(DataError) -> [UInt16] {
+        var values = [UInt16](repeating: 0, count: sampleCount)
+        var geometry = tessera_png_geometry()
+        var message = [CChar](repeating: 0, count: 256)
+        let status = values.withUnsafeMutableBufferPointer { output in
+            tessera_png_decode_sixteen_bit_alpha(stream.baseAddress?.assumingMemoryBound(to: UInt8.self), stream.count,
+                                                 output.baseAddress, output.count, &geometry, &message, message.count)
+        }
+        guard status == TESSERA_PNG_OK, Int(geometry.width) * Int(geometry.height) * Int(geometry.channels) == sampleCount else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw .pngDecodingFailed(file: file, message: text.isEmpty ? "16-bit PNG with alpha: unexpected geometry" : text)
+        }
+        return values
     }
 
     /// The stream without its gAMA, sRGB, iCCP and cHRM chunks, so that libpng assumes the identity

@@ -59,12 +59,33 @@ struct PNGTests {
         #expect(try PNGDecoder.decode(sRGB, file: "srgb16.png").samples == .uint16([0x4000, 0x8000]))
     }
 
-    /// 16-bit images with alpha are refused rather than returned premultiplied.
-    @Test func refusesSixteenBitAlpha() {
-        let png = HandWrittenPNG.encode(width: 1, height: 1, bitDepth: 16, colorType: 4, rows: [[0x80, 0, 0x80, 0]])
-        #expect(throws: DataError.pngDecodingFailed(
-            file: "ga16.png", message: "16-bit PNG with alpha is not supported (libpng's simplified API premultiplies it)")) {
-            try PNGDecoder.decode(png, file: "ga16.png")
+    /// 16-bit images with alpha come back as stored, not premultiplied (the simplified API would read
+    /// grey 0x4000 under alpha 0x8000 as 0x2000): grey + alpha, RGBA, and grey whose tRNS colour
+    /// becomes an alpha of 0 (others 0xFFFF).
+    @Test func decodesSixteenBitAlphaAsStored() throws {
+        let ga = HandWrittenPNG.encode(width: 2, height: 1, bitDepth: 16, colorType: 4, rows: [[0x40, 0x00, 0x80, 0x00, 0xFF, 0xFE, 0x00, 0x01]])
+        let greyAlpha = try PNGDecoder.decode(ga, file: "ga16.png")
+        #expect(greyAlpha.colorModel == .monochromeAlpha)
+        #expect(greyAlpha.samples == .uint16([0x4000, 0x8000, 0xFFFE, 0x0001]))
+
+        let rgba = HandWrittenPNG.encode(width: 1, height: 2, bitDepth: 16, colorType: 6,
+                                         rows: [[0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0x00, 0x10], [0xFF, 0xFF, 0x00, 0x00, 0x80, 0x01, 0xFF, 0xFF]])
+        let colour = try PNGDecoder.decode(rgba, file: "rgba16.png")
+        #expect(colour.colorModel == .rgba && colour.rows == 2 && colour.columns == 1)
+        #expect(colour.samples == .uint16([0x1234, 0x5678, 0x9ABC, 0x0010, 0xFFFF, 0x0000, 0x8001, 0xFFFF]))
+
+        let transparentGrey = HandWrittenPNG.encode(width: 2, height: 1, bitDepth: 16, colorType: 0, rows: [[0x01, 0x00, 0x02, 0x00]],
+                                                    ancillary: [("tRNS", [0x02, 0x00])])
+        #expect(try PNGDecoder.decode(transparentGrey, file: "trns16.png").samples == .uint16([0x0100, 0xFFFF, 0x0200, 0x0000]))
+    }
+
+    /// A corrupt 16-bit stream with alpha gets libpng's message through the low-level path's recovery.
+    @Test func reportsCorruptSixteenBitAlpha() {
+        var png = HandWrittenPNG.encode(width: 4, height: 4, bitDepth: 16, colorType: 6,
+                                        rows: Array(repeating: [UInt8](repeating: 7, count: 32), count: 4))
+        png[png.count - 12 - 4 - 2] ^= 0xFF  // in the zlib stream's Adler-32, before the IDAT CRC and IEND
+        #expect(throws: DataError.pngDecodingFailed(file: "bad16.png", message: "IDAT: incorrect data check")) {
+            try PNGDecoder.decode(png, file: "bad16.png")
         }
     }
 
