@@ -48,11 +48,15 @@ struct VQADatasetTests {
         #expect(dataset.summary.unknownFields.isEmpty)
     }
 
-    @Test func roundTripsMedSynthItems() throws {
+    @Test("Items written in a layout read back the same", arguments: [VQADataset.Layout.vqaRAD, .slake])
+    func roundTripsMedSynthItems(layout: VQADataset.Layout) throws {
         let items = [VQAItem(id: "m-q0", image: "images/m.png", question: "Is this an MRI image?", answer: "no",
-                             answerType: .closed, questionType: "MODALITY", modality: "chest_xray")]
-        let (layout, decoded, _) = try VQADataset.decode(Array(VQADataset.encoded(items).utf8), file: "vqa.json")
-        #expect(layout == .vqaRAD && decoded == items)
+                             answerType: .closed, questionType: "MODALITY", modality: "chest_xray"),
+                     VQAItem(id: "m-q1", image: "images/m.png", question: "Which side?", answer: "left",
+                             answerType: .open, questionType: "POS", modality: nil)]
+        let (found, decoded, summary) = try VQADataset.decode(Array(VQADataset.encoded(items, layout: layout).utf8), file: "vqa.json")
+        #expect(found == layout && decoded == items)
+        #expect(summary.skipped.isEmpty && summary.unknownFields.isEmpty)
     }
 
     @Test func rejectsUnrecognisedLayouts() {

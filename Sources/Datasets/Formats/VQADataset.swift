@@ -1,5 +1,5 @@
 /// VQA items from a JSON array in the VQA-RAD or the SLAKE layout, chosen by content; written in
-/// the VQA-RAD layout plus `modality`.
+/// either (the VQA-RAD layout plus `modality` by default).
 ///
 /// - VQA-RAD (`VQA_RAD Dataset Public.json`): `qid`, `image_name`, `question`, `answer` (a string or
 ///   an integer), `answer_type` (`CLOSED`/`OPEN`, any case, spaces trimmed), `question_type`,
@@ -137,14 +137,26 @@ public struct VQADataset: Sendable {
         return (layout, items, positions, summary)
     }
 
-    /// The JSON text of `items` in the VQA-RAD layout plus `modality` (omitted when `nil`).
-    public static func encoded(_ items: [VQAItem]) -> String {
+    /// The JSON text of `items` in `layout`: VQA-RAD's fields plus `modality` (omitted when `nil`), or
+    /// SLAKE's (`qid`, `img_name`, `question`, `answer`, `answer_type`, `q_lang` "en",
+    /// `content_type`, `modality`). Either reads back as the same items.
+    public static func encoded(_ items: [VQAItem], layout: Layout = .vqaRAD) -> String {
         JSONValue.fileText(ofArray: items.map { item in
-            var members: [(key: String, value: JSONValue)] = [
-                ("qid", .string(item.id)), ("image_name", .string(item.image)), ("question", .string(item.question)),
-                ("answer", .string(item.answer)), ("answer_type", .string(item.answerType.rawValue)),
-                ("question_type", .string(item.questionType)),
-            ]
+            var members: [(key: String, value: JSONValue)]
+            switch layout {
+            case .vqaRAD:
+                members = [
+                    ("qid", .string(item.id)), ("image_name", .string(item.image)), ("question", .string(item.question)),
+                    ("answer", .string(item.answer)), ("answer_type", .string(item.answerType.rawValue)),
+                    ("question_type", .string(item.questionType)),
+                ]
+            case .slake:
+                members = [
+                    ("qid", .string(item.id)), ("img_name", .string(item.image)), ("question", .string(item.question)),
+                    ("answer", .string(item.answer)), ("answer_type", .string(item.answerType.rawValue)), ("q_lang", .string("en")),
+                    ("content_type", .string(item.questionType)),
+                ]
+            }
             if let modality = item.modality { members.append(("modality", .string(modality))) }
             return .object(members)
         })
