@@ -85,10 +85,6 @@ tessera_png_status tessera_png_decode_sixteen_bit_alpha(const unsigned char *dat
     geometry->width = png_get_image_width(png, info);
     geometry->height = png_get_image_height(png, info);
     geometry->channels = png_get_channels(png, info);
-    if (output == NULL) {
-        png_destroy_read_struct(&png, &info, NULL);
-        return TESSERA_PNG_OK;
-    }
     size_t row_samples = (size_t)geometry->width * (size_t)geometry->channels;
     if (row_samples != 0 && output_capacity / row_samples < geometry->height) {
         png_destroy_read_struct(&png, &info, NULL);

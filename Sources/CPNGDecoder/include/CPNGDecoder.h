@@ -26,9 +26,9 @@ typedef struct {
 } tessera_png_geometry;
 
 /// Decodes the 16-bit PNG stream `data` (`size` bytes) with alpha (an alpha channel, or tRNS made
-/// into one) into `output`: row-major, interleaved, native-endian samples as stored. With `output`
-/// NULL only `geometry` is filled. On failure writes a NUL-terminated message of at most
-/// `message_capacity` bytes.
+/// into one) into `output` (`output_capacity` samples): row-major, interleaved, native-endian
+/// samples as stored, their layout in `geometry`. On failure writes a NUL-terminated message of at
+/// most `message_capacity` bytes.
 tessera_png_status tessera_png_decode_sixteen_bit_alpha(const unsigned char *data, size_t size,
                                                         uint16_t *output, size_t output_capacity,
                                                         tessera_png_geometry *geometry,
