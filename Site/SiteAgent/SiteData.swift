@@ -41,6 +41,24 @@ public struct SiteData: Sendable {
 
     /// The held-out VQA file.
     public var testFile: URL { directories.test.appendingPathComponent(Self.vqaFile) }
+
+    /// Reads every data file a round uses, as a round would, and checks that each image exists
+    /// (without decoding it): what `config check` shows hospital IT before the first round.
+    /// - Returns: a line per directory with its counts, then the loaders' notes on skipped items
+    ///   and unknown fields.
+    /// - Throws: `DatasetError` for the first unreadable or malformed file or missing image.
+    public func check() throws -> [String] {
+        let instructions = try LlavaInstructDataset(contentsOf: directories.labelled.appendingPathComponent(Self.instructFile).path)
+        let labelledQuestions = directories.labelled.appendingPathComponent(Self.vqaFile)
+        let questions = FileManager.default.fileExists(atPath: labelledQuestions.path) ? try VQADataset(contentsOf: labelledQuestions.path) : nil
+        let test = try VQADataset(contentsOf: testFile.path)
+        let evaluated = Swift.min(test.items.count, directories.evaluationItems)
+        return ["labelled: \(instructions.records.count) conversations (\(Self.instructFile))"
+                    + (questions.map { ", \($0.items.count) questions (\(Self.vqaFile))" } ?? ", no \(Self.vqaFile)"),
+                "test: \(test.items.count) questions (\(Self.vqaFile)), the first \(evaluated) evaluated after each round"]
+            + [instructions.summary.note(file: instructions.file), questions?.summary.note(file: labelledQuestions.path),
+               test.summary.note(file: test.file)].compactMap { $0 }
+    }
 }
 
 extension SiteData {

@@ -22,7 +22,8 @@ struct ConfigCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read a configuration and check that its files and directories exist; print the site id and resolved paths.")
+            abstract: "Read a configuration and check that its files and directories exist and its data files read, "
+                + "every image in place; print the site id, resolved paths and data counts.")
 
         @OptionGroup var config: ConfigurationOption
 
@@ -35,6 +36,7 @@ struct ConfigCommand: ParsableCommand {
             print("base \(configuration.baseModel?.path ?? "downloaded from the aggregator")")
             print("labelled \(configuration.data.labelled.path), test \(configuration.data.test.path)")
             print("proxy \(configuration.proxy.httpsProxy ?? "from the environment (HTTPS_PROXY)")")
+            for line in try SiteData(configuration.data).check() { print(line) }
             print("configuration OK")
         }
     }

@@ -1,0 +1,36 @@
+import Datasets
+import Foundation
+@testable import SiteAgent
+import Testing
+
+@Suite("Site data check")
+struct SiteDataTests {
+    /// The array length of a JSON file, read without the dataset loaders.
+    static func items(in file: URL) throws -> [[String: Any]] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [[String: Any]])
+    }
+
+    @Test("config check's data lines: counts per directory, the loaders' notes, and a missing image named by file and position")
+    func checksTheDataARoundReads() throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let data = SiteData(fixture.configuration.data)
+        let instructFile = fixture.configuration.data.labelled.appendingPathComponent("llava_instruct.json")
+        let questions = try Self.items(in: fixture.configuration.data.labelled.appendingPathComponent("vqa.json")).count
+        #expect(try data.check() == [
+            "labelled: 4 conversations (llava_instruct.json), \(questions) questions (vqa.json)",
+            "test: 4 questions (vqa.json), the first 2 evaluated after each round",
+        ])
+
+        var test = try Self.items(in: data.testFile)
+        test[0]["reader_note"] = "seen twice"
+        try JSONSerialization.data(withJSONObject: test).write(to: data.testFile)
+        #expect(try data.check().last == "\(data.testFile.path): 4 items loaded; unknown fields ignored: reader_note (in 1)")
+
+        let image = try #require(try Self.items(in: instructFile)[0]["image"] as? String)
+        try FileManager.default.removeItem(at: fixture.configuration.data.labelled.appendingPathComponent(image))
+        #expect(throws: DatasetError.missingImage(file: instructFile.path, item: 0, image: image)) {
+            try data.check()
+        }
+    }
+}
