@@ -23,7 +23,7 @@ extension SiteConfiguration {
         #                                   # round's base digest; absent: downloaded from the aggregator
 
         [data]                       # one directory per kind, as tessera data synth writes them
-        labelled = "data/labelled"   # llava_instruct.json (+ vqa.json): trained on each round
+        labelled = "data/labelled"   # llava_instruct.json and/or vqa.json: trained on each round
         test = "data/test"           # vqa.json: held out, evaluated after each round
         # reports = "data/reports"         # reports.jsonl: for later training methods
         # unlabelled = "data/unlabelled"   # images without text: for later self-training

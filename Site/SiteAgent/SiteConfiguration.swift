@@ -168,8 +168,8 @@ public struct SiteConfiguration: Sendable, Equatable {
     }
 
     /// Checks that the named files and directories exist: the bundle's files, the base model
-    /// directory when given, `labelled/llava_instruct.json`, `test/vqa.json`, and the reports and
-    /// unlabelled directories when given.
+    /// directory when given, `labelled/llava_instruct.json` or `labelled/vqa.json` (or both),
+    /// `test/vqa.json`, and the reports and unlabelled directories when given.
     /// - Throws: ``SiteConfigurationError/missingPath(file:key:path:expected:)`` for the first that does not.
     public func checkPaths() throws {
         let manager = FileManager.default
@@ -185,8 +185,11 @@ public struct SiteConfiguration: Sendable, Equatable {
         try require("bundle.private_key", bundle.privateKey, directory: false, expected: "a readable file (site-key.pem from the site bundle)")
         try require("bundle.ca", bundle.certificateAuthority, directory: false, expected: "a readable file (ca.pem from the site bundle)")
         try require("model.base", baseModel, directory: true, expected: "a directory (config.json, model.safetensors, tokenizer.json)")
-        try require("data.labelled", data.labelled.appendingPathComponent(SiteData.instructFile), directory: false,
-                    expected: "a readable file: data.labelled must hold \(SiteData.instructFile)")
+        let labelledFiles = [SiteData.instructFile, SiteData.vqaFile].map { data.labelled.appendingPathComponent($0).path }
+        guard labelledFiles.contains(where: manager.isReadableFile(atPath:)) else {
+            throw SiteConfigurationError.missingPath(file: file.path, key: "data.labelled", path: data.labelled.path,
+                                                     expected: "a directory holding \(SiteData.instructFile), \(SiteData.vqaFile) or both")
+        }
         try require("data.test", data.test.appendingPathComponent(SiteData.vqaFile), directory: false,
                     expected: "a readable file: data.test must hold \(SiteData.vqaFile)")
         try require("data.reports", data.reports, directory: true, expected: "a directory")

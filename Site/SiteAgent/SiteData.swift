@@ -20,20 +20,19 @@ public struct SiteData: Sendable {
     }
 
     /// The training examples of a round, as the plan's `ar` option `examples` says
-    /// (``LabelledExamples``): the labelled conversations, then the labelled VQA questions as
-    /// one-turn conversations when `vqa.json` is there; with the loaders' notes on skipped items and
-    /// unknown fields.
+    /// (``LabelledExamples``): the labelled conversations when `llava_instruct.json` is there, then
+    /// the labelled VQA questions as one-turn conversations when `vqa.json` is there (a site may
+    /// hold either or both); with the loaders' notes on skipped items and unknown fields.
     /// - Throws: `DatasetError` for an unreadable or malformed file or image;
-    ///   ``SiteAgentError/noTrainingExamples(directory:kind:)`` when the plan asks for VQA items and there are none.
+    ///   ``SiteAgentError/noTrainingExamples(directory:kind:)`` when none of the kinds the plan asks for is there.
     public func trainingExamples(imageSize: Int, kinds: LabelledExamples = .all) throws -> ExampleLoader.Loaded {
         let labelled = directories.labelled
         var loaded = ExampleLoader.Loaded()
-        if kinds.includesConversations {
-            loaded += try ExampleLoader.instructions(file: labelled.appendingPathComponent(Self.instructFile).path, imageSize: imageSize)
+        if kinds.includesConversations, let instructions = existing(labelled.appendingPathComponent(Self.instructFile)) {
+            loaded += try ExampleLoader.instructions(file: instructions, imageSize: imageSize)
         }
-        let questions = labelled.appendingPathComponent(Self.vqaFile)
-        if kinds.includesQuestions, FileManager.default.fileExists(atPath: questions.path) {
-            loaded += try ExampleLoader.questions(vqaFile: questions.path, imageSize: imageSize)
+        if kinds.includesQuestions, let questions = existing(labelled.appendingPathComponent(Self.vqaFile)) {
+            loaded += try ExampleLoader.questions(vqaFile: questions, imageSize: imageSize)
         }
         guard !loaded.examples.isEmpty else { throw SiteAgentError.noTrainingExamples(directory: labelled.path, kind: kinds.rawValue) }
         return loaded
@@ -48,16 +47,20 @@ public struct SiteData: Sendable {
     ///   and unknown fields.
     /// - Throws: `DatasetError` for the first unreadable or malformed file or missing image.
     public func check() throws -> [String] {
-        let instructions = try LlavaInstructDataset(contentsOf: directories.labelled.appendingPathComponent(Self.instructFile).path)
-        let labelledQuestions = directories.labelled.appendingPathComponent(Self.vqaFile)
-        let questions = FileManager.default.fileExists(atPath: labelledQuestions.path) ? try VQADataset(contentsOf: labelledQuestions.path) : nil
+        let instructions = try existing(directories.labelled.appendingPathComponent(Self.instructFile)).map { try LlavaInstructDataset(contentsOf: $0) }
+        let questions = try existing(directories.labelled.appendingPathComponent(Self.vqaFile)).map { try VQADataset(contentsOf: $0) }
         let test = try VQADataset(contentsOf: testFile.path)
         let evaluated = Swift.min(test.items.count, directories.evaluationItems)
-        return ["labelled: \(instructions.records.count) conversations (\(Self.instructFile))"
-                    + (questions.map { ", \($0.items.count) questions (\(Self.vqaFile))" } ?? ", no \(Self.vqaFile)"),
+        return ["labelled: " + (instructions.map { "\($0.records.count) conversations (\(Self.instructFile))" } ?? "no \(Self.instructFile)")
+                    + ", " + (questions.map { "\($0.items.count) questions (\(Self.vqaFile))" } ?? "no \(Self.vqaFile)"),
                 "test: \(test.items.count) questions (\(Self.vqaFile)), the first \(evaluated) evaluated after each round"]
-            + [instructions.summary.note(file: instructions.file), questions?.summary.note(file: labelledQuestions.path),
+            + [instructions.flatMap { $0.summary.note(file: $0.file) }, questions.flatMap { $0.summary.note(file: $0.file) },
                test.summary.note(file: test.file)].compactMap { $0 }
+    }
+
+    /// The path of `file` when it exists.
+    private func existing(_ file: URL) -> String? {
+        FileManager.default.fileExists(atPath: file.path) ? file.path : nil
     }
 }
 

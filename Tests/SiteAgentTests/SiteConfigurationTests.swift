@@ -95,8 +95,16 @@ struct SiteConfigurationTests {
             try Data("x".utf8).write(to: directory.appendingPathComponent(name))
         }
         #expect(throws: SiteConfigurationError.missingPath(file: configuration.file.path, key: "data.labelled",
-                                                           path: directory.appendingPathComponent("data/labelled/llava_instruct.json").path,
-                                                           expected: "a readable file: data.labelled must hold llava_instruct.json")) {
+                                                           path: directory.appendingPathComponent("data/labelled").path,
+                                                           expected: "a directory holding llava_instruct.json, vqa.json or both")) {
+            try configuration.checkPaths()
+        }
+        // Either file will do; the test split is next.
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("data/labelled"), withIntermediateDirectories: true)
+        try Data("[]".utf8).write(to: directory.appendingPathComponent("data/labelled/vqa.json"))
+        #expect(throws: SiteConfigurationError.missingPath(file: configuration.file.path, key: "data.test",
+                                                           path: directory.appendingPathComponent("data/test/vqa.json").path,
+                                                           expected: "a readable file: data.test must hold vqa.json")) {
             try configuration.checkPaths()
         }
     }

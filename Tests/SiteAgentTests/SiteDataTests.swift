@@ -27,6 +27,13 @@ struct SiteDataTests {
         try JSONSerialization.data(withJSONObject: test).write(to: data.testFile)
         #expect(try data.check().last == "\(data.testFile.path): 4 items loaded; unknown fields ignored: reader_note (in 1)")
 
+        // A site whose labelled data is VQA items alone (a SLAKE or VQA-RAD split) trains on those.
+        let conversations = try Data(contentsOf: instructFile)
+        try FileManager.default.removeItem(at: instructFile)
+        #expect(try data.check().first == "labelled: no llava_instruct.json, \(questions) questions (vqa.json)")
+        #expect(try data.trainingExamples(imageSize: 16).examples.count == questions)
+        try conversations.write(to: instructFile)
+
         let image = try #require(try Self.items(in: instructFile)[0]["image"] as? String)
         try FileManager.default.removeItem(at: fixture.configuration.data.labelled.appendingPathComponent(image))
         #expect(throws: DatasetError.missingImage(file: instructFile.path, item: 0, image: image)) {
