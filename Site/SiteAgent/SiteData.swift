@@ -47,15 +47,18 @@ public struct SiteData: Sendable {
     ///   and unknown fields.
     /// - Throws: `DatasetError` for the first unreadable or malformed file or missing image.
     public func check() throws -> [String] {
-        let instructions = try existing(directories.labelled.appendingPathComponent(Self.instructFile)).map { try LlavaInstructDataset(contentsOf: $0) }
-        let questions = try existing(directories.labelled.appendingPathComponent(Self.vqaFile)).map { try VQADataset(contentsOf: $0) }
+        let labelled = directories.labelled
+        let instructions = try existing(labelled.appendingPathComponent(Self.instructFile)).map { try LlavaInstructDataset(contentsOf: $0) }
+        let questions = try existing(labelled.appendingPathComponent(Self.vqaFile)).map { try VQADataset(contentsOf: $0) }
         let test = try VQADataset(contentsOf: testFile.path)
+        let held = [instructions.map { "\($0.records.count) conversations (\(Self.instructFile))" } ?? "no \(Self.instructFile)",
+                    questions.map { "\($0.items.count) questions (\(Self.vqaFile))" } ?? "no \(Self.vqaFile)"]
         let evaluated = Swift.min(test.items.count, directories.evaluationItems)
-        return ["labelled: " + (instructions.map { "\($0.records.count) conversations (\(Self.instructFile))" } ?? "no \(Self.instructFile)")
-                    + ", " + (questions.map { "\($0.items.count) questions (\(Self.vqaFile))" } ?? "no \(Self.vqaFile)"),
+        let notes = [instructions.flatMap { $0.summary.note(file: $0.file) }, questions.flatMap { $0.summary.note(file: $0.file) },
+                     test.summary.note(file: test.file)]
+        return ["labelled: " + held.joined(separator: ", "),
                 "test: \(test.items.count) questions (\(Self.vqaFile)), the first \(evaluated) evaluated after each round"]
-            + [instructions.flatMap { $0.summary.note(file: $0.file) }, questions.flatMap { $0.summary.note(file: $0.file) },
-               test.summary.note(file: test.file)].compactMap { $0 }
+            + notes.compactMap { $0 }
     }
 
     /// The path of `file` when it exists.
