@@ -44,20 +44,26 @@ extension LlavaModel {
             var generator = SeededGenerator(seed: options.seed)
             var outputs = [[Int]](repeating: [], count: sequences)
             var finished = [Bool](repeating: false, count: sequences)
+            /// The logits `(N, V)` of each sequence's last position, the only ones decoding reads
+            /// (`lm_head` on every prompt position was about a quarter of a demo prompt's multiply-adds).
+            func lastLogits(_ hidden: Tensor) -> Tensor {
+                let steps = hidden.shape[1]
+                let last = steps == 1 ? hidden : hidden.reshaped([-1, text.hiddenSize]).gatheringRows((0..<sequences).map { $0 * steps + steps - 1 })
+                return language.logits(last.reshaped([sequences, text.hiddenSize]), context)
+            }
 
             // Embeddings of the padded prompts with the image features written in.
             var batch = Batch(inputIDs: tokens.flatMap { $0 }, sequences: sequences, pixelValues: pixelValues,
                               attentionMask: mask.flatMap { $0 })
             let promptEmbeddings = try embeddings(for: batch, context).embeddings
             let cache = options.usesCache ? KVCache(layers: text.layers) : nil
-            var logits = language.logits(language.hiddenStates(
+            var logits = lastLogits(language.hiddenStates(
                 promptEmbeddings, positions: Self.positions(sequences: sequences, tokens: length, attentionMask: batch.attentionMask),
-                keyMask: batch.attentionMask, cache: cache, context), context)
+                keyMask: batch.attentionMask, cache: cache, context))
 
             for _ in 0..<options.maximumNewTokens {
-                let steps = logits.shape[1]
                 for n in 0..<sequences where !finished[n] {
-                    let start = (n * steps + steps - 1) * text.vocabularySize
+                    let start = n * text.vocabularySize
                     let next = Self.pick(from: Array(logits.values[start ..< start + text.vocabularySize]),
                                          options: options, generator: &generator)
                     if next == text.eosTokenID {
@@ -82,12 +88,11 @@ extension LlavaModel {
                     let newTokens = tokens.map { [$0[total - 1]] }.flatMap { $0 }
                     let embedded = language.embedTokens.gatheringRows(newTokens).reshaped([sequences, 1, text.hiddenSize])
                     let positions = (0..<sequences).map { allPositions[$0 * total + total - 1] }
-                    logits = language.logits(language.hiddenStates(embedded, positions: positions, keyMask: flatMask,
-                                                                   cache: cache, context), context)
+                    logits = lastLogits(language.hiddenStates(embedded, positions: positions, keyMask: flatMask, cache: cache, context))
                 } else {
                     batch = Batch(inputIDs: tokens.flatMap { $0 }, sequences: sequences, pixelValues: pixelValues, attentionMask: flatMask)
-                    logits = language.logits(language.hiddenStates(try embeddings(for: batch, context).embeddings, positions: allPositions,
-                                                                   keyMask: flatMask, cache: nil, context), context)
+                    logits = lastLogits(language.hiddenStates(try embeddings(for: batch, context).embeddings, positions: allPositions,
+                                                              keyMask: flatMask, cache: nil, context))
                 }
             }
             return outputs
