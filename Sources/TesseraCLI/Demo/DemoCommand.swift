@@ -60,6 +60,11 @@ struct DemoCommand: ParsableCommand {
         let siteIDs = (1...sites).map { "site-\($0)" }
         let executables = try DemoExecutables()
         var phases = DemoPhases()
+        // The budgets were set on 2-core machines whose sgemm peak is about 200 GFLOP/s; the base
+        // model, the rounds and the baselines are compute-bound and take longer on a slower one.
+        let peak = TensorBenchCommand.sgemmPeakGFLOPs(warmup: 3, runs: 9)
+        phases.notes.append(String(format: "budgets: 5 minutes on 2 cores with an sgemm peak of about 200 GFLOP/s; this machine's: %.0f GFLOP/s "
+                                           + "(the base model, rounds and baselines scale with it)", peak))
 
         let consortium = try phases.run("set-up and data", budget: 2) {
             let consortium = try DemoConsortium.create(in: work, sites: siteIDs, campaign: campaignTOML())

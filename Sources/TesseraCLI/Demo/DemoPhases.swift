@@ -10,6 +10,8 @@ struct DemoPhases {
     }
 
     private(set) var phases: [Phase] = []
+    /// Printed under the table.
+    var notes: [String] = []
 
     /// Runs `body` as the phase `name`, printing its start and how long it took.
     mutating func run<Result>(_ name: String, budget: Double, _ body: () throws -> Result) rethrows -> Result {
@@ -29,6 +31,7 @@ struct DemoPhases {
         }
         table.append([.text("total"), .number(phases.reduce(0) { $0 + $1.seconds }, decimals: 1),
                       .number(phases.reduce(0) { $0 + $1.budget }, decimals: 0)])
+        table.notes = notes
         return table
     }
 }
