@@ -17,8 +17,8 @@ struct TrainBenchCommand: ParsableCommand {
         abstract: "AR fine-tuning on 10% and 100% of one site's labelled data against the base model: accuracy, retrieval, step time.",
         discussion: """
             MedSynth (seed 1, three sites, heterogeneity high) at the preset's image size; the preset's base model from \
-            the cache (built by the recipe when missing, as `tessera demo` does). Per seed: the site's labelled VQA \
-            items in full, and those of a tenth of its images (chosen by the seed), each trained from round 0's \
+            the cache (built by the recipe when missing, as `tessera demo` does) or --base. Per seed: the site's labelled \
+            examples (--examples) in full, and those of a tenth of its images (chosen by the seed), each trained from round 0's \
             adapter with the demo campaign's plan for the same steps, as one run (cosine learning rate over the \
             whole run, as `tessera train`). Scores (mean ± sd over the seeds): closed \
             accuracy and open recall on the global test set, where the other sites' modalities and scanners count, \
@@ -33,6 +33,8 @@ struct TrainBenchCommand: ParsableCommand {
     @Option(help: "Examples per step.") var batchSize = 64
     @Option(help: "Peak learning rate (the demo campaign's by default).") var learningRate = CampaignDefinition.ExampleSettings().learningRate
     @Option(help: "Items of site 1's own test set (MedSynth's default is 200, about 100 closed: ±5 points per run).") var siteTestItems = 1000
+    @Option(help: "Labelled examples trained on: vqa (the demo campaign's), conversations or all.") var examples = LabelledExamples.vqa
+    @Option(help: ArgumentHelp("The base model (default: the preset's recipe, built once and cached).", valueName: "DIR")) var base: String?
     @Option(help: "Threads (data-parallel shards per batch).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: ArgumentHelp("Where base models are cached (as `tessera demo` does).", valueName: "DIR"))
     var cache = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/tessera")
@@ -64,19 +66,21 @@ struct TrainBenchCommand: ParsableCommand {
         options.siteTestItems = siteTestItems
         options.threads = threads
         _ = try MedSynthWriter.write(options, to: work.path)
-        let base = try ModelPretrainCommand.cached(preset: preset, data: work, cache: URL(fileURLWithPath: cache), seed: 1)
+        let base = try base.map { URL(fileURLWithPath: $0) }
+            ?? ModelPretrainCommand.cached(preset: preset, data: work, cache: URL(fileURLWithPath: cache), seed: 1)
 
         var settings = CampaignDefinition.ExampleSettings()
         settings.steps = steps
         settings.batchSize = batchSize
         settings.learningRate = learningRate
+        settings.examples = examples.rawValue
         let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench")
             .plan(for: try LlavaModel.load(from: base).baseModelDescription)
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: work.appendingPathComponent("test/vqa.json"), plan: plan)
         let site = work.appendingPathComponent("sites/site-1")
         let siteEvaluator = try DemoEvaluator(baseDirectory: base, testFile: site.appendingPathComponent("test/vqa.json"), plan: plan)
         let reports = site.appendingPathComponent("reports/reports.jsonl").path
-        let examples = try SiteData(.init(labelled: site.appendingPathComponent("labelled"), reports: nil, unlabelled: nil,
+        let labelled = try SiteData(.init(labelled: site.appendingPathComponent("labelled"), reports: nil, unlabelled: nil,
                                           test: site.appendingPathComponent("test"), evaluationItems: 0))
             .trainingExamples(imageSize: imageSize, kinds: try plan.labelledExamples()).examples
         func scores(_ model: LlavaModel) throws -> Scores {
@@ -92,7 +96,7 @@ struct TrainBenchCommand: ParsableCommand {
         var runs: [String: [Scores]] = [:]
         for seed in 1...UInt64(seeds) {
             for (name, share) in [("AR on 10% of site 1", 0.1), ("AR on 100% of site 1", 1.0)] {
-                let subset = Self.imageShare(examples, share: share, seed: seed)
+                let subset = Self.imageShare(labelled, share: share, seed: seed)
                 var seconds = 0.0, tokensPerSecond = 0.0
                 let model = try FederationAccuracyBench.fineTune(base: base, tokenizer: evaluator.tokenizer, plan: plan, initial: initial,
                                                                  examples: subset, steps: steps, site: "site-1", seed: seed,
@@ -109,7 +113,7 @@ struct TrainBenchCommand: ParsableCommand {
                              result.recallAt1 * 100, result.secondsPerStep ?? 0))
             }
         }
-        print(Self.table(base: baseScores, runs: runs, preset: preset, seeds: seeds, steps: steps).rendered(as: .text))
+        print(Self.table(base: baseScores, runs: runs, preset: preset, examples: examples, seeds: seeds, steps: steps).rendered(as: .text))
     }
 
     /// The examples of a share of the images (all questions of a chosen image stay together),
@@ -125,10 +129,10 @@ struct TrainBenchCommand: ParsableCommand {
         return examples.filter { $0.pixels.flatMap { index[$0] }.map(chosen.contains) ?? false }
     }
 
-    static func table(base: Scores, runs: [String: [Scores]], preset: ModelPreset, seeds: Int, steps: Int) -> ResultsTable {
+    static func table(base: Scores, runs: [String: [Scores]], preset: ModelPreset, examples: LabelledExamples, seeds: Int, steps: Int) -> ResultsTable {
         let measures: [(String, KeyPath<Scores, Double>)] = [("closed %", \.closed), ("open %", \.open), ("site 1 closed %", \.siteClosed),
                                                             ("site 1 open %", \.siteOpen), ("R@1 %", \.recallAt1)]
-        var table = ResultsTable(title: "AR fine-tuning on MedSynth (\(preset.rawValue), \(steps) steps, \(seeds) seeds; global test set, site 1's test set and reports)",
+        var table = ResultsTable(title: "AR fine-tuning on MedSynth (\(preset.rawValue), \(examples.rawValue) examples, \(steps) steps, \(seeds) seeds; global test set, site 1's test set and reports)",
                                  columns: ["model"] + measures.flatMap { [$0.0, "± sd"] } + ["s/step", "tokens/s"])
         func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
             let mean = values.reduce(0, +) / Double(values.count)
@@ -151,3 +155,5 @@ struct TrainBenchCommand: ParsableCommand {
         return table
     }
 }
+
+extension LabelledExamples: ExpressibleByArgument {}
