@@ -22,8 +22,8 @@ struct ConfigCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read a configuration and check that its files and directories exist and its data files read, "
-                + "every image in place; print the site id, resolved paths and data counts.")
+            abstract: "Read a configuration and check that its files and directories exist, its base model loads and its data "
+                + "files read, every image in place; print the site id, resolved paths, the base digest and data counts.")
 
         @OptionGroup var config: ConfigurationOption
 
@@ -33,7 +33,7 @@ struct ConfigCommand: ParsableCommand {
             let site = try SiteAgent.siteID(certificate: configuration.bundle.certificate)
             print("site \(site), aggregator \(configuration.bundle.aggregatorURL)")
             print("state \(configuration.stateDirectory.path)")
-            print("base \(configuration.baseModel?.path ?? "downloaded from the aggregator")")
+            print(try configuration.checkBaseModel() ?? "base: downloaded from the aggregator (checked against each round's digest)")
             print("labelled \(configuration.data.labelled.path), test \(configuration.data.test.path)")
             print("proxy \(configuration.proxy.httpsProxy ?? "from the environment (HTTPS_PROXY)")")
             for line in try SiteData(configuration.data).check() { print(line) }

@@ -1,5 +1,7 @@
 import Datasets
 import Foundation
+import Model
+import PlanBinding
 @testable import SiteAgent
 import Testing
 
@@ -38,6 +40,37 @@ struct SiteDataTests {
         try FileManager.default.removeItem(at: fixture.configuration.data.labelled.appendingPathComponent(image))
         #expect(throws: DatasetError.missingImage(file: instructFile.path, item: 0, image: image)) {
             try data.check()
+        }
+    }
+}
+
+@Suite("Site base model check")
+struct SiteBaseModelCheckTests {
+    @Test("config check reads the local base model as a round does and prints its digest; a broken copy is named")
+    func checksTheLocalBaseModel() throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let parameters = try LlavaModel.load(from: fixture.baseDirectory).parameterCount
+        #expect(try fixture.configuration.checkBaseModel()
+            == "base \(fixture.baseDirectory.path): \(parameters) parameters, digest \(fixture.baseDigest.hex)")
+
+        var downloaded = fixture.configuration
+        downloaded.baseModel = nil
+        #expect(try downloaded.checkBaseModel() == nil)
+
+        let weights = fixture.baseDirectory.appendingPathComponent("model.safetensors")
+        let bytes = try Data(contentsOf: weights)
+        try bytes.prefix(bytes.count / 2).write(to: weights)
+        do {
+            _ = try fixture.configuration.checkBaseModel()
+            Issue.record("a truncated model.safetensors was accepted")
+        } catch {
+            #expect("\(error)".contains(weights.path), "\(error)")
+        }
+
+        try FileManager.default.removeItem(at: fixture.baseDirectory.appendingPathComponent("tokenizer.json"))
+        #expect(throws: PlanBindingError.missingBaseFile(directory: fixture.baseDirectory.path, file: "tokenizer.json")) {
+            try fixture.configuration.checkBaseModel()
         }
     }
 }
