@@ -40,6 +40,7 @@ let package = Package(
         systemLibrary("CPNG", pkgConfig: "libpng"),
         systemLibrary("CJPEG", pkgConfig: "libjpeg"),
         systemLibrary("CMalloc"),
+        systemLibrary("CStdio"),
 
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE", "CMalloc"]),
@@ -139,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training", "Ledger", "SiteAgent", "AggregatorCore", "PlanBinding",
+                "Tensor", "Model", "Reporting", "CBLAS", "CStdio", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training", "Ledger", "SiteAgent", "AggregatorCore", "PlanBinding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CStdio
 import Foundation
 import Tensor
 
@@ -13,6 +14,9 @@ struct Tessera: ParsableCommand {
 
     static func main() {
         BLAS.restartWithTunedSettingsIfNeeded()
+        // A line at a time even into a file or a pipe: the benchmarks and the demo print a line per
+        // run or round over many minutes, which a log should show as they happen.
+        tessera_line_buffer_stdout()
         main(nil)
     }
 }
