@@ -37,7 +37,7 @@ struct ModelBenchCommand: ParsableCommand {
 
     func run() throws {
         AllocatorTuning.retainFreedMemory()  // as LocalTrainer.train does
-        let peak = TensorBenchCommand.sgemmPeakGFLOPs(runs: Swift.max(runs, 31))
+        let peak = TensorBenchCommand.sgemmPeakGFLOPs(runs: runs)
         // The anchor's median step moved between 0.26 and 0.30 s from one process to the next
         // here, against 0.20–0.21 s for ours; the median of several processes steadies the ratio.
         let pytorchRuns = try pytorchAnchor.map { path in try (0..<anchorRuns).map { _ in try Self.runPyTorchAnchor(path) } }

@@ -25,7 +25,7 @@ struct TensorBenchCommand: ParsableCommand {
     var runs = 7
 
     func run() throws {
-        let peak = Self.sgemmPeakGFLOPs(runs: Swift.max(runs, 31))
+        let peak = Self.sgemmPeakGFLOPs(runs: runs)
         for table in [matmulTable(), kernelTable(), tapeTable(), blockTable(peakGFLOPs: peak)] {
             var table = table
             table.notes.append(BenchmarkClock.machineNote)
@@ -33,15 +33,25 @@ struct TensorBenchCommand: ParsableCommand {
         }
     }
 
-    /// The machine's sgemm peak: GFLOP/s of a direct 1024² cblas_sgemm (the median of at least
-    /// `runs` after `warmup`).
-    static func sgemmPeakGFLOPs(warmup: Int = 10, runs: Int) -> Double {
+    /// The machine's sgemm peak: GFLOP/s of a direct 1024² cblas_sgemm.
+    static func sgemmPeakGFLOPs(runs: Int) -> Double {
+        // A 1024² GEMM takes a few ms: a handful of runs gave anything from 150 to 310 GFLOP/s here
+        // from one process to the next. Thirty-one after ten warm-ups settle it.
+        sgemmGFLOPs(warmup: 10, runs: Swift.max(runs, 31))
+    }
+
+    /// A quick estimate of the sgemm peak (about 0.4 s at 65 GFLOP/s), for a note beside other
+    /// figures rather than a ratio.
+    static func sgemmPeakEstimateGFLOPs() -> Double {
+        sgemmGFLOPs(warmup: 3, runs: 9)
+    }
+
+    /// GFLOP/s of a 1024² cblas_sgemm: the median of `runs` after `warmup`.
+    private static func sgemmGFLOPs(warmup: Int, runs: Int) -> Double {
         let n = 1024
         var generator = SeededGenerator(seed: 1)
         let a = (0..<(n * n)).map { _ in generator.uniform() }, b = (0..<(n * n)).map { _ in generator.uniform() }
         var c = [Float](repeating: 0, count: n * n)
-        // A 1024² GEMM takes a few ms: a handful of runs gave anything from 150 to 310 GFLOP/s here
-        // from one process to the next. Thirty-one after ten warm-ups settle it for a benchmark.
         let seconds = BenchmarkClock.median(warmup: warmup, runs: runs) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
         }

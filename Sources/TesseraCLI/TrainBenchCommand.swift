@@ -73,7 +73,7 @@ struct TrainBenchCommand: ParsableCommand {
         settings.steps = steps
         settings.batchSize = batchSize
         settings.learningRate = learningRate
-        settings.examples = examples.rawValue
+        settings.examples = examples
         let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench")
             .plan(for: try LlavaModel.load(from: base).baseModelDescription)
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: work.appendingPathComponent("test/vqa.json"), plan: plan)

@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Site data check")
 struct SiteDataTests {
-    /// The array length of a JSON file, read without the dataset loaders.
+    /// The items of a JSON array file, read without the dataset loaders.
     static func items(in file: URL) throws -> [[String: Any]] {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [[String: Any]])
     }

@@ -62,7 +62,7 @@ struct DemoCommand: ParsableCommand {
         var phases = DemoPhases()
         // The budgets were set on 2-core machines whose sgemm peak is about 200 GFLOP/s; the base
         // model, the rounds and the baselines are compute-bound and take longer on a slower one.
-        let peak = TensorBenchCommand.sgemmPeakGFLOPs(warmup: 3, runs: 9)
+        let peak = TensorBenchCommand.sgemmPeakEstimateGFLOPs()
         phases.notes.append(String(format: "budgets: 5 minutes on 2 cores with an sgemm peak of about 200 GFLOP/s; this machine's: %.0f GFLOP/s "
                                            + "(the base model, rounds and baselines scale with it)", peak))
 
