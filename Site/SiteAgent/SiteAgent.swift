@@ -175,12 +175,24 @@ public struct SiteAgent: Service {
         try privacyGuard.checkUploadNames(status.plan)
         let base = try await baseModel(for: status)
         let global = try await globalAdapter(for: status)
-        let work = LocalRound(plan: status.plan, round: round, baseDirectory: base, baseDigest: status.baseDigest,
-                              data: SiteData(configuration.data), threads: configuration.threads, privacyGuard: privacyGuard,
-                              checkpointDirectory: state.checkpointDirectory(round), trainingLog: state.trainingLogFile(round))
         let progress = TrainingProgress(round: round, steps: status.plan.schedule.steps, logger: logger, showsLine: showsProgressLine)
-        let outcome = try await BlockingWork.run { isCancelled in
-            try work.run(globalAdapter: global, onStep: progress.report, shouldStop: isCancelled)
+        let outcome: LocalRound.Outcome
+        if let command = configuration.trainerCommand {
+            let work = ExternalRound(command: command, plan: status.plan, round: round, baseDirectory: base, baseDigest: status.baseDigest,
+                                     data: configuration.data, threads: configuration.threads, privacyGuard: privacyGuard,
+                                     directory: state.externalTrainerDirectory(round), checkpointDirectory: state.checkpointDirectory(round))
+            logger.info("handing the round to the external trainer", metadata: [
+                "round.id": "\(round)", "trainer.command": "\(command.joined(separator: " "))", "trainer.log": "\(work.logFile.path)"])
+            outcome = try await BlockingWork.run { isCancelled in
+                try work.run(globalAdapter: global, onStep: progress.report, shouldStop: isCancelled)
+            }
+        } else {
+            let work = LocalRound(plan: status.plan, round: round, baseDirectory: base, baseDigest: status.baseDigest,
+                                  data: SiteData(configuration.data), threads: configuration.threads, privacyGuard: privacyGuard,
+                                  checkpointDirectory: state.checkpointDirectory(round), trainingLog: state.trainingLogFile(round))
+            outcome = try await BlockingWork.run { isCancelled in
+                try work.run(globalAdapter: global, onStep: progress.report, shouldStop: isCancelled)
+            }
         }
         progress.finish()
         for note in outcome.dataNotes { logger.notice("training data: \(note)", metadata: ["round.id": "\(round)"]) }

@@ -15,6 +15,11 @@ public enum SiteAgentError: Error, Equatable, CustomStringConvertible {
     case unreadableAnswer(url: String, reason: String)
     /// The labelled directory holds none of the examples the plan trains on.
     case noTrainingExamples(directory: String, kind: String)
+    /// The external trainer command did not start, or exited with a status other than 0 (-1: it
+    /// could not be started; 128 + N: signal N ended it).
+    case externalTrainerFailed(command: String, status: Int32, log: String, lastLines: String)
+    /// A file the external trainer wrote (or a job file it was given) cannot be used.
+    case externalTrainerOutput(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +37,11 @@ public enum SiteAgentError: Error, Equatable, CustomStringConvertible {
             return "\(url) answered with a body the site agent cannot read (\(reason)); check the aggregator URL and that site and aggregator run the same Tessera version"
         case let .noTrainingExamples(directory, kind):
             return "\(directory) has no training examples of the kind the plan trains on (\(kind)); check [data] labelled"
+        case let .externalTrainerFailed(command, status, log, lastLines):
+            let outcome = status == -1 ? "could not be started" : "exited with status \(status)"
+            return "the external trainer `\(command)` \(outcome); its output is in \(log)\(lastLines.isEmpty ? "" : ", ending:\n\(lastLines)")"
+        case let .externalTrainerOutput(file, reason):
+            return "the external trainer's \(file) cannot be used: \(reason) (docs/EXTERNAL_TRAINER.md says what it must write)"
         }
     }
 }

@@ -9,11 +9,34 @@ extension SiteConfiguration {
     /// the base model is downloaded from the aggregator.
     /// - Throws: ``PlanBindingError/missingBaseFile(directory:file:)`` for a missing file,
     ///   `ModelError` for one that does not load, ``PlanBindingError/unreadable(path:reason:)``.
+    /// With an external trainer the weights are not loaded here (the trainer loads them); their
+    /// count comes from `config.json`.
     public func checkBaseModel() throws -> String? {
         guard let baseModel else { return nil }
         let directory = try BaseModelDirectory(baseModel)
-        let model = try LlavaModel.load(from: baseModel)
+        let parameterCount: Int
+        if trainerCommand == nil {
+            parameterCount = try LlavaModel.load(from: baseModel).parameterCount
+        } else {
+            let description = try LlavaConfiguration(contentsOf: baseModel.appendingPathComponent("config.json")).baseModelDescription
+            parameterCount = description.parameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        }
         _ = try BPETokenizer(contentsOf: baseModel.appendingPathComponent("tokenizer.json"))
-        return "base \(baseModel.path): \(model.parameterCount) parameters, digest \(try directory.digest().hex)"
+        return "base \(baseModel.path): \(parameterCount) parameters, digest \(try directory.digest().hex)"
+    }
+
+    /// What `config check` prints of the training: here, or the external trainer command, whose
+    /// program must exist and be executable (a bare name on PATH).
+    /// - Throws: ``SiteConfigurationError/missingPath(file:key:path:expected:)`` naming the program.
+    public func checkTrainer() throws -> String {
+        guard let command = trainerCommand else { return "training: here, \(threads) thread\(threads == 1 ? "" : "s")" }
+        let program = command[0]
+        let candidates = program.contains("/") ? [program]
+            : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(program)" }
+        guard let found = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw SiteConfigurationError.missingPath(file: file.path, key: "training.command", path: program,
+                                                     expected: program.contains("/") ? "an executable file" : "an executable on PATH")
+        }
+        return "training: handed to \(([found] + command.dropFirst()).joined(separator: " ")) JOB.json (docs/EXTERNAL_TRAINER.md)"
     }
 }

@@ -29,6 +29,11 @@ extension SiteConfiguration {
         # unlabelled = "data/unlabelled"   # images without text: for later self-training
         evaluation_items = 64        # test questions per evaluation (default 64)
 
+        [training]
+        # command = ["/opt/tessera/train-round"]  # hand each round to this trainer (a GPU cluster's job,
+        #                                         # say) instead of training here; it gets the job file's
+        #                                         # path as its last argument (docs/EXTERNAL_TRAINER.md)
+
         [proxy]                      # absent keys: HTTPS_PROXY / NO_PROXY from the environment
         # https_proxy = "http://proxy.hospital.example:3128"
         # no_proxy = "localhost,127.0.0.1"

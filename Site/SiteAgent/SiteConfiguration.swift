@@ -81,6 +81,11 @@ public struct SiteConfiguration: Sendable, Equatable {
     /// Modules this site lets leave in full (`modules_to_save` of a plan); any other whole-module
     /// tensor in a plan's upload list is refused by the privacy guard. Default: the projector.
     public var modulesToSaveAllowed: [String]
+    /// A command each round is handed to instead of training in this process (``ExternalRound``):
+    /// the program and its first arguments; the job file's path is appended. A program named with a
+    /// `/` but not absolute is relative to the configuration file's directory; a bare name is
+    /// looked up on PATH. Nil trains here.
+    public var trainerCommand: [String]?
 
     /// The default of `data.evaluation_items`.
     public static let defaultEvaluationItems = 64
@@ -111,7 +116,7 @@ public struct SiteConfiguration: Sendable, Equatable {
         }
         let directory = file.deletingLastPathComponent()
         let top = ConfigurationTable(root, prefix: "", file: file.path, directory: directory)
-        try top.allowOnly(["state_directory", "threads", "bundle", "model", "data", "proxy", "log", "privacy"])
+        try top.allowOnly(["state_directory", "threads", "bundle", "model", "data", "training", "proxy", "log", "privacy"])
 
         let bundle = try top.table("bundle")
         try bundle.allowOnly(["certificate", "private_key", "ca", "aggregator_url"])
@@ -144,6 +149,20 @@ public struct SiteConfiguration: Sendable, Equatable {
             throw SiteConfigurationError.invalidValue(file: file.path, key: "threads", value: "\(threads)", expected: "an integer from 1 to 256")
         }
 
+        let training = try top.optionalTable("training")
+        try training?.allowOnly(["command"])
+        if var command = try training?.optionalStrings("command", example: #"["/opt/tessera/train-round"]"#) {
+            guard !command.isEmpty else {
+                throw SiteConfigurationError.invalidValue(file: file.path, key: "training.command", value: "[]",
+                                                          expected: "the trainer program and its first arguments, e.g. [\"/opt/tessera/train-round\"]")
+            }
+            let program = (command[0] as NSString).expandingTildeInPath
+            if program.contains("/") {
+                command[0] = (program.hasPrefix("/") ? URL(fileURLWithPath: program) : directory.appendingPathComponent(program)).standardizedFileURL.path
+            }
+            trainerCommand = command
+        }
+
         let proxy = try top.optionalTable("proxy")
         try proxy?.allowOnly(["https_proxy", "no_proxy"])
         let httpsProxy = try proxy?.optionalString("https_proxy")
@@ -163,7 +182,7 @@ public struct SiteConfiguration: Sendable, Equatable {
 
         let privacy = try top.optionalTable("privacy")
         try privacy?.allowOnly(["modules_to_save"])
-        modulesToSaveAllowed = try privacy?.optionalStrings("modules_to_save") ?? Self.defaultModulesToSaveAllowed
+        modulesToSaveAllowed = try privacy?.optionalStrings("modules_to_save", example: #"["multi_modal_projector"]"#) ?? Self.defaultModulesToSaveAllowed
         self.file = file
     }
 
@@ -241,9 +260,9 @@ private struct ConfigurationTable {
         return text
     }
 
-    func optionalStrings(_ name: String) throws -> [String]? {
+    func optionalStrings(_ name: String, example: String) throws -> [String]? {
         guard let value = table[name] else { return nil }
-        let wrongType = SiteConfigurationError.wrongType(file: file, key: key(name), expected: "a list of strings, e.g. [\"multi_modal_projector\"]")
+        let wrongType = SiteConfigurationError.wrongType(file: file, key: key(name), expected: "a list of strings, e.g. \(example)")
         guard let array = value.array else { throw wrongType }
         return try array.map { element in
             guard let text = element.string, !text.isEmpty else { throw wrongType }

@@ -51,6 +51,8 @@ public struct SiteState: Sendable {
     public func globalAdapterFile(digest: SHA256.Digest) -> URL { directory.appendingPathComponent("adapters/\(digest.hex).tcz") }
     public func roundDirectory(_ round: Int) -> URL { directory.appendingPathComponent("rounds/\(round)") }
     public func checkpointDirectory(_ round: Int) -> URL { roundDirectory(round).appendingPathComponent("checkpoint") }
+    /// The job, adapters, output and log of a round handed to an external trainer.
+    public func externalTrainerDirectory(_ round: Int) -> URL { roundDirectory(round).appendingPathComponent("external") }
     public func trainingLogFile(_ round: Int) -> URL { roundDirectory(round).appendingPathComponent("training-log.jsonl") }
     public func metricsFile(_ round: Int) -> URL { roundDirectory(round).appendingPathComponent("metrics.json") }
     public func updateFile(_ round: Int) -> URL { roundDirectory(round).appendingPathComponent("update.tcz") }

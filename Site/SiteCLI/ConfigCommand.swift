@@ -34,6 +34,7 @@ struct ConfigCommand: ParsableCommand {
             print("site \(site), aggregator \(configuration.bundle.aggregatorURL)")
             print("state \(configuration.stateDirectory.path)")
             print(try configuration.checkBaseModel() ?? "base: downloaded from the aggregator (checked against each round's digest)")
+            print(try configuration.checkTrainer())
             print("labelled \(configuration.data.labelled.path), test \(configuration.data.test.path)")
             print("proxy \(configuration.proxy.httpsProxy ?? "from the environment (HTTPS_PROXY)")")
             for line in try SiteData(configuration.data).check() { print(line) }

@@ -20,7 +20,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try config.load()
         try configuration.checkPaths()
+        let training = try configuration.checkTrainer()
         let logger = LogSetup.bootstrap(configuration.logFormat)
+        logger.info("\(training)")
         let connection = try CurlAggregatorConnection(configuration: configuration, logger: logger)
         let agent = try SiteAgent(configuration: configuration, connection: connection, logger: logger,
                                   showsProgressLine: isatty(STDERR_FILENO) == 1 && configuration.logFormat == .text)

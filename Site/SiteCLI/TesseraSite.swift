@@ -7,7 +7,7 @@ struct TesseraSite: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera-site",
         abstract: "Tessera's site agent: trains LoRA adapters on this hospital's data each federated round; only adapter weights leave.",
-        subcommands: [RunCommand.self, StatusCommand.self, TrainCommand.self, EvalCommand.self, ConfigCommand.self])
+        subcommands: [RunCommand.self, StatusCommand.self, TrainCommand.self, TrainJobCommand.self, EvalCommand.self, ConfigCommand.self])
 
     static func main() async {
         BLAS.restartWithTunedSettingsIfNeeded()

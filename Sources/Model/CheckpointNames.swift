@@ -61,7 +61,8 @@ public enum CheckpointNames {
         return key
     }
 
-    static let languageModel = "model.language_model"
-    static let visionTower = "model.vision_tower"
-    static let projector = "model.multi_modal_projector"
+    /// The module paths of the three parts of the model.
+    public static let languageModel = "model.language_model"
+    public static let visionTower = "model.vision_tower"
+    public static let projector = "model.multi_modal_projector"
 }

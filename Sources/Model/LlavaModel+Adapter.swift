@@ -46,11 +46,18 @@ extension LlavaModel {
     /// - Precondition: the model has LoRA adapters.
     public func saveAdapter(to directory: URL, baseModel: String = "") throws {
         guard let lora else { throw ModelError.invalidInput(reason: "the model has no LoRA adapter to save") }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let entries = adapterTensors.map { Safetensors.Entry.float32(name: $0.name, shape: $0.tensor.shape, values: $0.tensor.values) }
+        try Self.writeAdapter(entries, lora: lora, baseModel: baseModel, to: directory)
+    }
+
+    /// Writes a PEFT adapter directory from tensors named as PEFT saves them (LoRA factors and
+    /// modules_to_save), without a model: `adapter_config.json` from `lora`, and
+    /// `adapter_model.safetensors` (canonical bytes, `format: pt`).
+    public static func writeAdapter(_ entries: [Safetensors.Entry], lora: LoRAConfiguration, baseModel: String = "", to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(Safetensors.encode(entries, metadata: ["format": "pt"]))
             .write(to: directory.appendingPathComponent("adapter_model.safetensors"), options: .atomic)
-        try Self.adapterConfigurationJSON(lora, baseModel: baseModel)
+        try adapterConfigurationJSON(lora, baseModel: baseModel)
             .write(to: directory.appendingPathComponent("adapter_config.json"), options: .atomic)
     }
 

@@ -21,6 +21,17 @@ public final class LocalTrainer {
         /// Tokens read per second: image and text tokens of the step's batches, padding not counted.
         public var tokensPerSecond: Double
         public var seconds: Double
+
+        public init(step: Int, loss: Float, components: [String: Float], learningRate: Float, gradientNorm: Float,
+                    tokensPerSecond: Double, seconds: Double) {
+            self.step = step
+            self.loss = loss
+            self.components = components
+            self.learningRate = learningRate
+            self.gradientNorm = gradientNorm
+            self.tokensPerSecond = tokensPerSecond
+            self.seconds = seconds
+        }
     }
 
     public let model: LlavaModel

@@ -48,6 +48,19 @@ struct PlanBindingTests {
         #expect(plan.round.stepNorm == .init(bound: 50, onExceed: .clip))
     }
 
+    @Test("the configuration alone describes the model as the built model does, for each preset and the optional biases and heads")
+    func descriptionFromConfiguration() {
+        var variant = ModelPreset.tiny.configuration
+        variant.text.tieWordEmbeddings = true
+        variant.text.attentionBias = true
+        variant.text.mlpBias = true
+        variant.text.keyValueHeads = 1
+        variant.projectorBias = false
+        for configuration in ModelPreset.allCases.map(\.configuration) + [variant] {
+            #expect(configuration.baseModelDescription == LlavaModel(configuration: configuration).baseModelDescription)
+        }
+    }
+
     @Test("campaign files with a derived field, a missing table or a bad value are refused by name")
     func badCampaigns() throws {
         let model = LlavaModel(configuration: ModelPreset.tiny.configuration)

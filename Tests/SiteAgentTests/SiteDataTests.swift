@@ -54,6 +54,10 @@ struct SiteBaseModelCheckTests {
         #expect(try fixture.configuration.checkBaseModel()
             == "base \(fixture.baseDirectory.path): \(parameters) parameters, digest \(fixture.baseDigest.hex)")
 
+        var external = fixture.configuration  // the weights are the external trainer's to load: counted from config.json
+        external.trainerCommand = ["/bin/true"]
+        #expect(try external.checkBaseModel() == (try fixture.configuration.checkBaseModel()))
+
         var downloaded = fixture.configuration
         downloaded.baseModel = nil
         #expect(try downloaded.checkBaseModel() == nil)

@@ -1,0 +1,259 @@
+import Foundation
+import Model
+import PlanBinding
+import Protocols
+import Security
+import Training
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One round's work handed to an external trainer command (`[training] command`): a GPU cluster's
+/// HF transformers + PEFT job, say, for a model too large to train here (ARCHITECTURE.md, "Beyond
+/// one machine"). The agent writes the job (``ExternalTrainerJob``), runs the command with the
+/// job file's path as its last argument, and builds the update from the command's output under
+/// the same privacy guard as ``LocalRound``: only the plan's upload tensors, at their shapes.
+///
+/// The command's standard output and error go to `trainer.log` in the round's directory; lines of
+/// standard output that are JSON objects with `step` and `loss` are shown as training progress.
+/// A rerun of the same round passes the same job, checkpoint directory included, so a trainer
+/// that checkpoints resumes after the agent restarts.
+public struct ExternalRound: Sendable {
+    public var command: [String]
+    public var job: ExternalTrainerJob
+    public var privacyGuard: PrivacyGuard
+    /// The round's directory for the job, the adapters and `trainer.log`.
+    public var directory: URL
+
+    /// Seconds a stopping trainer gets between SIGTERM and SIGKILL.
+    public static let stopGrace: Double = 30
+
+    public init(command: [String], plan: TrainingPlan, round: Int, baseDirectory: URL, baseDigest: SHA256.Digest,
+                data: SiteConfiguration.DataDirectories, threads: Int, privacyGuard: PrivacyGuard, directory: URL, checkpointDirectory: URL) {
+        self.command = command
+        self.job = ExternalTrainerJob(round: round, site: privacyGuard.site, plan: plan, baseModel: baseDirectory, baseDigest: baseDigest,
+                                      data: data, threads: threads, directory: directory, checkpointDirectory: checkpointDirectory)
+        self.privacyGuard = privacyGuard
+        self.directory = directory
+    }
+
+    public var jobFile: URL { directory.appendingPathComponent(ExternalTrainerJob.fileName) }
+    public var logFile: URL { directory.appendingPathComponent("trainer.log") }
+    var pidFile: URL { directory.appendingPathComponent("trainer.pid") }
+
+    /// Hands the round to the command and builds the update from what it wrote.
+    /// - Parameters:
+    ///   - globalAdapter: the round's global adapter (the plan's global tensors).
+    ///   - onStep: called with each progress line the command prints.
+    ///   - shouldStop: polled while the command runs; true stops it (SIGTERM, then SIGKILL after
+    ///     ``stopGrace`` seconds) and ends with `CancellationError`.
+    /// - Throws: ``PrivacyGuardError`` and `TrainingPlanError` for a plan this site refuses (checked
+    ///   against the base model's `config.json`, without loading its weights),
+    ///   ``SiteAgentError/externalTrainerFailed(command:status:log:lastLines:)``,
+    ///   ``SiteAgentError/externalTrainerOutput(file:reason:)``, `ModelError` for an unreadable
+    ///   `config.json`, `CancellationError`.
+    public func run(globalAdapter: [NamedTensor], onStep: (LocalTrainer.StepRecord) -> Void = { _ in },
+                    shouldStop: () -> Bool = { false }) throws -> LocalRound.Outcome {
+        let plan = job.plan
+        let configuration = try LlavaConfiguration(contentsOf: URL(fileURLWithPath: job.baseModel).appendingPathComponent("config.json"))
+        try privacyGuard.checkPlan(plan, base: configuration.baseModelDescription)
+        let output = URL(fileURLWithPath: job.outputDirectory)
+        try AtomicFile.createDirectory(directory)
+        try? FileManager.default.removeItem(at: output)  // try?: absent unless an earlier run was cut short
+        try ExternalTrainerJob.writeAdapter(globalAdapter, plan: plan, to: URL(fileURLWithPath: job.globalAdapter))
+        try AtomicFile.write(Array(try WireJSON.encode(job)), to: jobFile, permissions: 0o600, replacing: true)
+
+        stopLeftoverTrainer()
+        let status = try runCommand(onStep: onStep, shouldStop: shouldStop)
+        guard status == 0 else {
+            let lines = ((try? String(contentsOf: logFile, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
+            throw SiteAgentError.externalTrainerFailed(command: command.joined(separator: " "), status: status, log: logFile.path, lastLines: lines)
+        }
+        return try outcome(reading: output)
+    }
+
+    /// The update and metrics from the command's output directory.
+    func outcome(reading output: URL) throws -> LocalRound.Outcome {
+        let plan = job.plan
+        let metricsFile = output.appendingPathComponent(ExternalTrainerJob.metricsFileName)
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: metricsFile)
+        } catch {
+            throw SiteAgentError.externalTrainerOutput(file: metricsFile.path, reason: "missing or unreadable (\(error.localizedDescription))")
+        }
+        var metrics: [String: Double]
+        do {
+            metrics = try JSONDecoder().decode([String: Double].self, from: bytes)
+        } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
+            throw SiteAgentError.externalTrainerOutput(file: metricsFile.path, reason: "\(context.codingPath[0].stringValue) is not a number")
+        } catch {
+            throw SiteAgentError.externalTrainerOutput(file: metricsFile.path, reason: "not a JSON object of numbers")
+        }
+        guard let examples = metrics.removeValue(forKey: ExternalTrainerJob.examplesMetric), examples >= 1, examples == examples.rounded(),
+              examples < Double(Int32.max) else {
+            throw SiteAgentError.externalTrainerOutput(
+                file: metricsFile.path, reason: "\(ExternalTrainerJob.examplesMetric) must be the count (≥ 1) of distinct examples trained on")
+        }
+
+        let written = try ExternalTrainerJob.readAdapter(in: output)
+        let global = Set(plan.tensors.global.map(\.name))
+        if let stray = written.first(where: { !global.contains($0.name) }) {
+            throw SiteAgentError.externalTrainerOutput(file: output.path, reason: "tensor \(stray.name) is not in the plan's global adapter")
+        }
+        let byName = Dictionary(uniqueKeysWithValues: written.map { ($0.name, $0) })
+        let tensors = try plan.tensors.upload.map { spec in
+            guard let tensor = byName[spec.name] else {
+                throw SiteAgentError.externalTrainerOutput(file: output.path, reason: "tensor \(spec.name) of the plan's upload list is missing")
+            }
+            guard tensor.values.allSatisfy(\.isFinite) else {
+                throw SiteAgentError.externalTrainerOutput(file: output.path, reason: "tensor \(spec.name) holds NaN or infinite values")
+            }
+            return tensor
+        }
+        let container = DeltaContainer(
+            header: .init(round: job.round, site: job.site, baseDigest: job.baseDigest, sampleCount: Int(examples),
+                          encoding: plan.wire.encoding, metrics: metrics),
+            tensors: tensors)
+        try privacyGuard.checkContainer(container, plan: plan, round: job.round, baseDigest: job.baseDigest)
+        return LocalRound.Outcome(container: container, metrics: metrics, dataNotes: [])
+    }
+
+    /// Runs the command to its exit, relaying progress and honouring `shouldStop`.
+    /// - Returns: its exit status (128 + the signal's number when a signal ended it).
+    private func runCommand(onStep: (LocalTrainer.StepRecord) -> Void, shouldStop: () -> Bool) throws -> Int32 {
+        let process = Process()
+        if command[0].contains("/") {
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst()) + [jobFile.path]
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")  // a bare name is looked up on PATH
+            process.arguments = command + [jobFile.path]
+        }
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(["TESSERA_JOB": jobFile.path]) { $1 }
+        if !FileManager.default.fileExists(atPath: logFile.path) { _ = FileManager.default.createFile(atPath: logFile.path, contents: nil) }
+        let log: FileHandle
+        do {
+            log = try FileHandle(forWritingTo: logFile)
+            try log.seekToEnd()
+        } catch {
+            throw SiteAgentError.corruptState(file: logFile.path, reason: "cannot append to it: \(error.localizedDescription)")
+        }
+        defer { try? log.close() }  // try?: every write went through write(contentsOf:) already
+        let lines = OutputLines(log: log)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = log
+        do {
+            try process.run()
+        } catch {
+            throw SiteAgentError.externalTrainerFailed(command: command.joined(separator: " "), status: -1, log: logFile.path,
+                                                       lastLines: "cannot start it: \(error.localizedDescription)")
+        }
+        try? Data("\(process.processIdentifier)\n".utf8).write(to: pidFile)  // try?: only used to stop a leftover trainer
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        let output = pipe.fileHandleForReading
+        let reader = Thread { lines.read(from: output) }
+        reader.start()
+
+        while process.isRunning {
+            lines.take().forEach { Self.progress(in: $0).map(onStep) }
+            if shouldStop() {
+                Self.stop(process.processIdentifier, isRunning: { process.isRunning })
+                process.waitUntilExit()
+                throw CancellationError()
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        process.waitUntilExit()
+        lines.waitForEnd()
+        lines.take().forEach { Self.progress(in: $0).map(onStep) }
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    /// A progress line: a JSON object with an integer `step` and a numeric `loss` (and, if given,
+    /// `learning_rate`, `gradient_norm`, `tokens_per_second`).
+    static func progress(in line: Data) -> LocalTrainer.StepRecord? {
+        guard line.first == UInt8(ascii: "{"),
+              let object = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],  // try?: other lines are plain output
+              let step = object["step"] as? Int, let loss = (object["loss"] as? NSNumber)?.floatValue else { return nil }
+        func number(_ key: String) -> Double { (object[key] as? NSNumber)?.doubleValue ?? 0 }
+        return LocalTrainer.StepRecord(step: step, loss: loss, components: [:], learningRate: Float(number("learning_rate")),
+                                       gradientNorm: Float(number("gradient_norm")), tokensPerSecond: number("tokens_per_second"),
+                                       seconds: number("seconds"))
+    }
+
+    /// Stops a trainer a killed agent left running on this round's job, so that two never write
+    /// the same checkpoint. The recorded process is only signalled while its command line still
+    /// names this job file.
+    private func stopLeftoverTrainer() {
+        guard let text = try? String(contentsOf: pidFile, encoding: .utf8),  // try?: no file, no leftover
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return }
+        func namesJob() -> Bool {
+            guard let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
+            return commandLine.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == jobFile.path }
+        }
+        if namesJob() { Self.stop(pid, isRunning: namesJob) }
+        try? FileManager.default.removeItem(at: pidFile)
+    }
+
+    /// SIGTERM, then SIGKILL if `isRunning` still holds after ``stopGrace`` seconds.
+    private static func stop(_ pid: pid_t, isRunning: () -> Bool) {
+        kill(pid, SIGTERM)
+        let end = Date().addingTimeInterval(stopGrace)
+        while isRunning() && Date() < end { Thread.sleep(forTimeInterval: 0.1) }
+        if isRunning() { kill(pid, SIGKILL) }
+    }
+}
+
+/// The command's standard output: copied to the log as it comes, and split into lines the
+/// waiting thread takes.
+private final class OutputLines: @unchecked Sendable {
+    private let lock = NSCondition()
+    private let log: FileHandle
+    private var pending = Data()
+    private var complete: [Data] = []
+    private var ended = false
+
+    init(log: FileHandle) { self.log = log }
+
+    /// Reads `handle` to its end (on a thread of its own).
+    func read(from handle: FileHandle) {
+        while true {
+            let chunk = handle.availableData
+            lock.lock()
+            defer { lock.unlock() }
+            if chunk.isEmpty {
+                if !pending.isEmpty { complete.append(pending) }
+                pending = Data()
+                ended = true
+                lock.broadcast()
+                return
+            }
+            try? log.write(contentsOf: chunk)  // try?: a full disk loses log lines, not the round
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                complete.append(pending[pending.startIndex..<newline])
+                pending = Data(pending[(newline + 1)...])
+            }
+        }
+    }
+
+    /// The complete lines read since the last call.
+    func take() -> [Data] {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { complete = [] }
+        return complete
+    }
+
+    /// Blocks until the output has ended, or for `seconds` at most: a child the command left
+    /// running may hold the pipe open after the command exited.
+    func waitForEnd(seconds: Double = 5) {
+        let end = Date().addingTimeInterval(seconds)
+        lock.lock()
+        defer { lock.unlock() }
+        while !ended && lock.wait(until: end) {}
+    }
+}
