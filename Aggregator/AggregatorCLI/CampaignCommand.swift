@@ -49,8 +49,8 @@ struct CampaignCommand: ParsableCommand {
         var plan: String
 
         func run() throws {
-            let model = try LlavaModel.load(from: URL(fileURLWithPath: base))
-            let derived = try CampaignDefinition(contentsOf: URL(fileURLWithPath: plan)).plan(for: model.baseModelDescription, source: plan)
+            let description = try BaseModelDescription(modelDirectory: URL(fileURLWithPath: base))
+            let derived = try CampaignDefinition(contentsOf: URL(fileURLWithPath: plan)).plan(for: description, source: plan)
             print(String(decoding: try WireJSON.encode(derived), as: UTF8.self))
         }
     }

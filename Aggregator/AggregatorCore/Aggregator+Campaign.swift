@@ -23,13 +23,16 @@ extension Aggregator {
         }
         let base = try BaseModelDirectory(baseDirectory)
         let baseDigest = try base.digest()
-        let model: LlavaModel
+        // The weights are never loaded here: the configuration describes the model, every tensor
+        // header is checked against it, and only the modules_to_save values are read.
+        let description: BaseModelDescription
         do {
-            model = try LlavaModel.load(from: baseDirectory)
+            description = try BaseModelDescription(modelDirectory: baseDirectory)
+            _ = try LlavaModel.readParameters([], from: baseDirectory)
         } catch {
             throw AggregatorError.baseModelInvalid(directory: baseDirectory.path, reason: "\(error)")
         }
-        let plan = try definition.plan(for: model.baseModelDescription, source: source)
+        let plan = try definition.plan(for: description, source: source)
         let stored = storedBaseDirectory(for: baseDigest)
         try FileManager.default.createDirectory(at: stored, withIntermediateDirectories: true)
         for file in base.files where !FileManager.default.fileExists(atPath: stored.appendingPathComponent(file).path) {
@@ -39,7 +42,7 @@ extension Aggregator {
         let initialRound = try database.read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM round") }.map { $0 + 1 } ?? 0
         let initial = try DeltaContainer(
             header: .init(round: initialRound, site: nil, baseDigest: baseDigest, sampleCount: 0, encoding: .fp32),
-            tensors: try model.initialGlobalAdapter(plan: plan)).encoded()
+            tensors: try plan.initialGlobalAdapter(baseDirectory: baseDirectory)).encoded()
         try blobs.write(initial.bytes, as: initial.digest)
         let planJSON = try WireJSON.encode(plan)
 

@@ -55,8 +55,7 @@ public struct ExternalRound: Sendable {
     public func run(globalAdapter: [NamedTensor], onStep: (LocalTrainer.StepRecord) -> Void = { _ in },
                     shouldStop: () -> Bool = { false }) throws -> LocalRound.Outcome {
         let plan = job.plan
-        let configuration = try LlavaConfiguration(contentsOf: URL(fileURLWithPath: job.baseModel).appendingPathComponent("config.json"))
-        try privacyGuard.checkPlan(plan, base: configuration.baseModelDescription)
+        try privacyGuard.checkPlan(plan, base: try BaseModelDescription(modelDirectory: URL(fileURLWithPath: job.baseModel)))
         let output = URL(fileURLWithPath: job.outputDirectory)
         try AtomicFile.createDirectory(directory)
         try? FileManager.default.removeItem(at: output)  // try?: absent unless an earlier run was cut short

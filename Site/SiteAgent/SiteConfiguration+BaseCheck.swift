@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import PlanBinding
+import Protocols
 
 extension SiteConfiguration {
     /// Reads the local base model as a round does and returns what `config check` prints of it:
@@ -18,8 +19,7 @@ extension SiteConfiguration {
         if trainerCommand == nil {
             parameterCount = try LlavaModel.load(from: baseModel).parameterCount
         } else {
-            let description = try LlavaConfiguration(contentsOf: baseModel.appendingPathComponent("config.json")).baseModelDescription
-            parameterCount = description.parameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
+            parameterCount = try BaseModelDescription(modelDirectory: baseModel).parameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
         }
         _ = try BPETokenizer(contentsOf: baseModel.appendingPathComponent("tokenizer.json"))
         return "base \(baseModel.path): \(parameterCount) parameters, digest \(try directory.digest().hex)"

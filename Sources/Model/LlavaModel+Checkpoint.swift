@@ -14,33 +14,61 @@ extension LlavaModel {
     }
 
     private func loadWeights(from directory: URL) throws {
-        let expected = parameters
-        var loaded = Set<String>()
-        var unexpected: [String] = []
-        for file in try Self.weightFiles(in: directory) {
+        let parameters = parameters
+        for (path, entry) in try Self.checkpointEntries(in: directory, configuration: configuration) {
+            parameters[path]?.values = try entry.file.floats(entry.key)
+        }
+    }
+
+    /// Reads the base parameters at `paths` (module paths) from the checkpoint in `directory`,
+    /// after checking every tensor header against `config.json` as ``load(from:)`` does, without
+    /// reading any other weight: what a campaign needs of a model too large to load.
+    /// - Throws: ``ModelError`` as ``load(from:)``; ``ModelError/missingTensor(file:tensor:)`` for a
+    ///   path the model does not have.
+    public static func readParameters(_ paths: [String], from directory: URL) throws -> [String: [Float]] {
+        let configuration = try LlavaConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
+        let entries = try checkpointEntries(in: directory, configuration: configuration)
+        var values: [String: [Float]] = [:]
+        for path in paths {
+            guard let entry = entries[path] else {
+                throw ModelError.missingTensor(file: directory.appendingPathComponent("model.safetensors").path, tensor: path)
+            }
+            values[path] = try entry.file.floats(entry.key)
+        }
+        return values
+    }
+
+    /// Every base parameter's tensor in the checkpoint by module path, each header checked against
+    /// the configuration's layout: no tensor missing, none unexpected, every shape as configured.
+    private static func checkpointEntries(in directory: URL, configuration: LlavaConfiguration) throws
+        -> [String: (file: SafetensorsFile, key: String)] {
+        let expected = configuration.layout.parameters
+        var entries: [String: (file: SafetensorsFile, key: String)] = [:]
+        for file in try weightFiles(in: directory) {
             let safetensors = try SafetensorsFile(contentsOf: file)
+            var unexpected: [String] = []
             for key in safetensors.names {
                 // Buffers HF 4.x saved beside the parameters (CLIP's position ids) carry no weights.
                 if key.hasSuffix(".position_ids") { continue }
                 // A tied model's file may still carry lm_head (it equals the embeddings).
                 if configuration.text.tieWordEmbeddings && key.hasSuffix("lm_head.weight") { continue }
-                guard let path = CheckpointNames.modulePath(forCheckpointKey: key), let tensor = expected[path] else {
+                guard let path = CheckpointNames.modulePath(forCheckpointKey: key), let shape = expected[path] else {
                     unexpected.append(key)
                     continue
                 }
                 let info = try safetensors.info(key)
-                guard info.shape == tensor.shape else {
-                    throw ModelError.shapeMismatch(file: file.path, tensor: key, found: info.shape, expected: tensor.shape)
+                guard info.shape == shape else {
+                    throw ModelError.shapeMismatch(file: file.path, tensor: key, found: info.shape, expected: shape)
                 }
-                tensor.values = try safetensors.floats(key)
-                loaded.insert(path)
+                entries[path] = (safetensors, key)
             }
             guard unexpected.isEmpty else { throw ModelError.unexpectedTensors(file: file.path, tensors: unexpected.sorted()) }
         }
-        if let missing = expected.keys.sorted().first(where: { !loaded.contains($0) }) {
+        if let missing = expected.keys.sorted().first(where: { entries[$0] == nil }) {
             throw ModelError.missingTensor(file: directory.appendingPathComponent("model.safetensors").path,
                                            tensor: CheckpointNames.checkpointKey(forModulePath: missing))
         }
+        return entries
     }
 
     /// `model.safetensors`, or every shard an index names.

@@ -15,14 +15,18 @@ public final class LoRAAdapter {
     public internal(set) var isMerged = false
 
     init(layer: LinearLayer, rank: Int, scale: Float, dropout: Float, generator: inout SeededGenerator) {
-        // PEFT: kaiming_uniform_(A, a=√5) ⇒ bound = gain·√(3/fan_in) with gain = √(2/(1+5)) ⇒ 1/√in.
-        let bound = 1 / Float(layer.inputs).squareRoot()
-        a = Tensor(shape: [rank, layer.inputs],
-                   values: (0..<(rank * layer.inputs)).map { _ in (generator.uniform() * 2 - 1) * bound },
+        a = Tensor(shape: [rank, layer.inputs], values: Self.initialA(inputs: layer.inputs, rank: rank, generator: &generator),
                    requiresGradient: true, name: CheckpointNames.loraA(layer.path))
         b = Tensor(zeros: [layer.outputs, rank], requiresGradient: true, name: CheckpointNames.loraB(layer.path))
         self.scale = scale
         self.dropout = dropout
+    }
+
+    /// PEFT's initial A, `(rank, inputs)` row-major: kaiming_uniform_(A, a=√5) ⇒ bound =
+    /// gain·√(3/fan_in) with gain = √(2/(1+5)) ⇒ 1/√inputs.
+    static func initialA(inputs: Int, rank: Int, generator: inout SeededGenerator) -> [Float] {
+        let bound = 1 / Float(inputs).squareRoot()
+        return (0..<(rank * inputs)).map { _ in (generator.uniform() * 2 - 1) * bound }
     }
 
     public var rank: Int { a.shape[0] }

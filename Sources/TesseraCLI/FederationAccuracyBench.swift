@@ -41,17 +41,17 @@ struct FederationAccuracyBench {
                 settings.steps = steps
                 settings.learningRate = learningRate
                 settings.campaignSeed = seed
-                let model = try LlavaModel.load(from: base)
+                let description = try BaseModelDescription(modelDirectory: base)
                 let evaluator = try DemoEvaluator(baseDirectory: base, testFile: work.appendingPathComponent("test/vqa.json"),
                                                   plan: try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench")
-                                                    .plan(for: model.baseModelDescription))
+                                                    .plan(for: description))
                 let examples = try (1...siteCount).map { site in
                     try SiteData(.init(labelled: work.appendingPathComponent("sites/site-\(site)/labelled"), reports: nil, unlabelled: nil,
                                        test: work.appendingPathComponent("sites/site-\(site)/test"), evaluationItems: 0))
                         .trainingExamples(imageSize: options.imageSize, kinds: try evaluator.plan.labelledExamples()).examples
                 }
                 let baseScore = try evaluator.score(adapter: nil).closedAccuracy
-                let initial = try LlavaModel.load(from: base).initialGlobalAdapter(plan: evaluator.plan)
+                let initial = try evaluator.plan.initialGlobalAdapter(baseDirectory: base)
                 let central = try Self.train(evaluator: evaluator, plan: evaluator.plan, initial: initial, examples: examples.flatMap { $0 },
                                                    steps: siteCount * rounds * steps, site: "centralized").closedAccuracy
                 let centralGain = central - baseScore
@@ -71,7 +71,7 @@ struct FederationAccuracyBench {
                 row("local-only (mean of sites)", local.reduce(0, +) / Double(local.count))
                 for strategy in strategies.split(separator: ",").map(String.init) {
                     settings.strategy = strategy
-                    let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench").plan(for: model.baseModelDescription)
+                    let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench").plan(for: description)
                     let curve = try simulate(plan: plan, evaluator: evaluator, initial: initial, examples: examples)
                     let final = curve.last ?? baseScore
                     let target = baseScore + 0.95 * (final - baseScore)

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Model
 import PlanBinding
+import Protocols
 import Reporting
 import SiteAgent
 import Tensor
@@ -75,7 +76,7 @@ struct TrainBenchCommand: ParsableCommand {
         settings.learningRate = learningRate
         settings.examples = examples
         let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench")
-            .plan(for: try LlavaModel.load(from: base).baseModelDescription)
+            .plan(for: try BaseModelDescription(modelDirectory: base))
         let evaluator = try DemoEvaluator(baseDirectory: base, testFile: work.appendingPathComponent("test/vqa.json"), plan: plan)
         let site = work.appendingPathComponent("sites/site-1")
         let siteEvaluator = try DemoEvaluator(baseDirectory: base, testFile: site.appendingPathComponent("test/vqa.json"), plan: plan)
@@ -91,7 +92,7 @@ struct TrainBenchCommand: ParsableCommand {
                           recallAt1: retrieval.imageToText[1] ?? 0)
         }
         let baseScores = try scores(try LlavaModel.load(from: base))
-        let initial = try LlavaModel.load(from: base).initialGlobalAdapter(plan: plan)
+        let initial = try plan.initialGlobalAdapter(baseDirectory: base)
 
         var runs: [String: [Scores]] = [:]
         for seed in 1...UInt64(seeds) {

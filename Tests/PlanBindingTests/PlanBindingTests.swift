@@ -106,6 +106,13 @@ struct PlanBindingTests {
         for tensor in initial where tensor.name.hasSuffix("lora_B.weight") { #expect(tensor.values.allSatisfy { $0 == 0 }) }
         for tensor in initial where tensor.name.hasSuffix("lora_A.weight") { #expect(tensor.values.contains { $0 != 0 }) }
 
+        // Without loading the model: the same tensors, from config.json and the projector's weights alone.
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try first.save(to: directory)
+        #expect(try plan.initialGlobalAdapter(baseDirectory: directory) == initial)
+        #expect(plan.tensors.global.contains { $0.name.hasSuffix("multi_modal_projector.linear_1.weight") })
+
         let second = LlavaModel(configuration: ModelPreset.tiny.configuration)
         second.initializeWeights(seed: 2)
         #expect(try second.initialGlobalAdapter(plan: plan).filter { $0.name.contains("lora_A") } == initial.filter { $0.name.contains("lora_A") })

@@ -80,7 +80,7 @@ struct DemoCommand: ParsableCommand {
             return consortium
         }
         let base = try phases.run("base model", budget: 26) { try baseModel(data: consortium.data) }
-        let plan = try CampaignDefinition(contentsOf: consortium.campaignFile).plan(for: try LlavaModel.load(from: base).baseModelDescription)
+        let plan = try CampaignDefinition(contentsOf: consortium.campaignFile).plan(for: try BaseModelDescription(modelDirectory: base))
 
         let federation = try phases.run("federated rounds", budget: 99) {
             try DemoFederation(consortium: consortium, executables: executables, base: base).run(rounds: rounds)
