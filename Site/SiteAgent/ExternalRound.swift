@@ -14,8 +14,8 @@ import Glibc
 /// job file's path as its last argument, and builds the update from the command's output under
 /// the same privacy guard as ``LocalRound``: only the plan's upload tensors, at their shapes.
 ///
-/// The command's standard output and error go to `trainer.log` in the round's directory; lines of
-/// standard output that are JSON objects with `step` and `loss` are shown as training progress.
+/// The command's standard output and error go to `trainer.log` in the round's directory; lines
+/// there that are JSON objects with `step` and `loss` are shown as training progress.
 /// A rerun of the same round passes the same job, checkpoint directory included, so a trainer
 /// that checkpoints resumes after the agent restarts.
 public struct ExternalRound: Sendable {
@@ -133,16 +133,15 @@ public struct ExternalRound: Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(["TESSERA_JOB": jobFile.path]) { $1 }
         if !FileManager.default.fileExists(atPath: logFile.path) { _ = FileManager.default.createFile(atPath: logFile.path, contents: nil) }
         let log: FileHandle
+        let tail: LogTail
         do {
             log = try FileHandle(forWritingTo: logFile)
-            try log.seekToEnd()
+            tail = LogTail(try FileHandle(forReadingFrom: logFile), from: try log.seekToEnd())
         } catch {
             throw SiteAgentError.corruptState(file: logFile.path, reason: "cannot append to it: \(error.localizedDescription)")
         }
-        defer { try? log.close() }  // try?: every write went through write(contentsOf:) already
-        let lines = OutputLines(log: log)
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        defer { try? log.close() }  // try?: the command wrote through its own descriptors
+        process.standardOutput = log
         process.standardError = log
         do {
             try process.run()
@@ -152,12 +151,9 @@ public struct ExternalRound: Sendable {
         }
         try? Data("\(process.processIdentifier)\n".utf8).write(to: pidFile)  // try?: only used to stop a leftover trainer
         defer { try? FileManager.default.removeItem(at: pidFile) }
-        let output = pipe.fileHandleForReading
-        let reader = Thread { lines.read(from: output) }
-        reader.start()
 
         while process.isRunning {
-            lines.take().forEach { Self.progress(in: $0).map(onStep) }
+            tail.newLines().forEach { Self.progress(in: $0).map(onStep) }
             if shouldStop() {
                 Self.stop(process.processIdentifier, isRunning: { process.isRunning })
                 process.waitUntilExit()
@@ -166,8 +162,7 @@ public struct ExternalRound: Sendable {
             Thread.sleep(forTimeInterval: 0.1)
         }
         process.waitUntilExit()
-        lines.waitForEnd()
-        lines.take().forEach { Self.progress(in: $0).map(onStep) }
+        tail.newLines(includingUnterminated: true).forEach { Self.progress(in: $0).map(onStep) }
         return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
@@ -206,53 +201,30 @@ public struct ExternalRound: Sendable {
     }
 }
 
-/// The command's standard output: copied to the log as it comes, and split into lines the
-/// waiting thread takes.
-private final class OutputLines: @unchecked Sendable {
-    private let lock = NSCondition()
-    private let log: FileHandle
+/// The lines appended to the trainer's log since the command started, read as they come.
+private final class LogTail {
+    private let handle: FileHandle
     private var pending = Data()
-    private var complete: [Data] = []
-    private var ended = false
 
-    init(log: FileHandle) { self.log = log }
+    init(_ handle: FileHandle, from offset: UInt64) {
+        self.handle = handle
+        try? handle.seek(toOffset: offset)  // try?: a failed seek re-reads earlier lines, which only repeats progress
+    }
 
-    /// Reads `handle` to its end (on a thread of its own).
-    func read(from handle: FileHandle) {
-        while true {
-            let chunk = handle.availableData
-            lock.lock()
-            defer { lock.unlock() }
-            if chunk.isEmpty {
-                if !pending.isEmpty { complete.append(pending) }
-                pending = Data()
-                ended = true
-                lock.broadcast()
-                return
-            }
-            try? log.write(contentsOf: chunk)  // try?: a full disk loses log lines, not the round
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                complete.append(pending[pending.startIndex..<newline])
-                pending = Data(pending[(newline + 1)...])
-            }
+    deinit { try? handle.close() }  // try?: read-only
+
+    /// The complete lines written since the last call (and the unterminated rest, at the end).
+    func newLines(includingUnterminated: Bool = false) -> [Data] {
+        if let data = try? handle.readToEnd() { pending.append(data) }  // try?: an unreadable log only loses progress lines
+        var lines: [Data] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(pending[pending.startIndex..<newline])
+            pending = Data(pending[(newline + 1)...])
         }
-    }
-
-    /// The complete lines read since the last call.
-    func take() -> [Data] {
-        lock.lock()
-        defer { lock.unlock() }
-        defer { complete = [] }
-        return complete
-    }
-
-    /// Blocks until the output has ended, or for `seconds` at most: a child the command left
-    /// running may hold the pipe open after the command exited.
-    func waitForEnd(seconds: Double = 5) {
-        let end = Date().addingTimeInterval(seconds)
-        lock.lock()
-        defer { lock.unlock() }
-        while !ended && lock.wait(until: end) {}
+        if includingUnterminated, !pending.isEmpty {
+            lines.append(pending)
+            pending = Data()
+        }
+        return lines
     }
 }

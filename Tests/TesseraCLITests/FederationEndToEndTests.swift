@@ -47,8 +47,10 @@ struct FederationEndToEndTests {
         try await proxy.stop()
     }
 
-    /// site-2 reaches the aggregator only through `proxy`, set in its configuration file as
-    /// hospital IT would set it (`[proxy] https_proxy`).
+    /// site-1 hands its rounds to `tessera-site train-job` as an external trainer, so the kill
+    /// leaves that trainer running for the restarted agent to stop; site-2 reaches the aggregator
+    /// only through `proxy`, set in its configuration file as hospital IT would set it
+    /// (`[proxy] https_proxy`).
     static func killedMidRoundRun(proxy: ConnectProxy) throws {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
@@ -91,6 +93,12 @@ struct FederationEndToEndTests {
         defer { agents.values.forEach { $0.stop() } }
         for site in sites {
             try federation.writeSiteConfiguration(site, aggregatorURL: "https://127.0.0.1:\(port)")
+            if site == "site-1" {
+                let file = consortium.siteConfiguration(site)
+                let toml = try String(contentsOf: file, encoding: .utf8)
+                    .replacingOccurrences(of: #"# command = ["/opt/tessera/train-round"]"#, with: #"command = ["\#(executables.site.path)", "train-job"]"#)
+                try Data(toml.utf8).write(to: file)
+            }
             if site == "site-2" {
                 let file = consortium.siteConfiguration(site)
                 let toml = try String(contentsOf: file, encoding: .utf8)
@@ -134,6 +142,12 @@ struct FederationEndToEndTests {
         let audit = try result.audit(executables: executables)
         #expect(audit.passed, "\(audit.summary)")
         #expect(audit.summary.contains("receipts     4 checked"), "\(audit.summary)")
+        // site-1's rounds were trained by the external trainer: its progress lines are in its log.
+        for round in [1, 2] {
+            let log = consortium.siteDirectory("site-1").appendingPathComponent("state/rounds/\(round)/external/trainer.log")
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            #expect(text.contains(#""step":24"#), "round \(round): \(log.path) holds no last step")
+        }
         // site-2 reached the aggregator through the proxy, which tunnelled nothing else.
         let tunnels = proxy.tunnelledTargets
         #expect(!tunnels.isEmpty && tunnels.allSatisfy { $0 == "127.0.0.1:\(port)" }, "\(tunnels)")
