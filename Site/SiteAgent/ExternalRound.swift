@@ -58,11 +58,11 @@ public struct ExternalRound: Sendable {
         try privacyGuard.checkPlan(plan, base: try BaseModelDescription(modelDirectory: URL(fileURLWithPath: job.baseModel)))
         let output = URL(fileURLWithPath: job.outputDirectory)
         try AtomicFile.createDirectory(directory)
+        stopLeftoverTrainer()  // before its files are replaced
         try? FileManager.default.removeItem(at: output)  // try?: absent unless an earlier run was cut short
         try ExternalTrainerJob.writeAdapter(globalAdapter, plan: plan, to: URL(fileURLWithPath: job.globalAdapter))
-        try AtomicFile.write(Array(try WireJSON.encode(job)), to: jobFile, permissions: 0o600, replacing: true)
-
-        stopLeftoverTrainer()
+        // Readable by a trainer that runs as another user (a cluster's job); it holds paths and the plan, no secret.
+        try AtomicFile.write(Array(try WireJSON.encode(job)), to: jobFile, permissions: 0o644, replacing: true)
         let status = try runCommand(onStep: onStep, shouldStop: shouldStop)
         guard status == 0 else {
             let lines = ((try? String(contentsOf: logFile, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
