@@ -44,6 +44,7 @@ let package = Package(
 
         // Core libraries.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE", "CMalloc"]),
+        .target(name: "Subprocesses"),
         .target(name: "Model", dependencies: ["Tensor"]),
         .target(name: "Training", dependencies: ["Tensor", "Model", "Datasets", "Reporting"]),
         .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),
@@ -115,7 +116,7 @@ let package = Package(
         .target(
             name: "SiteAgent",
             dependencies: [
-                "PlanBinding", "Training", "Model", "Datasets", "Transport", "Protocols", "Security", "Tensor", "Reporting",
+                "PlanBinding", "Training", "Model", "Datasets", "Transport", "Protocols", "Security", "Tensor", "Reporting", "Subprocesses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -140,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "TesseraCLI",
             dependencies: [
-                "Tensor", "Model", "Reporting", "CBLAS", "CStdio", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training", "Ledger", "SiteAgent", "AggregatorCore", "PlanBinding",
+                "Tensor", "Model", "Reporting", "CBLAS", "CStdio", "CZstd", "Security", "Transport", "Protocols", "Datasets", "Federation", "Training", "Ledger", "SiteAgent", "AggregatorCore", "PlanBinding", "Subprocesses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -170,7 +171,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(
             name: "TesseraCLITests",
-            dependencies: ["TesseraCLI", "AggregatorCore", "Datasets", "PlanBinding", "Protocols", "Security", "Tensor", "TestSupport",
+            dependencies: ["TesseraCLI", "AggregatorCore", "Datasets", "PlanBinding", "Protocols", "Security", "Subprocesses", "Tensor", "TestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
@@ -195,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "AggregatorTests",
             dependencies: ["AggregatorCore", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model", "Federation", "CZstd",
-                           "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
+                           "Subprocesses", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SiteAgentTests",

@@ -3,6 +3,7 @@ import Model
 import PlanBinding
 import Protocols
 import Security
+import Subprocesses
 import Training
 #if canImport(Glibc)
 import Glibc
@@ -121,30 +122,13 @@ public struct ExternalRound: Sendable {
     /// Runs the command to its exit, relaying progress and honouring `shouldStop`.
     /// - Returns: its exit status (128 + the signal's number when a signal ended it).
     private func runCommand(onStep: (LocalTrainer.StepRecord) -> Void, shouldStop: () -> Bool) throws -> Int32 {
-        let process = Process()
-        if command[0].contains("/") {
-            process.executableURL = URL(fileURLWithPath: command[0])
-            process.arguments = Array(command.dropFirst()) + [jobFile.path]
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")  // a bare name is looked up on PATH
-            process.arguments = command + [jobFile.path]
-        }
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(["TESSERA_JOB": jobFile.path]) { $1 }
-        if !FileManager.default.fileExists(atPath: logFile.path) { _ = FileManager.default.createFile(atPath: logFile.path, contents: nil) }
-        let log: FileHandle
-        let tail: LogTail
+        // A bare name is looked up on PATH by env.
+        let (executable, arguments) = command[0].contains("/") ? (command[0], Array(command.dropFirst())) : ("/usr/bin/env", command)
+        let process: BackgroundProcess
         do {
-            log = try FileHandle(forWritingTo: logFile)
-            tail = LogTail(try FileHandle(forReadingFrom: logFile), from: try log.seekToEnd())
-        } catch {
-            throw SiteAgentError.corruptState(file: logFile.path, reason: "cannot append to it: \(error.localizedDescription)")
-        }
-        defer { try? log.close() }  // try?: the command wrote through its own descriptors
-        process.standardOutput = log
-        process.standardError = log
-        do {
-            try process.run()
+            process = try BackgroundProcess(name: "trainer", executable: URL(fileURLWithPath: executable), arguments: arguments + [jobFile.path],
+                                            log: logFile, environment: ["TESSERA_JOB": jobFile.path], currentDirectory: directory,
+                                            appending: true)
         } catch {
             throw SiteAgentError.externalTrainerFailed(command: command.joined(separator: " "), status: -1, log: logFile.path,
                                                        lastLines: "cannot start it: \(error.localizedDescription)")
@@ -152,18 +136,18 @@ public struct ExternalRound: Sendable {
         try? Data("\(process.processIdentifier)\n".utf8).write(to: pidFile)  // try?: only used to stop a leftover trainer
         defer { try? FileManager.default.removeItem(at: pidFile) }
 
+        let tail = LogTail(logFile, from: process.logOffset)
         while process.isRunning {
             tail.newLines().forEach { Self.progress(in: $0).map(onStep) }
             if shouldStop() {
-                Self.stop(process.processIdentifier, isRunning: { process.isRunning })
-                process.waitUntilExit()
+                process.stop(grace: Self.stopGrace)
                 throw CancellationError()
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
         process.waitUntilExit()
         tail.newLines(includingUnterminated: true).forEach { Self.progress(in: $0).map(onStep) }
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return process.exitStatus
     }
 
     /// A progress line: a JSON object with an integer `step` and a numeric `loss` (and, if given,
@@ -188,34 +172,26 @@ public struct ExternalRound: Sendable {
             guard let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
             return commandLine.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == jobFile.path }
         }
-        if namesJob() { Self.stop(pid, isRunning: namesJob) }
+        if namesJob() { BackgroundProcess.stop(pid, grace: Self.stopGrace, isRunning: namesJob) }
         try? FileManager.default.removeItem(at: pidFile)
-    }
-
-    /// SIGTERM, then SIGKILL if `isRunning` still holds after ``stopGrace`` seconds.
-    private static func stop(_ pid: pid_t, isRunning: () -> Bool) {
-        kill(pid, SIGTERM)
-        let end = Date().addingTimeInterval(stopGrace)
-        while isRunning() && Date() < end { Thread.sleep(forTimeInterval: 0.1) }
-        if isRunning() { kill(pid, SIGKILL) }
     }
 }
 
 /// The lines appended to the trainer's log since the command started, read as they come.
 private final class LogTail {
-    private let handle: FileHandle
+    private let handle: FileHandle?
     private var pending = Data()
 
-    init(_ handle: FileHandle, from offset: UInt64) {
-        self.handle = handle
-        try? handle.seek(toOffset: offset)  // try?: a failed seek re-reads earlier lines, which only repeats progress
+    init(_ file: URL, from offset: UInt64) {
+        handle = try? FileHandle(forReadingFrom: file)  // try?: an unreadable log only loses progress lines
+        try? handle?.seek(toOffset: offset)  // try?: a failed seek re-reads earlier lines, which only repeats progress
     }
 
-    deinit { try? handle.close() }  // try?: read-only
+    deinit { try? handle?.close() }  // try?: read-only
 
     /// The complete lines written since the last call (and the unterminated rest, at the end).
     func newLines(includingUnterminated: Bool = false) -> [Data] {
-        if let data = try? handle.readToEnd() { pending.append(data) }  // try?: an unreadable log only loses progress lines
+        if let data = try? handle?.readToEnd() { pending.append(data) }  // try?: as in init
         var lines: [Data] = []
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
             lines.append(pending[pending.startIndex..<newline])

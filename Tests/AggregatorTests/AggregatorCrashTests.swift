@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Protocols
 import Security
+import Subprocesses
 import Testing
 import TestSupport
 import Transport
@@ -32,8 +33,8 @@ struct AggregatorCrashTests {
         let receipts = harness.directory.appendingPathComponent("receipts")
         try FileManager.default.createDirectory(at: receipts, withIntermediateDirectories: true)
 
-        var server = try ServerProcess(configurationFile: configurationFile, log: harness.directory.appendingPathComponent("serve-0.log"))
-        defer { server.kill() }
+        var server = try startServer(configurationFile: configurationFile, log: harness.directory.appendingPathComponent("serve-0.log"))
+        defer { server.killAbruptly() }
         try server.waitUntilHealthy(harness.client(sites[0]))
 
         // Each site: for each round, wait for it to open, build an update from its global adapter,
@@ -79,9 +80,9 @@ struct AggregatorCrashTests {
             pause += 1
             let round = try harness.aggregator.currentRound()?.id ?? 0
             guard killedInRounds.filter({ $0 == round }).count < 3 else { continue }
-            server.kill()
+            server.killAbruptly()
             killedInRounds.append(round)
-            server = try ServerProcess(configurationFile: configurationFile,
+            server = try startServer(configurationFile: configurationFile,
                                        log: harness.directory.appendingPathComponent("serve-\(killedInRounds.count).log"))
             try server.waitUntilHealthy(harness.client(sites[0]))
         }
@@ -125,32 +126,18 @@ final class Failures: @unchecked Sendable {
     var messages: [String] { lock.withLock { stored } }
 }
 
-/// `tessera-aggregator serve --config FILE` as a child process.
-struct ServerProcess {
-    let process = Process()
+/// `tessera-aggregator serve --config FILE` as a child process, its output in `log`.
+func startServer(configurationFile: URL, log: URL) throws -> BackgroundProcess {
+    try BackgroundProcess(name: "aggregator", executable: builtProductsDirectory.appendingPathComponent("tessera-aggregator"),
+                          arguments: ["serve", "--config", configurationFile.path], log: log)
+}
 
-    init(configurationFile: URL, log: URL) throws {
-        process.executableURL = builtProductsDirectory.appendingPathComponent("tessera-aggregator")
-        process.arguments = ["serve", "--config", configurationFile.path]
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw CrashTestFailure(description: "cannot create \(log.path)") }
-        let output = try FileHandle(forWritingTo: log)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-    }
-
+extension BackgroundProcess {
     /// Waits until `/healthz` answers through `client`.
     func waitUntilHealthy(_ client: CurlClient) throws {
         try waitUntil("the restarted aggregator to answer", seconds: 30, poll: 0.02) {
-            guard process.isRunning else { throw CrashTestFailure(description: "the aggregator exited with status \(process.terminationStatus)") }
+            guard isRunning else { throw CrashTestFailure(description: "the aggregator exited with status \(exitStatus): \(tail(5))") }
             return (try? client.get("/healthz")) != nil
         }
-    }
-
-    /// SIGKILL, then reap.
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
     }
 }

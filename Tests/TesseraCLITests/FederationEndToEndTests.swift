@@ -4,6 +4,7 @@ import Logging
 import PlanBinding
 import Protocols
 import Security
+import Subprocesses
 import Testing
 import TestSupport
 @testable import TesseraCLI

@@ -5,6 +5,7 @@ import Protocols
 import Reporting
 import Security
 import SiteAgent
+import Subprocesses
 
 /// The federated part of the demo: the aggregator and one agent per site as processes on
 /// loopback, the campaign run to its end, then everything stopped.

@@ -4,6 +4,7 @@ import PlanBinding
 import Protocols
 import Reporting
 import SiteAgent
+import Subprocesses
 import Training
 
 /// The demo's scores on the global test set: the base model, each round's global adapter, each

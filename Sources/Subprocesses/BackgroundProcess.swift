@@ -1,0 +1,93 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process whose standard output and error go to a log file: the demo's aggregator and
+/// site agents, an external trainer, a test's server. `stop()` sends SIGTERM and waits, then
+/// SIGKILL after a grace period; `killAbruptly()` is `kill -9`.
+public final class BackgroundProcess: @unchecked Sendable {
+    // @unchecked: `process` is only started in init; its other members are thread-safe reads and signals.
+    public let name: String
+    public let log: URL
+    /// Where this run's output begins in the log (past what an earlier run left, when appending).
+    public let logOffset: UInt64
+    private let process = Process()
+
+    /// Starts `executable arguments` with `environment` added to ours.
+    /// - Parameters:
+    ///   - appending: keep what the log holds and add this run's output after it (else it is emptied).
+    ///   - currentDirectory: the child's working directory (default: ours).
+    /// - Throws: the system's error when the log cannot be opened or the program cannot be started.
+    public init(name: String, executable: URL, arguments: [String], log: URL, environment: [String: String] = [:],
+                currentDirectory: URL? = nil, appending: Bool = false) throws {
+        self.name = name
+        self.log = log
+        if !appending || !FileManager.default.fileExists(atPath: log.path) {
+            guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
+            }
+        }
+        let handle = try FileHandle(forWritingTo: log)
+        defer { try? handle.close() }  // try?: the child holds its own descriptors
+        logOffset = try handle.seekToEnd()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = handle
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        try process.run()
+    }
+
+    public var isRunning: Bool { process.isRunning }
+    public var processIdentifier: pid_t { process.processIdentifier }
+    /// The exit status, or 128 + the signal's number when a signal ended it (as a shell reports it).
+    public var exitStatus: Int32 {
+        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    /// Blocks until the process has exited.
+    public func waitUntilExit() { process.waitUntilExit() }
+
+    /// SIGTERM, then SIGKILL if it has not exited after `grace` seconds; waits for the exit.
+    public func stop(grace: Double = 10) {
+        guard process.isRunning else { return }
+        Self.stop(process.processIdentifier, grace: grace) { process.isRunning }
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM to `pid`, then SIGKILL if `isRunning` still holds after `grace` seconds.
+    public static func stop(_ pid: pid_t, grace: Double, isRunning: () -> Bool) {
+        kill(pid, SIGTERM)
+        let end = Date().addingTimeInterval(grace)
+        while isRunning() && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+        if isRunning() { kill(pid, SIGKILL) }
+    }
+
+    /// SIGKILL, as a crash or `kill -9` would, and waits for the exit.
+    public func killAbruptly() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The log's text (for finding the listening port, and for error messages).
+    public func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }  // try?: a log not yet written is empty
+
+    /// The last `lines` lines of the log.
+    public func tail(_ lines: Int = 15) -> String { output().split(separator: "\n").suffix(lines).joined(separator: "\n") }
+
+    /// Waits up to `seconds` for a log line matching `prefix`, returning the rest of it.
+    public func waitForLine(startingWith prefix: String, seconds: Double) -> String? {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if let line = output().split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) {
+                return String(line.dropFirst(prefix.count))
+            }
+            guard process.isRunning else { return nil }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+}
