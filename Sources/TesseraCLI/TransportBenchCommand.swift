@@ -137,7 +137,7 @@ struct TransportBenchCommand: ParsableCommand {
     }
 
     private func writeBody(to url: URL, bytes: Int) throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)  // a failure shows in the next line's error
         let handle = try FileHandle(forWritingTo: url)
         var generator = SystemRandomNumberGenerator()
         let chunk = (0..<(1 << 20) / 8).map { _ in generator.next() as UInt64 }
