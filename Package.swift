@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "SiteCLI",
             dependencies: [
-                "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Tensor", "Training", "Reporting",
+                "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Tensor", "Training", "Reporting", "CStdio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

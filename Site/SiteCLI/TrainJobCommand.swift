@@ -1,4 +1,5 @@
 import ArgumentParser
+import CStdio
 import Foundation
 import Protocols
 import SiteAgent
@@ -21,6 +22,7 @@ struct TrainJobCommand: ParsableCommand {
     var job: String
 
     func run() throws {
+        tessera_line_buffer_stdout()  // each step's line reaches the agent's log as it happens
         let job = try ExternalTrainerJob(contentsOf: URL(fileURLWithPath: job))
         let outcome = try job.trainInProcess { record in
             let line: [String: Any] = ["step": record.step, "loss": Double(record.loss), "learning_rate": Double(record.learningRate),
