@@ -128,6 +128,22 @@ struct ExternalRoundTests {
         #expect(outcome.container.header.sampleCount == 7 && outcome.metrics == ["eval.closed_accuracy": 0.5])
     }
 
+    @Test("a trainer's JSON lines with step and loss are relayed as progress while it runs; other lines are only logged")
+    func progressLines() throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let copy = Self.passThrough(metrics: #"{"examples": 1}"#)[2]
+        let script = #"echo 'Loading checkpoint shards: 100%'; echo '{"step": 1, "loss": 2.5, "learning_rate": 0.001}'; sleep 1; "#
+            + #"echo '{"step": 2, "loss": 2.25}' >&2; "# + copy
+        var seen: [(step: Int, loss: Float, learningRate: Float, at: Date)] = []
+        _ = try Self.round(fixture, command: Self.shell(script)).run(globalAdapter: try Self.globalTensors(fixture)) { record in
+            seen.append((record.step, record.loss, record.learningRate, Date()))
+        }
+        let finished = Date()
+        #expect(seen.map(\.step) == [1, 2] && seen.map(\.loss) == [2.5, 2.25] && seen.map(\.learningRate) == [0.001, 0])
+        #expect(finished.timeIntervalSince(seen[0].at) > 0.7, "step 1 was relayed only at the end")
+    }
+
     @Test("output without its example count, with a tensor the plan does not have, or without an upload tensor is refused by name")
     func badOutput() throws {
         let fixture = try SiteFixture()
