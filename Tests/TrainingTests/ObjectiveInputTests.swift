@@ -6,8 +6,13 @@ import Testing
 struct ObjectiveInputTests {
     /// The main pass is lazy: reading the image view runs the tower and projector alone, and the
     /// main output computed afterwards carries those same features (the tower does not run again)
-    /// and equals an ordinary forward pass over the batch.
+    /// and equals an ordinary forward pass over the batch. Both passes hold one BLAS thread: the
+    /// count is process-wide, and a trainer in a concurrent test could change it between them.
     @Test func theMainPassReusesTheImageViewAndMatchesAForwardPass() throws {
+        try BLAS.holdingThreads(1) { try Self.compareTheMainPassWithAForwardPass() }
+    }
+
+    static func compareTheMainPassWithAForwardPass() throws {
         let tokenizer = try TrainingFixtures.tokenizer()
         let model = TrainingFixtures.model(tokenizer: tokenizer)
         let examples = TrainingFixtures.examples(count: 3, imageSize: model.configuration.vision.imageSize)
