@@ -42,6 +42,13 @@ public enum AdapterTensorName: Equatable, Sendable {
         }
     }
 
+    /// Whether `name` is an objective's tensor (`tessera.objective.O.T`), which lives beside the
+    /// PEFT adapter (`objective_params.safetensors`), not in it.
+    public static func isObjective(_ name: String) -> Bool {
+        if case .objective? = AdapterTensorName(parsing: name) { return true }
+        return false
+    }
+
     /// The tensor's name in files and on the wire.
     public var name: String {
         switch self {

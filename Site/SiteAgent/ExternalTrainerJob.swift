@@ -98,8 +98,9 @@ public struct ExternalTrainerJob: Codable, Equatable, Sendable {
         func entries(_ selected: [NamedTensor]) -> [Safetensors.Entry] {
             selected.map { Safetensors.Entry.float32(name: $0.name, shape: $0.shape, values: $0.values) }
         }
-        let objective = tensors.filter(\.isObjectiveTensor)
-        try LlavaModel.writeAdapter(entries(tensors.filter { !$0.isObjectiveTensor }), lora: plan.loraConfiguration, to: directory)
+        let objective = tensors.filter { AdapterTensorName.isObjective($0.name) }
+        try LlavaModel.writeAdapter(entries(tensors.filter { !AdapterTensorName.isObjective($0.name) }), lora: plan.loraConfiguration,
+                                    to: directory)
         let objectiveFile = directory.appendingPathComponent(objectiveParametersFileName)
         if objective.isEmpty {
             try? FileManager.default.removeItem(at: objectiveFile)  // try?: usually absent
@@ -134,11 +135,6 @@ public struct ExternalTrainerJob: Codable, Equatable, Sendable {
     }
 
     static let objectiveParametersFileName = "objective_params.safetensors"
-}
-
-extension NamedTensor {
-    /// A tensor an objective trains (`tessera.objective.<name>.*`), kept beside the PEFT adapter.
-    var isObjectiveTensor: Bool { name.hasPrefix("tessera.objective.") }
 }
 
 extension ExternalTrainerJob {

@@ -24,14 +24,11 @@ struct TrainJobCommand: ParsableCommand {
     func run() throws {
         tessera_line_buffer_stdout()  // each step's line reaches the agent's log as it happens
         let job = try ExternalTrainerJob(contentsOf: URL(fileURLWithPath: job))
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase  // step, loss, learning_rate, …: the contract's progress line
         let outcome = try job.trainInProcess { record in
-            let line: [String: Any] = ["step": record.step, "loss": Double(record.loss), "learning_rate": Double(record.learningRate),
-                                       "gradient_norm": Double(record.gradientNorm), "tokens_per_second": record.tokensPerSecond,
-                                       "seconds": record.seconds]
-            // try?: a number JSONSerialization cannot write (NaN) costs a progress line; the trainer stops on it anyway.
-            if let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            // try?: a number JSON cannot hold (NaN) costs a progress line; the trainer stops on it anyway.
+            if let line = try? encoder.encode(record) { print(String(decoding: line, as: UTF8.self)) }
         }
         for note in outcome.dataNotes { FileHandle.standardError.write(Data("training data: \(note)\n".utf8)) }
     }

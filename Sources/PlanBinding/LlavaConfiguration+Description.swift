@@ -27,15 +27,7 @@ extension TrainingPlan {
         for (path, values) in try LlavaModel.readParameters(Array(saved.keys), from: baseDirectory) {
             available[CheckpointNames.peftKey(forModulePath: path)] = (saved[path] ?? [], values)
         }
-        return try tensors.global.map { spec in
-            guard let tensor = available[spec.name] else {
-                throw PlanBindingError.adapterMismatch(tensor: spec.name, reason: "the model has no such adapter tensor")
-            }
-            guard tensor.shape == spec.shape else {
-                throw PlanBindingError.adapterMismatch(tensor: spec.name, reason: "shape \(tensor.shape), expected \(spec.shape)")
-            }
-            return NamedTensor(name: spec.name, shape: spec.shape, values: tensor.values)
-        }
+        return try selectAdapterTensors(tensors.global, from: available)
     }
 }
 

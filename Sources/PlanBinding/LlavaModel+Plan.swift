@@ -28,7 +28,7 @@ extension LlavaModel {
         try addLoRA(plan.loraConfiguration, seed: 0)
         let given = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let slots = Dictionary(uniqueKeysWithValues: adapterTensors.map { ($0.name, $0.tensor) })
-        for spec in plan.tensors.global where !spec.name.hasPrefix("tessera.objective.") {
+        for spec in plan.tensors.global where !AdapterTensorName.isObjective(spec.name) {
             guard let tensor = given[spec.name] else {
                 throw PlanBindingError.adapterMismatch(tensor: spec.name, reason: "missing from the global adapter")
             }
@@ -48,15 +48,20 @@ extension LlavaModel {
     /// - Throws: ``PlanBindingError/adapterMismatch(tensor:reason:)`` for a spec the model lacks or
     ///   has at another shape.
     public func adapterTensors(_ specs: [TensorSpec]) throws -> [NamedTensor] {
-        let slots = Dictionary(uniqueKeysWithValues: adapterTensors.map { ($0.name, $0.tensor) })
-        return try specs.map { spec in
-            guard let tensor = slots[spec.name] else {
-                throw PlanBindingError.adapterMismatch(tensor: spec.name, reason: "the model has no such adapter tensor")
-            }
-            guard tensor.shape == spec.shape else {
-                throw PlanBindingError.adapterMismatch(tensor: spec.name, reason: "shape \(tensor.shape), expected \(spec.shape)")
-            }
-            return NamedTensor(name: spec.name, shape: spec.shape, values: tensor.values)
+        try selectAdapterTensors(specs, from: Dictionary(uniqueKeysWithValues: adapterTensors.map { ($0.name, ($0.tensor.shape, $0.tensor.values)) }))
+    }
+}
+
+/// The tensors `specs` names, in that order, from `available` (by name), checked against their shapes.
+/// - Throws: ``PlanBindingError/adapterMismatch(tensor:reason:)`` for a spec that is missing or at another shape.
+func selectAdapterTensors(_ specs: [TensorSpec], from available: [String: (shape: [Int], values: [Float])]) throws -> [NamedTensor] {
+    try specs.map { spec in
+        guard let tensor = available[spec.name] else {
+            throw PlanBindingError.adapterMismatch(tensor: spec.name, reason: "the model has no such adapter tensor")
         }
+        guard tensor.shape == spec.shape else {
+            throw PlanBindingError.adapterMismatch(tensor: spec.name, reason: "shape \(tensor.shape), expected \(spec.shape)")
+        }
+        return NamedTensor(name: spec.name, shape: spec.shape, values: tensor.values)
     }
 }

@@ -83,7 +83,7 @@ struct AggregatorCrashTests {
             server.killAbruptly()
             killedInRounds.append(round)
             server = try startServer(configurationFile: configurationFile,
-                                       log: harness.directory.appendingPathComponent("serve-\(killedInRounds.count).log"))
+                                     log: harness.directory.appendingPathComponent("serve-\(killedInRounds.count).log"))
             try server.waitUntilHealthy(harness.client(sites[0]))
         }
         #expect(group.wait(timeout: .now() + 180) == .success, "the sites did not finish")
