@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Protocols
 import Security
 @testable import SiteAgent
@@ -41,8 +40,7 @@ struct ExternalRoundTests {
         let status = fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest)
         func agent(_ configuration: SiteConfiguration) throws -> SiteAgent {
             let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [], models: [global.digest: global.bytes])
-            return try SiteAgent(configuration: configuration, connection: aggregator,
-                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), timing: SiteAgentTests.timing())
+            return try SiteAgentTests.agent(fixture, aggregator, configuration: configuration)
         }
         let inProcess = try agent(fixture.configuration)
         try await inProcess.participate(in: status)

@@ -17,8 +17,9 @@ struct SiteAgentTests {
         return timing
     }
 
-    static func agent(_ fixture: SiteFixture, _ aggregator: FakeAggregator) throws -> SiteAgent {
-        try SiteAgent(configuration: fixture.configuration, connection: aggregator, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+    /// An agent on `fixture`'s configuration, or on `configuration` when given.
+    static func agent(_ fixture: SiteFixture, _ aggregator: FakeAggregator, configuration: SiteConfiguration? = nil) throws -> SiteAgent {
+        try SiteAgent(configuration: configuration ?? fixture.configuration, connection: aggregator, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
                       timing: timing())
     }
 
