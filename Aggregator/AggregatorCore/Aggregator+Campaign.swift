@@ -104,9 +104,7 @@ extension Aggregator {
 
     /// The accepted updates of a round that count (not replaced), by site.
     public func updates(round: Int) throws -> [UpdateRecord] {
-        try database.read { db in
-            try UpdateRecord.filter(Column("round") == round && Column("superseded") == false).order(Column("site")).fetchAll(db)
-        }
+        try database.read { db in try UpdateRecord.counting(round: round).fetchAll(db) }
     }
 
     /// What `GET /v1/rounds/current` answers.

@@ -60,6 +60,12 @@ extension Aggregator {
         if !plan.round.allowReplacement, try !updates(round: id).filter({ $0.site == site }).isEmpty {
             throw reject(.replacementNotAllowed, "site \(site) already has an accepted update in round \(id) and the plan does not allow replacing it")
         }
+        // A site's weight is the distinct examples it read, at most one per example drawn.
+        let drawn = plan.schedule.steps.multipliedReportingOverflow(by: plan.schedule.batchSize)
+        if !drawn.overflow, metadata.sampleCount > drawn.partialValue {
+            throw reject(.badRequest, "\(UploadMetadata.Header.sampleCount) is \(metadata.sampleCount), more examples than a round of this plan "
+                         + "draws (\(plan.schedule.steps) steps × batch size \(plan.schedule.batchSize) = \(drawn.partialValue))")
+        }
         if let contentLength, contentLength > plan.wire.maximumUploadBytes {
             throw reject(.tooLarge, "the body has \(contentLength) bytes; the plan allows \(plan.wire.maximumUploadBytes)")
         }
@@ -98,10 +104,15 @@ extension Aggregator {
             throw reject(.normOutlier, "the step's norm ‖update − global‖ is \(norm), above the plan's bound \(bound.bound)")
         }
         try blobs.write(body, as: digest)
-        let accepted = try database.write { db -> LedgerEntry? in
-            guard var round = try RoundRecord.fetchOne(db, key: id), round.state.acceptsUpdates else { return nil }
+        enum Outcome { case accepted(LedgerEntry), duplicate(ledgerSequence: Int), refused }
+        let outcome = try database.write { db -> Outcome in
+            // The same bytes retried while this copy was being checked: one acceptance, one receipt.
+            if let same = try UpdateRecord.filter(Column("round") == id && Column("site") == site && Column("digest") == digest.hex).fetchOne(db) {
+                return .duplicate(ledgerSequence: same.ledgerSequence)
+            }
+            guard var round = try RoundRecord.fetchOne(db, key: id), round.state.acceptsUpdates else { return .refused }
             let others = try UpdateRecord.filter(Column("round") == id && Column("site") == site && Column("superseded") == false).fetchAll(db)
-            if !others.isEmpty && !admission.plan.round.allowReplacement { return nil }
+            if !others.isEmpty && !admission.plan.round.allowReplacement { return .refused }
             for var other in others {
                 other.superseded = true
                 try other.update(db)
@@ -114,9 +125,15 @@ extension Aggregator {
                 round.state = .collecting
                 try round.update(db)
             }
-            return entry
+            return .accepted(entry)
         }
-        guard let accepted else {
+        let accepted: LedgerEntry
+        switch outcome {
+        case let .accepted(entry):
+            accepted = entry
+        case let .duplicate(sequence):
+            return try ledger.receipt(for: try ledger.entry(sequence: sequence))
+        case .refused:
             throw reject(.wrongRound, "round \(id) closed, or took another update from \(site), while this one was being checked")
         }
         metrics.updatesAccepted.increment()

@@ -32,25 +32,35 @@ extension Aggregator {
         case .aggregating:
             return try aggregate(round)
         case .open, .collecting:
-            let updates = try updates(round: round.id)
-            let sites = Set(updates.map(\.site))
-            let everyone = !round.eligibleSites.isEmpty && Set(round.eligibleSites).isSubset(of: sites)
-            let due = round.closeRequested || clock() >= round.deadline
-            if everyone || (due && updates.count >= round.quorum) {
-                try database.write { db in
-                    var closing = round
+            // Decided in one write transaction: an upload committing meanwhile is either counted
+            // here or finds the round closed and is refused, never receipted into a failed round.
+            enum Decision { case wait, aggregate, failed(String) }
+            let decision = try database.write { db -> Decision in
+                guard let current = try RoundRecord.fetchOne(db, key: round.id), current.state.acceptsUpdates else { return .wait }
+                let updates = try UpdateRecord.counting(round: current.id).fetchAll(db)
+                let sites = Set(updates.map(\.site))
+                let everyone = !current.eligibleSites.isEmpty && Set(current.eligibleSites).isSubset(of: sites)
+                let due = current.closeRequested || clock() >= current.deadline
+                if everyone || (due && updates.count >= current.quorum) {
+                    var closing = current
                     closing.state = .aggregating
                     try closing.update(db)
+                    return .aggregate
                 }
-                return try aggregate(try self.round(round.id))
+                guard due else { return .wait }
+                let reason = "\(updates.count) valid update\(updates.count == 1 ? "" : "s") by the deadline, quorum \(current.quorum)"
+                try close(current, publishing: nil, failure: reason, updates: updates, in: db)
+                return .failed(reason)
             }
-            if due {
-                let reason = "\(updates.count) valid update\(updates.count == 1 ? "" : "s") by the deadline, quorum \(round.quorum)"
-                try finish(round, publishing: nil, failure: reason, updates: updates)
+            switch decision {
+            case .wait:
+                return .idle
+            case .aggregate:
+                return try aggregate(try self.round(round.id))
+            case let .failed(reason):
                 metrics.roundsFailed.increment()
                 return .failed(round: round.id, reason: reason)
             }
-            return .idle
         }
     }
 
@@ -64,34 +74,16 @@ extension Aggregator {
         let global = try globalAdapter(try SHA256.Digest(hex: globalText), plan: plan, baseDigest: baseDigest)
         let updates = try updates(round: round.id)
         guard updates.count >= max(1, round.quorum) else {
-            let reason = "\(updates.count) valid updates, quorum \(round.quorum)"
-            try finish(round, publishing: nil, failure: reason, updates: updates)
-            metrics.roundsFailed.increment()
-            return .failed(round: round.id, reason: reason)
+            return try fail(round, reason: "\(updates.count) valid updates, quorum \(round.quorum)", updates: updates)
         }
         let strategy = try plan.aggregationStrategy()
-        let limit = DeltaContainer.Expectation.maximumCanonicalBytes(for: plan.tensors.upload)
         let aggregation: Aggregation
-        if var average = try strategy.accumulator(onto: global) {
-            // Streaming: one stored container in memory at a time.
-            var storage: [UInt8] = []
-            for update in updates {
-                let digest = try SHA256.Digest(hex: update.digest)
-                let stored = try DeltaContainer.Stored.open(try blobs.read(digest), source: blobs.url(for: digest).path,
-                                                            maximumDecompressedBytes: limit, tensors: plan.tensors.upload,
-                                                            reusing: &storage)
-                try average.add(stored)
-                storage = (consume stored).storage
-            }
-            aggregation = try average.finished()
-        } else {
-            let siteUpdates = try updates.map { update in
-                let digest = try SHA256.Digest(hex: update.digest)
-                let decoded = try DeltaContainer.decode(try blobs.read(digest), source: blobs.url(for: digest).path,
-                                                        expecting: .init(maximumDecompressedBytes: limit, digest: digest, tensors: plan.tensors.upload))
-                return try SiteUpdate(decoded.container).completed(from: global)
-            }
-            aggregation = try strategy.aggregate(siteUpdates, onto: global)
+        do {
+            aggregation = try merge(updates, with: strategy, onto: global, plan: plan)
+        } catch let error as AggregationError {
+            // The stored updates determine the result, so trying again would fail again: the
+            // round closes without a release and the campaign goes on from the same adapter.
+            return try fail(round, reason: "aggregation failed: \(error)", updates: updates)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let total = updates.reduce(0) { $0 + $1.samples }
@@ -114,43 +106,81 @@ extension Aggregator {
         return .published(round: round.id, digest: result.digest)
     }
 
+    /// The strategy's merge of the stored updates: streaming (one stored container in memory at a
+    /// time) when the strategy accumulates, else all decoded at once.
+    private func merge(_ updates: [UpdateRecord], with strategy: any AggregationStrategy, onto global: Adapter,
+                       plan: TrainingPlan) throws -> Aggregation {
+        let limit = DeltaContainer.Expectation.maximumCanonicalBytes(for: plan.tensors.upload)
+        if var average = try strategy.accumulator(onto: global) {
+            var storage: [UInt8] = []
+            for update in updates {
+                let digest = try SHA256.Digest(hex: update.digest)
+                let stored = try DeltaContainer.Stored.open(try blobs.read(digest), source: blobs.url(for: digest).path,
+                                                            maximumDecompressedBytes: limit, tensors: plan.tensors.upload,
+                                                            reusing: &storage)
+                try average.add(stored)
+                storage = (consume stored).storage
+            }
+            return try average.finished()
+        }
+        let siteUpdates = try updates.map { update in
+            let digest = try SHA256.Digest(hex: update.digest)
+            let decoded = try DeltaContainer.decode(try blobs.read(digest), source: blobs.url(for: digest).path,
+                                                    expecting: .init(maximumDecompressedBytes: limit, digest: digest, tensors: plan.tensors.upload))
+            return try SiteUpdate(decoded.container).completed(from: global)
+        }
+        return try strategy.aggregate(siteUpdates, onto: global)
+    }
+
+    /// Closes an aggregating round without a release (``finish(_:publishing:failure:updates:)``).
+    private func fail(_ round: RoundRecord, reason: String, updates: [UpdateRecord]) throws -> Progress {
+        try finish(round, publishing: nil, failure: reason, updates: updates)
+        metrics.roundsFailed.increment()
+        logger.error("round failed", metadata: ["round": "\(round.id)", "reason": "\(reason)"])
+        return .failed(round: round.id, reason: reason)
+    }
+
     /// Closes a round as published (with its result) or failed, with its ledger entries, and opens
     /// the campaign's next round or finishes the campaign, in one transaction.
     private func finish(_ round: RoundRecord, publishing result: (digest: SHA256.Digest, metrics: [String: Double])?, failure: String?,
                         updates: [UpdateRecord]) throws {
-        try database.write { db in
-            var closed = round
-            closed.closedAt = clock()
-            guard var campaign = try CampaignRecord.fetchOne(db, key: round.campaign) else { throw AggregatorError.noCampaign }
-            let plan = try campaign.decodedPlan()
-            let next: SHA256.Digest
-            if let result {
-                closed.state = .published
-                closed.resultDigest = result.digest.hex
-                let total = Double(updates.reduce(0) { $0 + $1.samples })
-                let contributors = try updates.map { update in
-                    LedgerEvent.Contributor(site: update.site, digest: try SHA256.Digest(hex: update.digest), samples: update.samples,
-                                            weight: total > 0 ? Double(update.samples) / total : 0)
-                }
-                _ = try ledger.append(.roundAggregated(round: round.id, strategy: plan.round.strategy.rawValue, contributors: contributors,
-                                                       resultDigest: result.digest, metrics: result.metrics), in: db)
-                _ = try ledger.append(.modelPublished(round: round.id, digest: result.digest), in: db)
-                next = result.digest
-            } else {
-                closed.state = .failed
-                closed.failure = failure
-                _ = try ledger.append(.roundFailed(round: round.id, reason: failure ?? "failed", validUpdates: updates.count,
-                                                   quorum: round.quorum), in: db)
-                next = try SHA256.Digest(hex: round.globalDigest ?? "")
+        try database.write { db in try close(round, publishing: result, failure: failure, updates: updates, in: db) }
+    }
+
+    /// ``finish(_:publishing:failure:updates:)`` inside the caller's transaction.
+    private func close(_ round: RoundRecord, publishing result: (digest: SHA256.Digest, metrics: [String: Double])?, failure: String?,
+                       updates: [UpdateRecord], in db: Database) throws {
+        var closed = round
+        closed.closedAt = clock()
+        guard var campaign = try CampaignRecord.fetchOne(db, key: round.campaign) else { throw AggregatorError.noCampaign }
+        let plan = try campaign.decodedPlan()
+        let next: SHA256.Digest
+        if let result {
+            closed.state = .published
+            closed.resultDigest = result.digest.hex
+            let total = Double(updates.reduce(0) { $0 + $1.samples })
+            let contributors = try updates.map { update in
+                LedgerEvent.Contributor(site: update.site, digest: try SHA256.Digest(hex: update.digest), samples: update.samples,
+                                        weight: total > 0 ? Double(update.samples) / total : 0)
             }
-            try closed.update(db)
-            if round.id - campaign.initialRound < campaign.rounds {
-                _ = try openRound(in: db, id: round.id + 1, campaign: campaign, plan: plan, global: next)
-            } else {
-                campaign.finishedAt = clock()
-                try campaign.update(db)
-                logger.info("campaign finished", metadata: ["campaign": "\(campaign.name)", "last_round": "\(round.id)"])
-            }
+            _ = try ledger.append(.roundAggregated(round: round.id, strategy: plan.round.strategy.rawValue, contributors: contributors,
+                                                   resultDigest: result.digest, metrics: result.metrics), in: db)
+            _ = try ledger.append(.modelPublished(round: round.id, digest: result.digest), in: db)
+            next = result.digest
+        } else {
+            closed.state = .failed
+            closed.failure = failure
+            _ = try ledger.append(.roundFailed(round: round.id, reason: failure ?? "failed", validUpdates: updates.count,
+                                               quorum: round.quorum), in: db)
+            next = try SHA256.Digest(hex: round.globalDigest ?? "")
+        }
+        try closed.update(db)
+        if round.id - campaign.initialRound < campaign.rounds {
+            _ = try openRound(in: db, id: round.id + 1, campaign: campaign, plan: plan, global: next)
+        } else {
+            campaign.finishedAt = clock()
+            try campaign.update(db)
+            logger.info("campaign finished", metadata: ["campaign": "\(campaign.name)", "last_round": "\(round.id)"])
         }
     }
 }

@@ -106,4 +106,9 @@ public struct UpdateRecord: Codable, FetchableRecord, PersistableRecord, Sendabl
     public var ledgerSequence: Int
     /// Replaced by a later update of the same site in the same round.
     public var superseded: Bool
+
+    /// The accepted updates of a round that count (not replaced), by site.
+    static func counting(round: Int) -> QueryInterfaceRequest<UpdateRecord> {
+        filter(Column("round") == round && Column("superseded") == false).order(Column("site"))
+    }
 }

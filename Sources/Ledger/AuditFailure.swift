@@ -33,6 +33,13 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
     case hashMismatch(sequence: Int, stored: String, computed: String)
     /// The signature does not verify with the certified ledger key.
     case invalidSignature(sequence: Int)
+    /// A round was aggregated without the last update accepted from `site` in entry `accepted`.
+    case droppedUpdate(sequence: Int, round: Int, site: String, digest: String, accepted: Int)
+    /// A round's aggregation counts an update (with these samples) the ledger did not accept from
+    /// that site in that round, or one a later acceptance replaced.
+    case unacceptedContribution(sequence: Int, round: Int, site: String, digest: String, samples: Int)
+    /// An update was accepted into a round that entry `closedAt` had already aggregated or failed.
+    case acceptedAfterClose(sequence: Int, round: Int, closedAt: Int)
     /// A receipt file cannot be read or decoded.
     case unreadableReceipt(file: String, reason: String)
     /// A receipt names a ledger key other than this ledger's certificate.
@@ -55,7 +62,8 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
              let .nonCanonicalBytes(sequence, _), let .reordered(sequence, _), let .fieldMismatch(sequence, _, _, _),
              let .brokenLink(sequence, _, _), let .hashMismatch(sequence, _, _), let .invalidSignature(sequence),
              let .invalidReceiptSignature(_, sequence), let .receiptedEntryMissing(_, sequence, _),
-             let .receiptMismatch(_, sequence, _, _, _):
+             let .receiptMismatch(_, sequence, _, _, _), let .droppedUpdate(sequence, _, _, _, _),
+             let .unacceptedContribution(sequence, _, _, _, _), let .acceptedAfterClose(sequence, _, _):
             return sequence
         case let .missingEntries(expected, _):
             return expected
@@ -95,6 +103,13 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
             return "entry \(sequence): stored hash \(stored) differs from SHA-256(previous_hash ‖ canonical) = \(computed); the entry was altered"
         case let .invalidSignature(sequence):
             return "entry \(sequence): the signature does not verify with the certified ledger key"
+        case let .droppedUpdate(sequence, round, site, digest, accepted):
+            return "entry \(sequence): round \(round) was aggregated without \(site)'s update \(digest), accepted in entry \(accepted); the update was dropped"
+        case let .unacceptedContribution(sequence, round, site, digest, samples):
+            return "entry \(sequence): round \(round)'s aggregation counts \(site)'s update \(digest) with \(samples) samples, "
+                + "which is not the update the ledger last accepted from \(site) in round \(round)"
+        case let .acceptedAfterClose(sequence, round, closedAt):
+            return "entry \(sequence): an update is accepted into round \(round), which entry \(closedAt) had already closed; it was never aggregated"
         case let .unreadableReceipt(file, reason):
             return "\(file): not a readable receipt (\(reason))"
         case let .receiptFromAnotherLedgerKey(file, found, expected):

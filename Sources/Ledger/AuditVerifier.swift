@@ -4,8 +4,9 @@ import Security
 
 /// Verifies a ledger offline against the consortium CA, as docs/LEDGER.md §5 describes: the ledger
 /// certificate in entry 1, sequence continuity, each entry's canonical bytes against its columns,
-/// the hash chain, every signature, and, given receipts, that every receipted update is present
-/// and unchanged. The first problem is thrown as an ``AuditFailure`` naming the entry.
+/// the hash chain, every signature, that every accepted update went into its round's aggregation,
+/// and, given receipts, that every receipted update is present and unchanged. The first problem
+/// is thrown as an ``AuditFailure`` naming the entry.
 ///
 /// ```swift
 /// let verifier = AuditVerifier(authority: try X509Certificate(contentsOf: caURL))
@@ -69,6 +70,7 @@ public struct AuditVerifier: Sendable {
             }
             previousHash = entry.hash
         }
+        try checkContributions(entries)
         for (file, receipt) in receipts {
             try check(receipt, file: file, entries: entries, certificate: certificate, publicKey: publicKey)
         }
@@ -157,6 +159,48 @@ public struct AuditVerifier: Sendable {
         // Every member agrees, so the bytes recomputed from the columns must be the stored ones.
         guard try entry.canonicalBytesOfFields() == entry.canonical else {
             throw AuditFailure.nonCanonicalBytes(sequence: sequence, reason: "the columns do not re-encode to the stored bytes")
+        }
+    }
+
+    /// No accepted update was dropped and none was invented: each `round-aggregated` entry's
+    /// contributors are exactly the last update accepted from each site in that round (a later
+    /// acceptance replaces a site's earlier one), digest and samples alike, and no update is
+    /// accepted into a round that an aggregation or failure had already closed.
+    private func checkContributions(_ entries: [LedgerEntry]) throws {
+        var accepted: [Int: [String: (digest: String, samples: Int, sequence: Int)]] = [:]
+        var closedBy: [Int: Int] = [:]
+        for entry in entries {
+            guard let round = entry.round else { continue }
+            switch entry.kind {
+            case .updateAccepted:
+                if let closing = closedBy[round] {
+                    throw AuditFailure.acceptedAfterClose(sequence: entry.sequence, round: round, closedAt: closing)
+                }
+                guard let site = entry.site, let digest = entry.payload["digest"]?.stringValue,
+                      let samples = entry.payload["samples"]?.integerValue else {
+                    throw AuditFailure.malformedEntry(sequence: entry.sequence, column: "payload", found: "an update-accepted entry without site, digest or samples",
+                                                      expected: "{\"digest\", \"samples\"} and a site")
+                }
+                accepted[round, default: [:]][site] = (digest, samples, entry.sequence)
+            case .roundAggregated:
+                closedBy[round] = entry.sequence
+                var expected = accepted[round] ?? [:]
+                for contributor in entry.payload["contributors"]?.arrayValue ?? [] {
+                    let site = contributor["site"]?.stringValue ?? "", digest = contributor["digest"]?.stringValue ?? ""
+                    let samples = contributor["samples"]?.integerValue ?? -1
+                    guard let update = expected.removeValue(forKey: site), update.digest == digest, update.samples == samples else {
+                        throw AuditFailure.unacceptedContribution(sequence: entry.sequence, round: round, site: site, digest: digest, samples: samples)
+                    }
+                }
+                if let dropped = expected.min(by: { $0.value.sequence < $1.value.sequence }) {
+                    throw AuditFailure.droppedUpdate(sequence: entry.sequence, round: round, site: dropped.key, digest: dropped.value.digest,
+                                                     accepted: dropped.value.sequence)
+                }
+            case .roundFailed:
+                closedBy[round] = entry.sequence
+            default:
+                break
+            }
         }
     }
 

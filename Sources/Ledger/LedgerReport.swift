@@ -15,7 +15,8 @@ public struct LedgerReport: Codable, Equatable, Sendable {
         public var updatesRejected: Int
         /// Rejections by reason (the API's error code), e.g. `non-finite: 1`.
         public var rejectionReasons: [String: Int]
-        /// The sum of `samples` over the site's accepted updates.
+        /// The sum of `samples` over the site's updates that went into a published aggregation
+        /// (not those replaced, or accepted into a round that failed).
         public var samplesContributed: Int
 
         enum CodingKeys: String, CodingKey {
@@ -85,7 +86,6 @@ public struct LedgerReport: Codable, Equatable, Sendable {
             case let (.updateAccepted, id?, number?):
                 updateSite(id) { site in
                     site.updatesAccepted += 1
-                    site.samplesContributed += payload["samples"]?.integerValue ?? 0
                     if !site.roundsJoined.contains(number) { site.roundsJoined.append(number) }
                 }
                 updateRound(number) { round in
@@ -105,6 +105,10 @@ public struct LedgerReport: Codable, Equatable, Sendable {
                     round.strategy = payload["strategy"]?.stringValue ?? round.strategy
                     round.resultDigest = payload["result_digest"]?.stringValue
                     round.contributors = payload["contributors"]?.arrayValue?.compactMap { $0["site"]?.stringValue } ?? round.contributors
+                }
+                for contributor in payload["contributors"]?.arrayValue ?? [] {
+                    guard let id = contributor["site"]?.stringValue else { continue }
+                    updateSite(id) { $0.samplesContributed += contributor["samples"]?.integerValue ?? 0 }
                 }
             case let (.modelPublished, _, number?):
                 updateRound(number) { $0.status = "published" }

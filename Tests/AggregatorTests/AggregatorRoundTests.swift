@@ -95,4 +95,63 @@ struct AggregatorRoundTests {
         }
         #expect(try reopened.round(2).state == .open)
     }
+
+    /// Admits and accepts `update` in process, as the server's upload handler does.
+    private func submit(_ harness: AggregatorHarness, _ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest))
+        throws -> Aggregator.Admission {
+        try harness.aggregator.admitUpload(round: 1, site: site, serial: try X509Certificate(contentsOf: harness.certificateFile(site)).serialNumber,
+                                           headers: update.metadata.httpHeaderFields, contentLength: nil)
+    }
+
+    @Test("a sample count above the examples a round of the plan draws is refused before the body is read")
+    func implausibleSampleCount() throws {
+        let harness = try AggregatorHarness()
+        try harness.enrol("site-a", "site-b")
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory, definition: try harness.campaign())
+        let plan = try harness.currentGlobal().status.plan
+        let drawn = plan.schedule.steps * plan.schedule.batchSize
+        #expect(throws: UploadRejection(.badRequest, "Tessera-Sample-Count is \(Int.max), more examples than a round of this plan draws "
+                                        + "(\(plan.schedule.steps) steps × batch size \(plan.schedule.batchSize) = \(drawn))")) {
+            try submit(harness, "site-a", try harness.update(site: "site-a", samples: Int.max, shift: 0.01))
+        }
+        _ = try submit(harness, "site-a", try harness.update(site: "site-a", samples: drawn, shift: 0.01))
+    }
+
+    @Test("the same bytes sent twice at once are accepted once and both get the one receipt")
+    func concurrentDuplicate() throws {
+        let harness = try AggregatorHarness()
+        try harness.enrol("site-a", "site-b")
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory, definition: try harness.campaign())
+        let update = try harness.update(site: "site-a", samples: 10, shift: 0.01)
+        let body = Array(try Data(contentsOf: update.file))
+        // Both admitted before either is stored: a retry that overtook a slow first attempt.
+        let first = try submit(harness, "site-a", update), second = try submit(harness, "site-a", update)
+        let receipt = try harness.aggregator.accept(first, body: body)
+        #expect(try harness.aggregator.accept(second, body: body) == receipt)
+        let accepted = try harness.aggregator.ledger.entries(after: 0, limit: 100).filter { $0.kind == .updateAccepted }
+        #expect(accepted.map(\.sequence) == [receipt.sequence])
+    }
+
+    @Test("an aggregation that cannot succeed fails the round with its reason in the ledger, and the campaign goes on")
+    func aggregationFailureFailsTheRound() throws {
+        let harness = try AggregatorHarness()
+        try harness.enrol("site-a", "site-b")
+        // fp32, and a step-norm bound that never clips: fedavg's running sum 10 × 1e38 overflows float32.
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory, definition: try harness.campaign([
+            ("encoding = \"bf16\"", "encoding = \"fp32\""), ("bound = 50.0", "bound = 1e300")]))
+        for site in ["site-a", "site-b"] {
+            let update = try harness.update(site: site, samples: 10, shift: 1e38)
+            _ = try harness.aggregator.accept(try submit(harness, site, update), body: Array(try Data(contentsOf: update.file)))
+        }
+        guard case let .failed(round: 1, reason) = try harness.aggregator.advance() else {
+            Issue.record("round 1 did not fail")
+            return
+        }
+        #expect(reason.hasPrefix("aggregation failed: the aggregate of tensor ") && reason.contains("overflows float32"), "\(reason)")
+        let failed = try harness.aggregator.round(1)
+        #expect(failed.state == .failed && failed.failure == reason)
+        #expect(try harness.aggregator.round(2).state == .open && harness.aggregator.round(2).globalDigest == failed.globalDigest)
+        let entry = try #require(try harness.aggregator.ledger.entries(after: 0, limit: 100).first { $0.kind == .roundFailed })
+        #expect(entry.payload["reason"] == .string(reason))
+    }
 }

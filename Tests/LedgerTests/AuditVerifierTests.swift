@@ -175,4 +175,59 @@ struct AuditVerifierTests {
             try fixture.verifier.verify(ledgerAt: try fixture.copyOfLedger("copy.sqlite"), receiptsIn: directory)
         }
     }
+
+    /// A correctly signed ledger whose aggregations leave out an accepted update, count one never
+    /// accepted, or accept one after the round closed: the audit names the entry. A site's
+    /// replacement of its own update is not a drop.
+    @Test func detectsDroppedAndInventedContributions() throws {
+        func verify(_ events: (LedgerFixture) throws -> Void) throws -> AuditFailure? {
+            let fixture = try LedgerFixture()
+            defer { fixture.remove() }
+            try events(fixture)
+            do {
+                _ = try fixture.verifier.verify(ledgerAt: fixture.ledgerURL)
+                return nil
+            } catch let failure as AuditFailure {
+                return failure
+            }
+        }
+        let a1 = try LedgerFixture.digest("a-1"), a2 = try LedgerFixture.digest("a-2"), b1 = try LedgerFixture.digest("b-1")
+        func accept(_ fixture: LedgerFixture, _ site: String, _ digest: SHA256.Digest, round: Int = 1) throws -> Int {
+            try fixture.store.append(.updateAccepted(round: round, site: site, digest: digest, samples: 10, stepNorm: nil)).sequence
+        }
+        func aggregate(_ fixture: LedgerFixture, _ contributors: [(String, SHA256.Digest)]) throws -> Int {
+            try fixture.store.append(.roundAggregated(round: 1, strategy: "fedavg",
+                                                      contributors: contributors.map { .init(site: $0.0, digest: $0.1, samples: 10, weight: 0.5) },
+                                                      resultDigest: try LedgerFixture.digest("global-1"), metrics: [:])).sequence
+        }
+
+        #expect(try verify { fixture in
+            _ = try accept(fixture, "site-a", a1)
+            _ = try accept(fixture, "site-b", b1)
+            _ = try accept(fixture, "site-a", a2)  // replaces a-1
+            _ = try aggregate(fixture, [("site-a", a2), ("site-b", b1)])
+        } == nil)
+
+        var accepted = 0, aggregated = 0
+        let dropped = try verify { fixture in
+            _ = try accept(fixture, "site-a", a1)
+            accepted = try accept(fixture, "site-b", b1)
+            aggregated = try aggregate(fixture, [("site-a", a1)])
+        }
+        #expect(dropped == .droppedUpdate(sequence: aggregated, round: 1, site: "site-b", digest: b1.hex, accepted: accepted))
+
+        let replacedCounted = try verify { fixture in
+            _ = try accept(fixture, "site-a", a1)
+            _ = try accept(fixture, "site-a", a2)
+            aggregated = try aggregate(fixture, [("site-a", a1)])
+        }
+        #expect(replacedCounted == .unacceptedContribution(sequence: aggregated, round: 1, site: "site-a", digest: a1.hex, samples: 10))
+
+        var failedAt = 0
+        let late = try verify { fixture in
+            failedAt = try fixture.store.append(.roundFailed(round: 1, reason: "quorum not reached", validUpdates: 0, quorum: 2)).sequence
+            accepted = try accept(fixture, "site-a", a1)
+        }
+        #expect(late == .acceptedAfterClose(sequence: accepted, round: 1, closedAt: failedAt))
+    }
 }

@@ -44,4 +44,19 @@ struct IndependentVerifierTests {
             #expect(output.standardOutput.hasPrefix(expected), "\(output.standardOutput)")
         }
     }
+
+    /// A signed ledger whose aggregation leaves out an accepted update fails at that entry, as in `AuditVerifier`.
+    @Test func rejectsADroppedUpdate() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let digests = try ["a", "b"].map { try LedgerFixture.digest($0) }
+        _ = try fixture.store.append(.updateAccepted(round: 1, site: "site-a", digest: digests[0], samples: 10, stepNorm: nil))
+        let accepted = try fixture.store.append(.updateAccepted(round: 1, site: "site-b", digest: digests[1], samples: 10, stepNorm: nil))
+        let aggregated = try fixture.store.append(.roundAggregated(round: 1, strategy: "fedavg", contributors: [.init(site: "site-a", digest: digests[0], samples: 10, weight: 1)],
+                                                                   resultDigest: try LedgerFixture.digest("global-1"), metrics: [:]))
+        let output = try Self.run(fixture, ledger: try fixture.copyOfLedger("copy.sqlite"))
+        #expect(output.status == 1)
+        #expect(output.standardOutput == "FAIL entry \(aggregated.sequence): round 1 aggregated without site-b's update accepted in entry \(accepted.sequence)\n",
+                "\(output.standardOutput)")
+    }
 }

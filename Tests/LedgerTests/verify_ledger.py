@@ -227,11 +227,38 @@ def verify(ledger_path, ca_path, receipts_dir, workdir):
         if not key.not_before <= rfc3339_seconds(row["time"]) <= key.not_after:
             raise Failure("entry %d: appended outside the ledger certificate's validity" % sequence)
         previous = computed
+    check_contributions(rows)
     if receipts_dir:
         for name in sorted(os.listdir(receipts_dir)):
             if name.endswith(".json"):
                 check_receipt(os.path.join(receipts_dir, name), rows, key)
     return len(rows), previous.hex()
+
+
+def check_contributions(rows):
+    """LEDGER.md 5.5: each aggregation counts exactly the last update accepted from each site in
+    its round, and nothing is accepted into a round already aggregated or failed."""
+    accepted, closed = {}, {}
+    for row in rows:
+        kind, round_number = row["kind"], row["round"]
+        payload = parse_json(row["payload"])
+        if kind == "update-accepted":
+            if round_number in closed:
+                raise Failure("entry %d: accepted into round %d, closed by entry %d" % (row["sequence"], round_number, closed[round_number]))
+            accepted.setdefault(round_number, {})[row["site"]] = (payload["digest"], payload["samples"], row["sequence"])
+        elif kind == "round-aggregated":
+            closed[round_number] = row["sequence"]
+            expected = dict(accepted.get(round_number, {}))
+            for contributor in payload["contributors"]:
+                update = expected.pop(contributor["site"], None)
+                if update is None or update[:2] != (contributor["digest"], contributor["samples"]):
+                    raise Failure("entry %d: counts %s's update %s, not the one accepted" % (row["sequence"], contributor["site"], contributor["digest"]))
+            if expected:
+                site = min(expected, key=lambda name: expected[name][2])
+                raise Failure("entry %d: round %d aggregated without %s's update accepted in entry %d"
+                              % (row["sequence"], round_number, site, expected[site][2]))
+        elif kind == "round-failed":
+            closed[round_number] = row["sequence"]
 
 
 def check_receipt(path, rows, key):
