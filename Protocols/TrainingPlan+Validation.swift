@@ -5,7 +5,8 @@ extension TrainingPlan {
     /// Checks every rule a plan obeys; decoding and ``init(objectives:schedule:optimizer:randomness:lora:tensors:wire:round:)`` call it.
     ///
     /// Rules: protocol version is current; objectives non-empty, `ar` first, names distinct and of
-    /// `[a-z0-9_-]`, weights finite ≥ 0 (`ar`'s > 0); sizes positive, `warmup_steps ≤ steps`,
+    /// `[a-z0-9_-]`, weights finite ≥ 0 (`ar`'s > 0); sizes positive, `batch_size` a multiple of
+    /// `gradient_accumulation`, `warmup_steps ≤ steps`,
     /// learning rate and clip norm finite > 0; betas two values in [0, 1), epsilon > 0, weight
     /// decay ≥ 0; campaign seed ≤ 2⁵³ − 1; r ≥ 1, alpha > 0, dropout in [0, 1); `lora.ffa` iff
     /// strategy `ffa`; `trim_fraction` in (0, 0.5) iff strategy `trimmed-mean`; step-norm bound
@@ -54,6 +55,11 @@ extension TrainingPlan {
         try Self.require(schedule.steps, atLeast: 1, field: "schedule.steps")
         try Self.require(schedule.batchSize, atLeast: 1, field: "schedule.batch_size")
         try Self.require(schedule.gradientAccumulation, atLeast: 1, field: "schedule.gradient_accumulation")
+        guard schedule.batchSize % schedule.gradientAccumulation == 0 else {
+            throw TrainingPlanError.invalidValue(field: "schedule.batch_size", value: "\(schedule.batchSize)",
+                                                 expected: "a multiple of schedule.gradient_accumulation (\(schedule.gradientAccumulation)): "
+                                                     + "the examples of one optimizer step, split into that many micro-batches")
+        }
         try Self.require(schedule.maxSequenceLength, atLeast: 1, field: "schedule.max_sequence_length")
         try Self.requirePositive(schedule.learningRate, field: "schedule.learning_rate")
         guard (0...schedule.steps).contains(schedule.warmupSteps) else {

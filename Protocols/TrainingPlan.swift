@@ -126,9 +126,11 @@ extension TrainingPlan {
     public struct Schedule: Codable, Equatable, Sendable {
         /// Optimizer steps per round.
         public var steps: Int
-        /// Examples per micro-batch.
+        /// Examples per optimizer step (the effective batch), split into `gradientAccumulation`
+        /// equal micro-batches; a multiple of it.
         public var batchSize: Int
-        /// Micro-batches per optimizer step.
+        /// Micro-batches per optimizer step: the batch's gradient is summed over them, so the
+        /// step is the same as one pass over the whole batch, in less memory.
         public var gradientAccumulation: Int
         /// Tokens per example after truncation.
         public var maxSequenceLength: Int

@@ -39,8 +39,8 @@ extension CampaignDefinition {
 
         [schedule]
         steps = \(settings.steps)                        # optimizer steps per round at each site
-        batch_size = \(settings.batchSize)
-        gradient_accumulation = 1
+        batch_size = \(settings.batchSize)                  # examples per optimizer step
+        gradient_accumulation = 1         # micro-batches per step (divides batch_size): less memory, same step
         max_sequence_length = \(settings.maxSequenceLength)         # tokens per example (image tokens included)
         learning_rate = \(settings.learningRate)
         learning_rate_schedule = "\(settings.learningRateSchedule)" # "cosine" (over each round's steps) or "constant"

@@ -98,7 +98,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try LocalTrainer(model: llava, tokenizer: tokenizer, configuration: configuration, examples: loaded.examples)
         try LocalTrainer.prepareOutputs(in: URL(fileURLWithPath: out))
         let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
-        if let checkpointURL, FileManager.default.fileExists(atPath: checkpointURL.appendingPathComponent("trainer_state.json").path) {
+        if let checkpointURL, LocalTrainer.hasCheckpoint(in: checkpointURL) {
             try trainer.resume(from: checkpointURL)
         }
         let progress = ProgressLine()

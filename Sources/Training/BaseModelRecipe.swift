@@ -153,7 +153,7 @@ public struct BaseModelRecipe: Sendable {
         configuration.checkpointInterval = Swift.max(1, stage.steps / 4)
         let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: examples)
         let checkpoint = directory.appendingPathComponent("checkpoint")
-        if FileManager.default.fileExists(atPath: checkpoint.path) { try trainer.resume(from: checkpoint) }
+        if LocalTrainer.hasCheckpoint(in: checkpoint) { try trainer.resume(from: checkpoint) }
         let start = DispatchTime.now().uptimeNanoseconds
         var first: Float?, last: Float = .nan
         try trainer.train(checkpointDirectory: checkpoint) { record in

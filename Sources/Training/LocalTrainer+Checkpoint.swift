@@ -44,6 +44,24 @@ extension LocalTrainer {
         if fileManager.fileExists(atPath: directory.path) { try fileManager.moveItem(at: directory, to: old) }
         try fileManager.moveItem(at: staging, to: directory)
         try? fileManager.removeItem(at: old)
+        lastCheckpoint = directory.path
+    }
+
+    /// Whether `directory` holds a checkpoint to resume from. A kill between the two renames of
+    /// ``saveCheckpoint(to:)`` leaves the previous checkpoint in `.old` and the complete new one
+    /// in `.partial` (staged in full before the first rename); that swap is finished here first.
+    public static func hasCheckpoint(in directory: URL) -> Bool {
+        let fileManager = FileManager.default
+        let parent = directory.deletingLastPathComponent(), name = directory.lastPathComponent
+        let staging = parent.appendingPathComponent(name + ".partial"), old = parent.appendingPathComponent(name + ".old")
+        if !fileManager.fileExists(atPath: directory.path), fileManager.fileExists(atPath: old.path),
+           fileManager.fileExists(atPath: staging.appendingPathComponent("trainer_state.json").path) {
+            try? fileManager.moveItem(at: staging, to: directory)  // try?: on failure nothing moved, and the check below says so
+        }
+        if !fileManager.fileExists(atPath: directory.path), fileManager.fileExists(atPath: old.path) {
+            try? fileManager.moveItem(at: old, to: directory)  // the previous checkpoint, if the new one was not whole
+        }
+        return fileManager.fileExists(atPath: directory.appendingPathComponent("trainer_state.json").path)
     }
 
     /// Continues from a checkpoint written by ``saveCheckpoint(to:)`` with the same configuration.
@@ -73,6 +91,7 @@ extension LocalTrainer {
         }
         try optimizer.restore(OptimizerState(decoding: SafetensorsFile(contentsOf: directory.appendingPathComponent("optimizer.safetensors"))))
         restore(step: state.step, seen: state.examplesSeen)
+        lastCheckpoint = directory.path
     }
 
     /// Writes the run's result and `metrics.json`: the PEFT adapter directory (or, for a run that

@@ -46,6 +46,8 @@ public final class LocalTrainer {
     let template: ChatTemplate
     let optimizer: AdamW
     let parameters: [(name: String, tensor: Tensor)]
+    /// The checkpoint written or resumed from last, named when a step cannot be applied.
+    public internal(set) var lastCheckpoint: String?
     private var seen = Set<Int>()
     private var orders: [Int: [Int]] = [:]
     private var encodedLengths: [Int: Int] = [:]
@@ -150,28 +152,27 @@ public final class LocalTrainer {
     /// Trains from the current step to `configuration.steps` (or to `stopStep`, for a run that
     /// continues later), reporting each step, writing a checkpoint every `checkpointInterval`
     /// steps into `checkpointDirectory` when given.
-    /// - Throws: ``TrainingError/nonFiniteLoss(step:component:lastCheckpoint:)`` before applying a
-    ///   step whose loss is NaN or infinite (the model keeps the previous step's values).
+    /// - Throws: ``TrainingError/nonFiniteLoss(step:component:lastCheckpoint:)`` or
+    ///   ``TrainingError/nonFiniteGradient(step:lastCheckpoint:)`` before applying a step whose loss
+    ///   or gradient is NaN or infinite (the model keeps the previous step's values).
     public func train(checkpointDirectory: URL? = nil, stoppingAt stopStep: Int? = nil,
                       onStep: (StepRecord) -> Void = { _ in }) throws {
         BLAS.threads = configuration.threads
         AllocatorTuning.retainFreedMemory()
-        var lastCheckpoint: String?
         while step < Swift.min(configuration.steps, stopStep ?? configuration.steps) {
             // Shards run their kernels on one thread each; a whole batch on the budget's threads.
             let record = try BLAS.holdingThreads(shards > 1 ? 1 : configuration.threads) { () throws -> StepRecord in
-                try runStep(lastCheckpoint: lastCheckpoint)
+                try runStep()
             }
             onStep(record)
             if let checkpointDirectory, configuration.checkpointInterval > 0,
                step % configuration.checkpointInterval == 0 || step == configuration.steps {
                 try saveCheckpoint(to: checkpointDirectory)
-                lastCheckpoint = checkpointDirectory.path
             }
         }
     }
 
-    private func runStep(lastCheckpoint: String?) throws -> StepRecord {
+    private func runStep() throws -> StepRecord {
         let start = DispatchTime.now().uptimeNanoseconds
         for (_, tensor) in parameters { tensor.zeroGradient() }
         let indices = batchIndices(step: step)
@@ -216,6 +217,8 @@ public final class LocalTrainer {
         }
         let norm = configuration.gradientClipNorm.map { GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), to: $0) }
             ?? GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), to: .infinity)
+        // A finite loss can still have an overflowing gradient; AdamW would spread it to every value.
+        guard norm.isFinite else { throw TrainingError.nonFiniteGradient(step: step + 1, lastCheckpoint: lastCheckpoint) }
         let schedule: LearningRateSchedule = configuration.schedule == .cosine
             ? .cosine(warmupSteps: configuration.warmupSteps, totalSteps: configuration.steps)
             : .constant(warmupSteps: configuration.warmupSteps)

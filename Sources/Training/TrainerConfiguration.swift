@@ -24,7 +24,12 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public var objectives: [Objective] = [Objective(name: "ar")]
     // schedule
     public var steps: Int
+    /// Examples per optimizer step.
     public var batchSize: Int
+    /// Equal micro-batches the batch is split into, one backward pass each. Each micro-batch's
+    /// loss is its own mean (over its assistant tokens, for `ar`) and the micro-batches weigh
+    /// equally, as HF's Trainer did before transformers 4.46; with answers of unequal length that
+    /// differs slightly from one pass over the batch, which weighs every token equally.
     public var gradientAccumulation = 1
     public var maximumSequenceLength = 512
     public var learningRate: Float

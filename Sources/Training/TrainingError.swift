@@ -6,6 +6,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case emptyDataset
     case sequenceTooShort(example: String, maximumLength: Int, imageEnd: Int)
     case nonFiniteLoss(step: Int, component: String, lastCheckpoint: String?)
+    /// The loss was finite but its gradient was not (an overflow in the backward pass).
+    case nonFiniteGradient(step: Int, lastCheckpoint: String?)
     case invalidConfiguration(field: String, reason: String)
     case checkpointMismatch(file: String, reason: String)
     case checkpointWriteFailed(directory: String, reason: String)
@@ -27,6 +29,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "example \(example): the image tokens end at \(imageEnd), past the maximum sequence length \(maximumLength)"
         case let .nonFiniteLoss(step, component, lastCheckpoint):
             return "step \(step): the \(component) loss is not finite; training stopped"
+                + (lastCheckpoint.map { ", the last good checkpoint is \($0)" } ?? " before any checkpoint was written")
+        case let .nonFiniteGradient(step, lastCheckpoint):
+            return "step \(step): the gradient is not finite although the loss is; training stopped"
                 + (lastCheckpoint.map { ", the last good checkpoint is \($0)" } ?? " before any checkpoint was written")
         case let .invalidConfiguration(field, reason):
             return "training configuration: \(field) \(reason)"

@@ -35,13 +35,37 @@ struct LlavaInstructDatasetTests {
         #expect(throws: DatasetError.missingField(file: "f.json", item: 0, field: "conversations")) {
             try LlavaInstructDataset.decode(Array(#"[{"id": "a"}]"#.utf8), file: "f.json")
         }
-        let text = #"[{"id": "a", "conversations": [{"from": "gpt", "value": "x"}], "extended_answers": ["y", "z"]}]"#
+        let text = #"[{"id": "a", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "x"}], "extended_answers": ["y", "z"]}]"#
         #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "extended_answers", found: "2 values",
                                                   expected: "1 strings, one per gpt turn")) {
             try LlavaInstructDataset.decode(Array(text.utf8), file: "f.json")
         }
         #expect(throws: DatasetError.unexpectedTopLevel(file: "f.json", found: "an object", expected: "an array of records")) {
             try LlavaInstructDataset.decode(Array("{}".utf8), file: "f.json")
+        }
+    }
+
+    /// Conversations the chat template cannot encode are refused when the file is read, naming the
+    /// record, not when training first draws them.
+    @Test func rejectsConversationsTheTemplateCannotEncode() {
+        func decode(_ record: String) throws {
+            _ = try LlavaInstructDataset.decode(Array("[\(record)]".utf8), file: "f.json")
+        }
+        #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "conversations[0].from", found: "\"gpt\"",
+                                                  expected: "\"human\" (a conversation starts with the question)")) {
+            try decode(#"{"id": "a", "conversations": [{"from": "gpt", "value": "x"}]}"#)
+        }
+        #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "conversations", found: "0 <image> placeholders",
+                                                  expected: "exactly one, where the image a.png goes")) {
+            try decode(#"{"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "What?"}, {"from": "gpt", "value": "x"}]}"#)
+        }
+        #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "conversations", found: "2 <image> placeholders",
+                                                  expected: "exactly one, where the image a.png goes")) {
+            try decode(#"{"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "<image><image>"}, {"from": "gpt", "value": "x"}]}"#)
+        }
+        #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "conversations", found: "1 <image> placeholder",
+                                                  expected: "none, as the record has no image")) {
+            try decode(#"{"id": "a", "conversations": [{"from": "human", "value": "<image> What?"}, {"from": "gpt", "value": "x"}]}"#)
         }
     }
 

@@ -9,11 +9,19 @@ struct RetrievalMetricsTests {
         let images: [Float] = [1, 0, 0, 1, 1, 1]
         let texts: [Float] = [0, 2, 0, 3, 2, 2]
         let recall = try RetrievalMetrics.recall(images: images, texts: texts, width: 2, ks: [1, 2, 3])
-        // Image 0 (1,0): cos with texts = 0, 0, 0.707 → own text rank 1 (text 2 higher). Image 1 (0,1): 1, 1, 0.707 → rank 0 (tie with text 0 favours the pair).
-        // Image 2: 0.707, 0.707, 1 → rank 0.
-        #expect(recall.imageToText == [1: 2.0 / 3, 2: 1, 3: 1])
+        // Image 0 (1,0): cos with texts = 0, 0, 0.707 → text 2 higher, text 1 tied: a hit at 1 never, at 2 half the
+        // time, at 3 always. Image 1 (0,1): 1, 1, 0.707 → tied with text 0: a hit at 1 half the time. Image 2: 0.707, 0.707, 1 → first.
+        #expect(recall.imageToText == [1: 1.5 / 3, 2: 2.5 / 3, 3: 1])
         // Text 0 (0,1): cos with images = 0, 1, 0.707 → own image rank 2. Text 1: rank 0. Text 2 (1,1): 0.707, 0.707, 1 → rank 0.
         #expect(recall.textToImage == [1: 2.0 / 3, 2: 2.0 / 3, 3: 1])
+    }
+
+    /// Identical embeddings rank every candidate equal: recall@k is chance, k / N, not 1.
+    @Test func collapsedEmbeddingsScoreChance() throws {
+        let recall = try RetrievalMetrics.recall(images: [Float](repeating: 1, count: 8), texts: [Float](repeating: 0, count: 8), width: 2,
+                                                 ks: [1, 2, 5])
+        #expect(recall.imageToText == [1: 0.25, 2: 0.5, 5: 1])
+        #expect(recall.textToImage == [1: 0.25, 2: 0.5, 5: 1])
     }
 
     @Test func rejectsMismatchedMatrices() {

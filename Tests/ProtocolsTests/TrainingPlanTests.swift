@@ -133,6 +133,17 @@ struct TrainingPlanTests {
         }
     }
 
+    /// The batch is the examples of one optimizer step, split into equal micro-batches.
+    @Test func batchSizeIsAMultipleOfTheAccumulation() throws {
+        let plan = try PlanFixtures.plan()
+        let json = try PlanFixtures.json(plan, setting: "schedule.gradient_accumulation", to: Double(plan.schedule.batchSize + 1))
+        #expect(throws: TrainingPlanError.invalidValue(
+            field: "schedule.batch_size", value: "\(plan.schedule.batchSize)",
+            expected: "a multiple of schedule.gradient_accumulation (\(plan.schedule.batchSize + 1)): the examples of one optimizer step, split into that many micro-batches")) {
+            try TrainingPlan.decode(json: json)
+        }
+    }
+
     @Test func trimmedMeanNeedsItsFraction() throws {
         var json = try PlanFixtures.json(PlanFixtures.plan(), setting: "round.strategy", to: "trimmed-mean")
         #expect(throws: TrainingPlanError.invalidValue(field: "round.strategy_options.trim_fraction", value: "absent",

@@ -76,6 +76,38 @@ struct LocalTrainerTests {
         #expect(resumed.parameters.map(\.name) == uninterrupted.parameters.map(\.name))
     }
 
+    /// A kill between the checkpoint's two renames leaves the previous checkpoint in `.old` and the
+    /// new, complete one in `.partial`: resuming finds the new one, and the error of a later bad
+    /// step names it.
+    @Test func resumesFromACheckpointSwapCutShort() throws {
+        let tokenizer = try TrainingFixtures.tokenizer()
+        let examples = TrainingFixtures.examples(count: 8, imageSize: 16)
+        var configuration = TrainingFixtures.configuration(steps: 3)
+        configuration.checkpointInterval = 1
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checkpoint = directory.appendingPathComponent("checkpoint")
+        let old = directory.appendingPathComponent("checkpoint.old"), staged = directory.appendingPathComponent("checkpoint.partial")
+        let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                       configuration: configuration, examples: examples)
+        let stepOne = directory.appendingPathComponent("step-1")
+        try trainer.train(checkpointDirectory: checkpoint, stoppingAt: 1)
+        try FileManager.default.copyItem(at: checkpoint, to: stepOne)
+        try trainer.train(checkpointDirectory: checkpoint, stoppingAt: 2)
+        // As a kill right after the first rename leaves them: step 1 in .old, step 2 still staged.
+        try FileManager.default.moveItem(at: checkpoint, to: staged)
+        try FileManager.default.moveItem(at: stepOne, to: old)
+
+        #expect(LocalTrainer.hasCheckpoint(in: checkpoint))
+        let model = TrainingFixtures.model(tokenizer: tokenizer)
+        let resumed = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: examples)
+        try resumed.resume(from: checkpoint)
+        #expect(resumed.step == 2)
+        let projector = try #require(model.parameters["model.multi_modal_projector.linear_1.bias"])
+        projector.values[0] = .nan
+        #expect(throws: TrainingError.nonFiniteLoss(step: 3, component: "ar", lastCheckpoint: checkpoint.path)) { try resumed.train() }
+    }
+
     /// A checkpoint that cannot be written is named with the operating system's reason, not
     /// Foundation's wording, and leaves nothing behind.
     @Test func checkpointWriteFailureNamesTheSystemReason() throws {

@@ -76,6 +76,8 @@ public struct LlavaInstructDataset: Sendable {
                 }
                 turns.append(.init(speaker: speaker, value: try turnFields.text("value")))
             }
+            let image = try fields.optionalText("image")
+            try checkConversation(turns, image: image, file: file, item: index)
             var extended: [String]?
             if let value = item["extended_answers"], value != .null {
                 guard case .array(let answers) = value else {
@@ -89,11 +91,27 @@ public struct LlavaInstructDataset: Sendable {
                 }
                 extended = texts
             }
-            records.append(InstructRecord(id: try fields.text("id"), image: try fields.optionalText("image"),
-                                          conversations: turns, extendedAnswers: extended))
+            records.append(InstructRecord(id: try fields.text("id"), image: image, conversations: turns, extendedAnswers: extended))
         }
         summary.loaded = records.count
         return (records, summary)
+    }
+
+    /// What the chat template needs of a conversation, checked when the file is read rather than
+    /// when training first draws the record: it starts with a human turn, and holds one `<image>`
+    /// placeholder when the record has an image and none when it has not (an empty conversation
+    /// passes here; an objective that needs one says so when training starts).
+    private static func checkConversation(_ turns: [InstructRecord.Turn], image: String?, file: String, item: Int) throws(DatasetError) {
+        guard let first = turns.first else { return }
+        guard first.speaker == .human else {
+            throw .invalidField(file: file, item: item, field: "conversations[0].from", found: "\"\(first.speaker.rawValue)\"",
+                                expected: "\"human\" (a conversation starts with the question)")
+        }
+        let placeholders = turns.reduce(0) { $0 + $1.value.components(separatedBy: InstructRecord.imagePlaceholder).count - 1 }
+        guard placeholders == (image == nil ? 0 : 1) else {
+            throw .invalidField(file: file, item: item, field: "conversations", found: "\(placeholders) \(InstructRecord.imagePlaceholder) placeholder\(placeholders == 1 ? "" : "s")",
+                                expected: image.map { "exactly one, where the image \($0) goes" } ?? "none, as the record has no image")
+        }
     }
 
     /// The JSON text of `records` (one record per line; `extended_answers` only when present).

@@ -13,8 +13,10 @@ public enum RetrievalMetrics {
 
     /// Recall@k of `images` (N, C) against `texts` (N, C), both row-major.
     ///
-    /// The rank of the true partner is the number of other candidates with a strictly higher cosine
-    /// (ties favour the true pair); a hit at k is rank < k. Zero vectors have cosine 0 with everything.
+    /// A hit at k is the true partner among the k candidates of highest cosine, ties broken at
+    /// random and counted in expectation: with g others higher and t tied, the hit's chance is
+    /// (k − g) / (t + 1), clamped to [0, 1]. Collapsed (identical) embeddings so score chance,
+    /// k / N, not a perfect recall. Zero vectors have cosine 0 with everything.
     /// - Parameters:
     ///   - images: N × C image embeddings, row-major.
     ///   - texts: N × C text embeddings, row-major.
@@ -31,14 +33,20 @@ public enum RetrievalMetrics {
         // similarity (N, N) = images (N, C) · textsᵀ (C, N): cos(image i, text j) at [i, j] (sgemm, B transposed).
         let similarity = Tensor(shape: [count, width], values: imageRows)
             .matmul(Tensor(shape: [count, width], values: textRows), transposeOther: true).values
-        var imageRanks: [Int] = [], textRanks: [Int] = []
+        // (others higher, others tied) for each true pair, by row (image → text) and by column.
+        var imageRanks: [(higher: Int, tied: Int)] = [], textRanks: [(higher: Int, tied: Int)] = []
         for i in 0..<count {
             let own = similarity[i * count + i]
-            imageRanks.append((0..<count).filter { $0 != i && similarity[i * count + $0] > own }.count)
-            textRanks.append((0..<count).filter { $0 != i && similarity[$0 * count + i] > own }.count)
+            let row = (0..<count).filter { $0 != i }.map { similarity[i * count + $0] }
+            let column = (0..<count).filter { $0 != i }.map { similarity[$0 * count + i] }
+            imageRanks.append((row.filter { $0 > own }.count, row.filter { $0 == own }.count))
+            textRanks.append((column.filter { $0 > own }.count, column.filter { $0 == own }.count))
         }
-        func shares(_ ranks: [Int]) -> [Int: Double] {
-            Dictionary(uniqueKeysWithValues: ks.map { k in (k, count == 0 ? 0 : Double(ranks.filter { $0 < k }.count) / Double(count)) })
+        func shares(_ ranks: [(higher: Int, tied: Int)]) -> [Int: Double] {
+            Dictionary(uniqueKeysWithValues: ks.map { k in
+                let hits = ranks.reduce(0.0) { $0 + min(max(Double(k - $1.higher) / Double($1.tied + 1), 0), 1) }
+                return (k, count == 0 ? 0 : hits / Double(count))
+            })
         }
         return Recall(imageToText: shares(imageRanks), textToImage: shares(textRanks))
     }
