@@ -11,8 +11,9 @@ public struct CurlAggregatorConnection: AggregatorConnection {
     let client: CurlClient
     /// Seconds a long poll may take beyond its `wait`.
     static let pollMargin = 30.0
-    /// Seconds for one model or base file download.
-    static let downloadTimeout = 3600.0
+    /// Seconds for one upload or model or base file download: at most, over a slow hospital
+    /// link (64 MiB at 0.15 Mbit/s); a stalled one fails sooner (``CurlTransfer``'s stall limit).
+    static let transferTimeout = 3600.0
 
     /// - Throws: `TransportError.clientConfigurationInvalid` naming a missing bundle file or bad URL.
     public init(configuration: SiteConfiguration, logger: Logger) throws {
@@ -34,12 +35,12 @@ public struct CurlAggregatorConnection: AggregatorConnection {
     }
 
     public func downloadGlobalAdapter(digest: SHA256.Digest, to file: URL) async throws {
-        _ = try await client.download("/v1/models/\(digest.hex)", to: file, timeout: Self.downloadTimeout)
+        _ = try await client.download("/v1/models/\(digest.hex)", to: file, timeout: Self.transferTimeout)
     }
 
     public func downloadBaseFile(digest: SHA256.Digest, name: String, to file: URL) async throws -> Bool {
         do {
-            _ = try await client.download("/v1/base/\(digest.hex)/\(name)", to: file, timeout: Self.downloadTimeout)
+            _ = try await client.download("/v1/base/\(digest.hex)/\(name)", to: file, timeout: Self.transferTimeout)
             return true
         } catch TransportError.httpStatus(_, 404, _, _) {
             return false
@@ -48,7 +49,7 @@ public struct CurlAggregatorConnection: AggregatorConnection {
 
     public func upload(file: URL, round: Int, metadata: UploadMetadata) async throws -> Receipt {
         let path = "/v1/rounds/\(round)/updates"
-        let response = try await client.upload(file: file, to: path, headers: metadata.httpHeaderFields)
+        let response = try await client.upload(file: file, to: path, headers: metadata.httpHeaderFields, timeout: Self.transferTimeout)
         return try decode(Receipt.self, response.body, path: path)
     }
 

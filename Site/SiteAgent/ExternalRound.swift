@@ -156,21 +156,28 @@ public struct ExternalRound: Sendable {
         guard line.first == UInt8(ascii: "{"),
               let object = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],  // try?: other lines are plain output
               let step = object["step"] as? Int, let loss = (object["loss"] as? NSNumber)?.floatValue else { return nil }
-        func number(_ key: String) -> Double { (object[key] as? NSNumber)?.doubleValue ?? 0 }
+        func number(_ key: String) -> Double {
+            let value = (object[key] as? NSNumber)?.doubleValue ?? 0
+            return value.isFinite && abs(value) < 1e12 ? value : 0  // the trainer's figures are shown, never trusted
+        }
         return LocalTrainer.StepRecord(step: step, loss: loss, components: [:], learningRate: Float(number("learning_rate")),
                                        gradientNorm: Float(number("gradient_norm")), tokensPerSecond: number("tokens_per_second"),
                                        seconds: number("seconds"))
     }
 
     /// Stops a trainer a killed agent left running on this round's job, so that two never write
-    /// the same checkpoint. The recorded process is only signalled while its command line still
-    /// names this job file.
+    /// the same checkpoint. The recorded process (with its process group) is only signalled while
+    /// its command line or environment still names this job file.
     private func stopLeftoverTrainer() {
         guard let text = try? String(contentsOf: pidFile, encoding: .utf8),  // try?: no file, no leftover
               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return }
         func namesJob() -> Bool {
-            guard let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
-            return commandLine.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == jobFile.path }
+            // Its arguments name the job, or (a wrapper that exec'd without them) its TESSERA_JOB does.
+            let expected = [jobFile.path, "TESSERA_JOB=" + jobFile.path]
+            return ["cmdline", "environ"].contains { file in
+                guard let fields = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/\(file)")) else { return false }  // try?: gone, or not ours
+                return fields.split(separator: 0).contains { expected.contains(String(decoding: $0, as: UTF8.self)) }
+            }
         }
         if namesJob() { BackgroundProcess.stop(pid, grace: Self.stopGrace, isRunning: namesJob) }
         try? FileManager.default.removeItem(at: pidFile)

@@ -73,8 +73,7 @@ public struct LocalRound: Sendable {
         let configuration = try plan.trainerConfiguration(round: round, site: privacyGuard.site, threads: threads,
                                                           checkpointInterval: checkpointDirectory == nil ? 0 : Self.checkpointInterval)
         let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: loaded.examples)
-        if let checkpointDirectory,
-           FileManager.default.fileExists(atPath: checkpointDirectory.appendingPathComponent("trainer_state.json").path) {
+        if let checkpointDirectory, LocalTrainer.hasCheckpoint(in: checkpointDirectory) {
             try trainer.resume(from: checkpointDirectory)
         }
         let log = try trainingLog.map { try TrainingLog($0) }

@@ -68,7 +68,12 @@ public struct SiteAgent: Service {
     }
 
     /// Runs until a graceful shutdown.
+    /// - Throws: ``SiteAgentError/stateInUse(directory:holder:)`` when another agent runs on the
+    ///   state directory.
     public func run() async throws {
+        try state.createDirectory(state.directory)
+        let lock = try StateLock(directory: state.directory)
+        defer { withExtendedLifetime(lock) {} }
         logger.info("site agent started", metadata: ["aggregator.url": "\(configuration.bundle.aggregatorURL)",
                                                      "state.directory": "\(state.directory.path)"])
         do {
@@ -82,20 +87,23 @@ public struct SiteAgent: Service {
     func pollRounds() async throws {
         try state.createDirectory(state.directory)
         var after: Int?
-        var failures = 0
+        // Failures in a row: of polls, and of taking part in one round (kept across the polls
+        // between attempts, so a round that keeps failing backs off further each time).
+        var pollFailures = 0
+        var roundFailures = (round: 0, count: 0)
         while true {
             try Task.checkCancellation()
             let status: RoundStatus
             do {
                 status = try await connection.currentRound(after: after, wait: after == nil ? nil : timing.pollWait)
-                failures = 0
-            } catch TransportError.httpStatus(_, 404, _, _) {
+                pollFailures = 0
+            } catch TransportError.httpStatus(_, 404, .some(ErrorCode.notFound.rawValue), _) {
                 logger.info("no campaign has started yet; polling")
                 try await Task.sleep(for: .seconds(timing.idlePoll * Double.random(in: 0.5...1)))
                 continue
             } catch let error where !(error is CancellationError) {
-                failures += 1
-                try await backOff(after: error, failures: failures, message: "cannot get the current round")
+                pollFailures += 1
+                try await backOff(after: error, failures: pollFailures, message: "cannot get the current round")
                 continue
             }
             do {
@@ -105,7 +113,7 @@ public struct SiteAgent: Service {
             }
             // A round whose upload was accepted but whose receipt was never stored (the agent was
             // killed in between): the same bytes again get the same receipt, even after it closed.
-            for pending in try state.unsettledStoredRounds() where pending < status.id {
+            for pending in try state.unsettledStoredRounds() where pending < status.id || (pending == status.id && !status.state.acceptsUpdates) {
                 var earlier = status
                 earlier.id = pending
                 do {
@@ -117,9 +125,10 @@ public struct SiteAgent: Service {
             if status.state.acceptsUpdates, status.id >= 1, try !state.isSettled(status.id) {
                 do {
                     try await participate(in: status)
+                    roundFailures = (status.id, 0)
                 } catch let error where !(error is CancellationError) {
-                    failures += 1
-                    try await backOff(after: error, failures: failures, message: "this site could not finish the round; retrying",
+                    roundFailures = (status.id, roundFailures.round == status.id ? roundFailures.count + 1 : 1)
+                    try await backOff(after: error, failures: roundFailures.count, message: "this site could not finish the round; retrying",
                                       metadata: ["round.id": "\(status.id)"])
                     continue
                 }

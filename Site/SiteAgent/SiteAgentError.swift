@@ -20,6 +20,8 @@ public enum SiteAgentError: Error, Equatable, CustomStringConvertible {
     case externalTrainerFailed(command: String, status: Int32, log: String, lastLines: String)
     /// A file the external trainer wrote (or a job file it was given) cannot be used.
     case externalTrainerOutput(file: String, reason: String)
+    /// Another process (its id, when it wrote it) runs an agent on this state directory.
+    case stateInUse(directory: String, holder: Int32?)
 
     public var description: String {
         switch self {
@@ -32,7 +34,8 @@ public enum SiteAgentError: Error, Equatable, CustomStringConvertible {
         case let .updateTooLarge(round, bytes, limit):
             return "round \(round): the update is \(bytes) bytes, more than the plan's wire.maximum_upload_bytes of \(limit); not sent"
         case let .noLocalBaseModel(file):
-            return "\(file): [model] base is not set; offline commands need a local base model (set it, or pass --base)"
+            return "\(file): [model] base is not set and the state directory holds no base model downloaded by the agent; "
+                + "offline commands need a local base model (set it, or pass --base)"
         case let .unreadableAnswer(url, reason):
             return "\(url) answered with a body the site agent cannot read (\(reason)); check the aggregator URL and that site and aggregator run the same Tessera version"
         case let .noTrainingExamples(directory, kind):
@@ -42,6 +45,9 @@ public enum SiteAgentError: Error, Equatable, CustomStringConvertible {
             return "the external trainer `\(command)` \(outcome); its output is in \(log)\(lastLines.isEmpty ? "" : ", ending:\n\(lastLines)")"
         case let .externalTrainerOutput(file, reason):
             return "the external trainer's \(file) cannot be used: \(reason) (docs/EXTERNAL_TRAINER.md says what it must write)"
+        case let .stateInUse(directory, holder):
+            return "another site agent\(holder.map { " (process \($0))" } ?? "") runs on the state directory \(directory); "
+                + "stop it first, or give this agent a state directory of its own"
         }
     }
 }

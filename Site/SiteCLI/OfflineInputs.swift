@@ -24,8 +24,14 @@ enum OfflineInputs {
     /// `--base`, else the configuration's `[model] base`.
     static func baseDirectory(_ option: String?, configuration: SiteConfiguration) throws -> URL {
         if let option { return URL(fileURLWithPath: option) }
-        guard let base = configuration.baseModel else { throw SiteAgentError.noLocalBaseModel(file: configuration.file.path) }
-        return base
+        if let base = configuration.baseModel { return base }
+        // The copy the agent downloaded for the last round it saw (checked against the digest then).
+        let state = SiteState(directory: configuration.stateDirectory)
+        if let seen = try state.currentRound() {
+            let downloaded = state.baseDirectory(digest: seen.round.baseDigest)
+            if FileManager.default.fileExists(atPath: downloaded.appendingPathComponent("config.json").path) { return downloaded }
+        }
+        throw SiteAgentError.noLocalBaseModel(file: configuration.file.path)
     }
 
     /// An adapter container (a global adapter, or an update holding every global tensor) as tensors.

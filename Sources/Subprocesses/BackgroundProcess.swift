@@ -57,12 +57,16 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM to `pid`, then SIGKILL if `isRunning` still holds after `grace` seconds.
+    /// SIGTERM to `pid`, then SIGKILL if `isRunning` still holds after `grace` seconds. A process
+    /// that leads its own process group (as Foundation starts children) is signalled with its
+    /// whole group, so a wrapper script's children stop with it; the group gets SIGKILL at the
+    /// end whatever the leader did, for children that outlive it.
     public static func stop(_ pid: pid_t, grace: Double, isRunning: () -> Bool) {
-        kill(pid, SIGTERM)
+        let target = getpgid(pid) == pid ? -pid : pid
+        kill(target, SIGTERM)
         let end = Date().addingTimeInterval(grace)
         while isRunning() && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
-        if isRunning() { kill(pid, SIGKILL) }
+        if isRunning() || target < 0 { kill(target, SIGKILL) }
     }
 
     /// SIGKILL, as a crash or `kill -9` would, and waits for the exit.

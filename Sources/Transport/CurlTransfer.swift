@@ -44,9 +44,18 @@ final class CurlTransfer {
 
     /// Runs the request, streaming `upload` as a PUT body and the response into `download`
     /// (or memory).
+    /// Seconds without a byte moving (the aggregator checking an upload included) after which a
+    /// file transfer fails as a timeout.
+    static let stallSeconds = 120.0
+
     func perform(upload: FileDescriptor?, download: FileDescriptor?) throws -> CurlClient.Response {
         try configure()
         let transfer = Unmanaged.passUnretained(self).toOpaque()
+        if upload != nil || download != nil {
+            // A file transfer's total time depends on the link; what marks a dead one is a stall.
+            try set(CURLOPT_LOW_SPEED_LIMIT, 1)
+            try set(CURLOPT_LOW_SPEED_TIME, Int(Self.stallSeconds))
+        }
         if let upload {
             try set(CURLOPT_UPLOAD, 1)
             try check(tessera_curl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(upload.size)), "CURLOPT_INFILESIZE_LARGE")

@@ -89,22 +89,47 @@ struct ExternalRoundTests {
         #expect(throws: CancellationError.self) {
             try work.run(globalAdapter: global, shouldStop: { Date().timeIntervalSince(start) > 0.5 })
         }
-        #expect(try String(contentsOf: work.logFile, encoding: .utf8) == "started\nstopped by SIGTERM\n")
+        // The trainer's process group gets the signal: the shell's own `sleep` ends too (the shell says "Terminated").
+        let log = try String(contentsOf: work.logFile, encoding: .utf8)
+        #expect(log.hasPrefix("started\n") && log.hasSuffix("stopped by SIGTERM\n"), "\(log)")
 
-        // A leftover: a process whose command line names the job file, recorded in trainer.pid.
-        let leftover = Process()
-        leftover.executableURL = URL(fileURLWithPath: "/bin/sh")
-        leftover.arguments = ["-c", "while :; do sleep 0.05; done", "sh", work.jobFile.path]
-        try leftover.run()
-        try Data("\(leftover.processIdentifier)\n".utf8).write(to: work.directory.appendingPathComponent("trainer.pid"))
-        let rerun = Self.round(fixture, command: Self.passThrough(metrics: #"{"examples": 1}"#))
-        _ = try rerun.run(globalAdapter: global)
+        // A wrapper that does not exec: the child it started in the background is stopped with it.
+        let wrapper = Self.round(fixture, command: Self.shell("sleep 600 & echo $! > child.pid; wait"))
+        let started = Date()
+        #expect(throws: CancellationError.self) {
+            try wrapper.run(globalAdapter: global, shouldStop: { Date().timeIntervalSince(started) > 0.5 })
+        }
+        let child = try #require(pid_t(try String(contentsOf: wrapper.directory.appendingPathComponent("child.pid"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(Self.exits(child), "the wrapper's child \(child) still runs")
+
+        // Leftovers recorded in trainer.pid: one whose command line names the job file, one whose
+        // TESSERA_JOB does (a wrapper that exec'd without passing the path on).
+        for namesJob in ["argument", "environment"] {
+            let leftover = Process()
+            leftover.executableURL = URL(fileURLWithPath: "/bin/sh")
+            leftover.arguments = ["-c", "while :; do sleep 0.05; done", "sh"] + (namesJob == "argument" ? [work.jobFile.path] : [])
+            if namesJob == "environment" { leftover.environment = ["TESSERA_JOB": work.jobFile.path, "PATH": "/usr/bin:/bin"] }
+            try leftover.run()
+            try Data("\(leftover.processIdentifier)\n".utf8).write(to: work.directory.appendingPathComponent("trainer.pid"))
+            let rerun = Self.round(fixture, command: Self.passThrough(metrics: #"{"examples": 1}"#))
+            _ = try rerun.run(globalAdapter: global)
+            #expect(Self.exits(leftover.processIdentifier), "the leftover trainer named by its \(namesJob) still runs")
+            if leftover.isRunning { kill(leftover.processIdentifier, SIGKILL) }
+            leftover.waitUntilExit()
+            #expect(leftover.terminationReason == .uncaughtSignal && leftover.terminationStatus == SIGTERM)
+        }
+    }
+
+    /// Whether process `pid` is gone (or a zombie) within 5 s.
+    static func exits(_ pid: pid_t) -> Bool {
         let deadline = Date().addingTimeInterval(5)
-        while leftover.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(!leftover.isRunning, "the leftover trainer still runs")
-        if leftover.isRunning { kill(leftover.processIdentifier, SIGKILL) }
-        leftover.waitUntilExit()
-        #expect(leftover.terminationReason == .uncaughtSignal && leftover.terminationStatus == SIGTERM)
+        func running() -> Bool {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }  // try?: gone
+            return !status.contains(") Z ")
+        }
+        while running() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return !running()
     }
 
     @Test("the job names the plan, base, adapter, data and directories; a trainer's output is read back as the update")

@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import Protocols
 import Security
@@ -137,6 +138,59 @@ struct SiteAgentTests {
         #expect(refusal.status == 409 && refusal.code == "wrong-round" && refusal.message == "round 1 is closed")
         #expect(try agent.state.receipt(1) == nil && agent.state.currentRound()?.round.id == 1)
         #expect(try agent.state.knownRounds() == [1])
+    }
+
+    @Test("a round that keeps failing is retried with a growing backoff, although the polls between succeed")
+    func backoffGrowsAcrossPolls() async throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let global = try fixture.initialGlobalAdapter()
+        // The aggregator lists a global adapter it cannot serve: every attempt at round 1 fails.
+        let status = fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest)
+        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: Array(repeating: .success(status), count: 3), models: [:])
+        let logs = InMemoryLogHandler()
+        let agent = try SiteAgent(configuration: fixture.configuration, connection: aggregator, logger: Logger(label: "test") { _ in logs },
+                                  timing: Self.timing())
+        await #expect(throws: CancellationError.self) { try await agent.pollRounds() }
+        let retries = logs.entries.filter { $0.message == "this site could not finish the round; retrying" }
+        #expect(retries.map { $0.metadata["retry.failures"]?.description } == ["1", "2", "3"])
+    }
+
+    @Test("a receipt lost to a kill is collected after a restart even when the round has closed")
+    func receiptOfAClosedRound() async throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let global = try fixture.initialGlobalAdapter()
+        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID,
+                                        rounds: [.success(fixture.status(round: 1, state: .published, globalAdapterDigest: global.digest))],
+                                        models: [global.digest: global.bytes])
+        let agent = try Self.agent(fixture, aggregator)
+        try await agent.participate(in: fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest))
+        let receipt = try #require(try agent.state.receipt(1))
+        try FileManager.default.removeItem(at: agent.state.receiptFile(1))  // killed before the receipt was kept
+
+        let restarted = try Self.agent(fixture, aggregator)
+        await #expect(throws: CancellationError.self) { try await restarted.pollRounds() }
+        #expect(try restarted.state.receipt(1) == receipt)
+        #expect(aggregator.recordedUploads.count == 2 && aggregator.recordedUploads[1].bytes == aggregator.recordedUploads[0].bytes)
+    }
+
+    @Test("a second agent on the same state directory is refused, naming the first one's process")
+    func oneAgentPerStateDirectory() async throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let directory = fixture.configuration.stateDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [], models: [:])
+        do {
+            let held = try StateLock(directory: directory)
+            await #expect(throws: SiteAgentError.stateInUse(directory: directory.path, holder: getpid())) {
+                try await Self.agent(fixture, aggregator).run()
+            }
+            withExtendedLifetime(held) {}
+        }
+        // Released (as when the first agent's process ends), the directory is free again.
+        _ = try StateLock(directory: directory)
     }
 
     @Test("each site and round trains with its own seed from the campaign seed")
