@@ -152,10 +152,15 @@ public struct AggregatorServer: Sendable {
                                            "the body exceeds the plan's \(admission.maximumBodyBytes) bytes")
             }
             aggregator.metrics.bytesReceived.increment(by: Int64(body.readableBytes))
-            let receipt = try aggregator.accept(admission, body: Array(buffer: body))
+            // Decoding, checking and fsync block: on a thread of their own, not the pool's.
+            let receipt = try await CancellationFlag.onOwnThread { [aggregator] _ in try aggregator.accept(admission, body: Array(buffer: body)) }
             // The update may complete the round: close it now rather than at the driver's next tick.
-            Task.detached { [aggregator, logger] in
-                do { try aggregator.advance() } catch { logger.error("round step failed", metadata: ["error": "\(error)"]) }
+            Task { [aggregator, logger] in
+                do {
+                    try await CancellationFlag.onOwnThread { _ in try aggregator.advance() }
+                } catch {
+                    logger.error("round step failed", metadata: ["error": "\(error)"])
+                }
             }
             return try json(receipt)
         } catch let rejection as UploadRejection {
@@ -195,7 +200,8 @@ public struct AggregatorServer: Sendable {
     }
 }
 
-/// Looks at the current round every tick and moves it on (``Aggregator/advance()``); a failing
+/// Looks at the current round every tick and moves it on (``Aggregator/advance()``, on a thread
+/// of its own: aggregating blocks, and the handlers must keep answering meanwhile); a failing
 /// step (a full disk while publishing) is logged and retried, the round staying as it was.
 struct RoundDriver: Service {
     let aggregator: Aggregator
@@ -205,7 +211,7 @@ struct RoundDriver: Service {
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try aggregator.advance()
+                try await CancellationFlag.onOwnThread { [aggregator] _ in try aggregator.advance() }
                 try? await Task.sleep(for: tick)  // try?: cancellation ends the loop at the check above
             } catch {
                 logger.error("round step failed; retrying in 5 s", metadata: ["error": "\(error)"])
