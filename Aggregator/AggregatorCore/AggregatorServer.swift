@@ -157,7 +157,7 @@ public struct AggregatorServer: Sendable {
             // The update may complete the round: close it now rather than at the driver's next tick.
             Task { [aggregator, logger] in
                 do {
-                    try await CancellationFlag.onOwnThread { _ in try aggregator.advance() }
+                    _ = try await CancellationFlag.onOwnThread { _ in try aggregator.advance() }
                 } catch {
                     logger.error("round step failed", metadata: ["error": "\(error)"])
                 }
@@ -211,7 +211,7 @@ struct RoundDriver: Service {
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await CancellationFlag.onOwnThread { [aggregator] _ in try aggregator.advance() }
+                _ = try await CancellationFlag.onOwnThread { [aggregator] _ in try aggregator.advance() }
                 try? await Task.sleep(for: tick)  // try?: cancellation ends the loop at the check above
             } catch {
                 logger.error("round step failed; retrying in 5 s", metadata: ["error": "\(error)"])

@@ -95,6 +95,13 @@ public struct ExternalRound: Sendable {
             throw SiteAgentError.externalTrainerOutput(
                 file: metricsFile.path, reason: "\(ExternalTrainerJob.examplesMetric) must be the count (≥ 1) of distinct examples trained on")
         }
+        let drawn = Double(plan.schedule.steps) * Double(plan.schedule.batchSize)
+        guard examples <= drawn else {
+            // The aggregator would refuse the upload: say so here, naming the trainer's file.
+            throw SiteAgentError.externalTrainerOutput(
+                file: metricsFile.path, reason: "\(ExternalTrainerJob.examplesMetric) is \(Int(examples)), more than the round draws "
+                    + "(\(plan.schedule.steps) steps × batch size \(plan.schedule.batchSize) = \(Int(drawn)))")
+        }
 
         let written = try ExternalTrainerJob.readAdapter(in: output)
         let global = Set(plan.tensors.global.map(\.name))

@@ -73,6 +73,7 @@ public struct LocalRound: Sendable {
         let configuration = try plan.trainerConfiguration(round: round, site: privacyGuard.site, threads: threads,
                                                           checkpointInterval: checkpointDirectory == nil ? 0 : Self.checkpointInterval)
         let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: loaded.examples)
+        if let globalAdapter { try trainer.startObjectives(from: globalAdapter) }
         if let checkpointDirectory, LocalTrainer.hasCheckpoint(in: checkpointDirectory) {
             try trainer.resume(from: checkpointDirectory)
         }
@@ -94,7 +95,7 @@ public struct LocalRound: Sendable {
         let container = DeltaContainer(
             header: .init(round: round, site: privacyGuard.site, baseDigest: baseDigest, sampleCount: trainer.distinctExamplesSeen,
                           encoding: plan.wire.encoding, metrics: metrics),
-            tensors: try model.adapterTensors(plan.tensors.upload))
+            tensors: try trainer.adapterTensors(plan.tensors.upload))
         try privacyGuard.checkContainer(container, plan: plan, round: round, baseDigest: baseDigest)
         return Outcome(container: container, metrics: metrics, dataNotes: loaded.notes)
     }

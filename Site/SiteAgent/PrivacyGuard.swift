@@ -1,4 +1,5 @@
 import Foundation
+import PlanBinding
 import Protocols
 import Security
 
@@ -6,7 +7,8 @@ import Security
 /// adapter tensors of this site's own base model, and whole modules only where the site allows
 /// them), and the exact bytes before every upload attempt (decoded as the aggregator will, they
 /// hold exactly the plan's upload list under this site's header). Images, reports and text are
-/// never part of an update: the update is built from ``LlavaModel/adapterTensors(_:)`` alone.
+/// never part of an update: it is built from ``Training/LocalTrainer/adapterTensors(_:)`` alone
+/// (the model's adapter tensors and the objectives' own).
 public struct PrivacyGuard: Sendable {
     /// This site's id (the certificate's CN).
     public var site: String
@@ -21,11 +23,12 @@ public struct PrivacyGuard: Sendable {
     /// Checks a round's plan against this site's base model before any training.
     /// - Throws: ``PrivacyGuardError/notAnAdapterTensor(tensor:reason:)``,
     ///   ``PrivacyGuardError/moduleNotAllowed(tensor:allowed:)``, or the `TrainingPlanError` of
-    ///   `plan.validate(against:)` when the lists are not what this base model and the plan's
-    ///   LoRA fields give.
+    ///   `plan.validate(against:objectiveTensors:)` when the lists are not what this base model and
+    ///   the plan's LoRA fields and objectives give.
     public func checkPlan(_ plan: TrainingPlan, base: BaseModelDescription) throws {
         try checkUploadNames(plan)
-        try plan.validate(against: base)
+        let objectiveTensors = try plan.initialObjectiveTensors(for: base).map { TensorSpec(name: $0.name, shape: $0.shape, dtype: .F32) }
+        try plan.validate(against: base, objectiveTensors: objectiveTensors)
     }
 
     /// The name rules of ``checkPlan(_:base:)``: every upload tensor a LoRA factor, an objective's

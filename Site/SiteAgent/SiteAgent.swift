@@ -245,9 +245,15 @@ public struct SiteAgent: Service {
             throw PlanBindingError.baseDigestMismatch(directory: staging.path, found: found.hex, expected: expected.hex)
         }
         do {
+            // On the disk before the rename: the directory is trusted from then on without a check.
+            for name in try FileManager.default.contentsOfDirectory(atPath: staging.path) {
+                try AtomicFile.sync(staging.appendingPathComponent(name))
+            }
+            try AtomicFile.sync(staging)
             try FileManager.default.moveItem(at: staging, to: target)
+            try AtomicFile.sync(target.deletingLastPathComponent())
         } catch {
-            throw SiteAgentError.corruptState(file: target.path, reason: "cannot move the downloaded base model into place: \(error.localizedDescription)")
+            throw SiteAgentError.corruptState(file: target.path, reason: "cannot store the downloaded base model: \(error)")
         }
         return target
     }

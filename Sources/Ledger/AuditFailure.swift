@@ -40,6 +40,10 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
     case unacceptedContribution(sequence: Int, round: Int, site: String, digest: String, samples: Int)
     /// An update was accepted into a round that entry `closedAt` had already aggregated or failed.
     case acceptedAfterClose(sequence: Int, round: Int, closedAt: Int)
+    /// A signed head file cannot be read, names another ledger key, or is not signed by the ledger key.
+    case untrustedHead(file: String, reason: String)
+    /// A signed head's entry is not in the ledger as signed: the ledger was cut back or rewritten.
+    case headNotInLedger(file: String, sequence: Int, hash: String, found: String)
     /// A receipt file cannot be read or decoded.
     case unreadableReceipt(file: String, reason: String)
     /// A receipt names a ledger key other than this ledger's certificate.
@@ -55,7 +59,7 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
     public var sequence: Int? {
         switch self {
         case .unreadableLedger, .emptyLedger, .untrustedLedgerCertificate, .unreadableReceipt,
-             .receiptFromAnotherLedgerKey:
+             .receiptFromAnotherLedgerKey, .untrustedHead:
             return nil
         case let .malformedEntry(sequence, _, _, _), let .missingGenesis(sequence, _),
              let .unreadableCertificate(sequence, _), let .entryOutsideCertificateValidity(sequence, _, _, _),
@@ -63,7 +67,8 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
              let .brokenLink(sequence, _, _), let .hashMismatch(sequence, _, _), let .invalidSignature(sequence),
              let .invalidReceiptSignature(_, sequence), let .receiptedEntryMissing(_, sequence, _),
              let .receiptMismatch(_, sequence, _, _, _), let .droppedUpdate(sequence, _, _, _, _),
-             let .unacceptedContribution(sequence, _, _, _, _), let .acceptedAfterClose(sequence, _, _):
+             let .unacceptedContribution(sequence, _, _, _, _), let .acceptedAfterClose(sequence, _, _),
+             let .headNotInLedger(_, sequence, _, _):
             return sequence
         case let .missingEntries(expected, _):
             return expected
@@ -110,6 +115,10 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
                 + "which is not the update the ledger last accepted from \(site) in round \(round)"
         case let .acceptedAfterClose(sequence, round, closedAt):
             return "entry \(sequence): an update is accepted into round \(round), which entry \(closedAt) had already closed; it was never aggregated"
+        case let .untrustedHead(file, reason):
+            return "\(file): not a signed head of this ledger: \(reason)"
+        case let .headNotInLedger(file, sequence, hash, found):
+            return "entry \(sequence): \(file) is the signed head with hash \(hash), but the ledger \(found); entries were cut off or rewritten since"
         case let .unreadableReceipt(file, reason):
             return "\(file): not a readable receipt (\(reason))"
         case let .receiptFromAnotherLedgerKey(file, found, expected):

@@ -19,6 +19,8 @@ public struct AuditVerifier: Sendable {
         public let headHash: SHA256.Digest
         public let certificate: X509Certificate
         public let receiptCount: Int
+        /// Signed heads checked (`GET /v1/ledger/head` answers kept earlier).
+        public var headCount = 0
     }
 
     /// The consortium CA certificate: the only trust anchor.
@@ -28,17 +30,27 @@ public struct AuditVerifier: Sendable {
         self.authority = authority
     }
 
-    /// Verifies the ledger file at `url` and the receipts (`*.json`) in `receipts`, if given.
+    /// Verifies the ledger file at `url`, the receipts (`*.json`) in `receipts`, if given, and
+    /// the signed heads in the files `heads`: a ledger cut back or rewritten since a head was
+    /// fetched no longer holds it.
     /// - Throws: the first ``AuditFailure``.
-    public func verify(ledgerAt url: URL, receiptsIn receipts: URL? = nil) throws -> Summary {
+    public func verify(ledgerAt url: URL, receiptsIn receipts: URL? = nil, heads: [URL] = []) throws -> Summary {
         let entries = try LedgerFile.readEntries(at: url)
         guard !entries.isEmpty else { throw AuditFailure.emptyLedger(path: url.path) }
-        return try verify(entries: entries, receipts: try receipts.map(Self.readReceipts) ?? [])
+        let signedHeads = try heads.map { file in
+            do {
+                return (file.path, try WireJSON.decode(LedgerHead.self, from: try Data(contentsOf: file)))
+            } catch {
+                throw AuditFailure.untrustedHead(file: file.path, reason: "not a readable signed head (\(error))")
+            }
+        }
+        return try verify(entries: entries, receipts: try receipts.map(Self.readReceipts) ?? [], heads: signedHeads)
     }
 
-    /// Verifies entries (in sequence order, as read) and named receipts.
+    /// Verifies entries (in sequence order, as read), named receipts and named signed heads.
     /// - Throws: the first ``AuditFailure``.
-    public func verify(entries: [LedgerEntry], receipts: [(file: String, receipt: Receipt)]) throws -> Summary {
+    public func verify(entries: [LedgerEntry], receipts: [(file: String, receipt: Receipt)],
+                       heads: [(file: String, head: LedgerHead)] = []) throws -> Summary {
         guard let first = entries.first else { throw AuditFailure.emptyLedger(path: "ledger") }
         let certificate = try verifiedCertificate(first)
         let publicKey: Ed25519PublicKey
@@ -74,7 +86,21 @@ public struct AuditVerifier: Sendable {
         for (file, receipt) in receipts {
             try check(receipt, file: file, entries: entries, certificate: certificate, publicKey: publicKey)
         }
-        return Summary(entryCount: entries.count, headHash: previousHash, certificate: certificate, receiptCount: receipts.count)
+        for (file, head) in heads {
+            guard head.ledgerKeyFingerprint == certificate.fingerprint else {
+                throw AuditFailure.untrustedHead(file: file, reason: "it names ledger key \(head.ledgerKeyFingerprint.hex), this ledger's certificate is \(certificate.fingerprint.hex)")
+            }
+            guard publicKey.isValidSignature(Array(head.signature), for: head.hash.bytes) else {
+                throw AuditFailure.untrustedHead(file: file, reason: "its signature does not verify with the ledger key")
+            }
+            guard head.sequence >= 1, head.sequence <= entries.count, entries[head.sequence - 1].hash == head.hash else {
+                let found = head.sequence >= 1 && head.sequence <= entries.count ? "holds hash \(entries[head.sequence - 1].hash.hex) there" : "ends at \(entries.count)"
+                throw AuditFailure.headNotInLedger(file: file, sequence: head.sequence, hash: head.hash.hex, found: found)
+            }
+        }
+        var summary = Summary(entryCount: entries.count, headHash: previousHash, certificate: certificate, receiptCount: receipts.count)
+        summary.headCount = heads.count
+        return summary
     }
 
     /// The receipts in `directory`: every `*.json` file, in name order.

@@ -17,7 +17,8 @@ extension TrainingPlan {
     /// Round 0's global adapter for the base model in `baseDirectory`, as
     /// ``Model/LlavaModel/initialGlobalAdapter(plan:)`` makes it on a loaded model, reading only
     /// the modules_to_save weights (every tensor header is checked): LoRA factors from the plan's
-    /// adapter seed, the base values of the modules_to_save, in the plan's global tensor list.
+    /// adapter seed, the base values of the modules_to_save and the objectives' initial tensors,
+    /// in the plan's global tensor list.
     /// - Throws: ``PlanBindingError/adapterMismatch(tensor:reason:)`` when the result is not the
     ///   plan's global list, `ModelError` for a checkpoint that does not match its `config.json`.
     public func initialGlobalAdapter(baseDirectory: URL) throws -> [NamedTensor] {
@@ -27,6 +28,7 @@ extension TrainingPlan {
         for (path, values) in try LlavaModel.readParameters(Array(saved.keys), from: baseDirectory) {
             available[CheckpointNames.peftKey(forModulePath: path)] = (saved[path] ?? [], values)
         }
+        for tensor in try initialObjectiveTensors(for: configuration.baseModelDescription) { available[tensor.name] = (tensor.shape, tensor.values) }
         return try selectAdapterTensors(tensors.global, from: available)
     }
 }

@@ -12,13 +12,15 @@ extension LlavaModel {
     }
 
     /// Round 0's global adapter: fresh factors as PEFT initialises them (A Kaiming-uniform from the
-    /// plan's adapter seed, B zero) and the base values of the modules_to_save, in the plan's
-    /// global tensor list. Leaves the adapters on this model.
+    /// plan's adapter seed, B zero), the base values of the modules_to_save and the objectives'
+    /// initial tensors, in the plan's global tensor list. Leaves the adapters on this model.
     /// - Throws: ``PlanBindingError/adapterMismatch(tensor:reason:)`` when the result is not the
     ///   plan's global list, `ModelError` when the targets match nothing, `SecurityError`.
     public func initialGlobalAdapter(plan: TrainingPlan) throws -> [NamedTensor] {
         try addLoRA(plan.loraConfiguration, seed: try plan.randomness.adapterInitializationSeed())
-        return try adapterTensors(plan.tensors.global)
+        var available = Dictionary(uniqueKeysWithValues: adapterTensors.map { ($0.name, ($0.tensor.shape, $0.tensor.values)) })
+        for tensor in try plan.initialObjectiveTensors(for: baseModelDescription) { available[tensor.name] = (tensor.shape, tensor.values) }
+        return try selectAdapterTensors(plan.tensors.global, from: available)
     }
 
     /// Puts a global adapter on the model: LoRA factors per the plan, modules_to_save values

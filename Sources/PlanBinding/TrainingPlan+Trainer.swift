@@ -11,10 +11,7 @@ extension TrainingPlan {
         var configuration = TrainerConfiguration(
             steps: schedule.steps, batchSize: schedule.batchSize, learningRate: Float(schedule.learningRate),
             seed: try randomness.siteSeed(round: round, site: site))
-        configuration.objectives = objectives.map { objective in
-            TrainerConfiguration.Objective(name: objective.name, weight: Float(objective.weight),
-                                           options: objective.options.mapValues(\.optionText))
-        }
+        configuration.objectives = trainerObjectives
         configuration.gradientAccumulation = schedule.gradientAccumulation
         configuration.maximumSequenceLength = schedule.maxSequenceLength
         configuration.schedule = schedule.learningRateSchedule == .cosine ? .cosine : .constant

@@ -75,6 +75,16 @@ public enum AtomicFile {
         }
     }
 
+    /// Flushes the file or directory at `url` to the disk (`fsync`), for files written by
+    /// another writer (a download) before they are renamed into place.
+    /// - Throws: `SecurityError.fileWriteFailed` with the system's reason.
+    public static func sync(_ url: URL) throws {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(path: url.path) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw failure(path: url.path) }
+    }
+
     private static func syncDirectory(_ directory: String) throws {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure(path: directory) }

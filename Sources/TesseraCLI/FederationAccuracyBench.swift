@@ -97,9 +97,10 @@ struct FederationAccuracyBench {
                 try model.applyGlobalAdapter(global, plan: plan)
                 let configuration = try plan.trainerConfiguration(round: round, site: site, threads: Self.threads, checkpointInterval: 0)
                 let trainer = try LocalTrainer(model: model, tokenizer: evaluator.tokenizer, configuration: configuration, examples: siteExamples)
+                try trainer.startObjectives(from: global)
                 try trainer.train()
                 // What the site uploads (bf16 on the wire), as the aggregator decodes it.
-                let tensors = try model.adapterTensors(plan.tensors.upload).filter { uploadNames.contains($0.name) }.map { tensor in
+                let tensors = try trainer.adapterTensors(plan.tensors.upload).filter { uploadNames.contains($0.name) }.map { tensor in
                     NamedTensor(name: tensor.name, shape: tensor.shape,
                                 values: plan.wire.encoding == .bf16 ? tensor.values.map(Self.bfloat16) : tensor.values)
                 }

@@ -14,7 +14,10 @@ public final class AutoregressiveObjective: TrainingObjective {
     public func loss(_ input: ObjectiveInput) throws -> ObjectiveLoss {
         let batch = input.batch.model
         let loss = input.model.loss(try input.mainOutput, labels: batch.labels ?? [], sequences: batch.sequences)
-        return ObjectiveLoss(total: loss, components: ["ar": loss.item],
-                             averagedOver: LlavaModel.lossTokenCount(labels: batch.labels ?? [], sequences: batch.sequences))
+        return ObjectiveLoss(total: loss, components: ["ar": loss.item], averagedOver: averagedOver(input.batch))
+    }
+
+    public func averagedOver(_ batch: TrainingBatch) -> Int? {
+        LlavaModel.lossTokenCount(labels: batch.model.labels ?? [], sequences: batch.model.sequences)
     }
 }

@@ -181,6 +181,7 @@ public final class LocalTrainer {
         let microSize = configuration.batchSize / microBatches
         let context = ForwardContext(isTraining: true, generator: SeededGenerator(seed: configuration.seed, stream: UInt64(step) + 1))
         var total: Float = 0, components: [String: Float] = [:], tokens = 0
+        let microShares = try microBatchShares(of: indices)
         for micro in 0..<microBatches {
             let passes = try forwardPasses(of: Array(indices[(micro * microSize)..<((micro + 1) * microSize)]))
             let parts = try DataParallel.map(shards) { shard in
@@ -201,11 +202,11 @@ public final class LocalTrainer {
                 let shares = Self.shares(of: parts.map { $0.losses[index] })
                 for (pass, part) in parts.enumerated() {
                     let loss = part.losses[index]
-                    for (key, value) in loss.components { components[key, default: 0] += value * shares[pass] / Float(microBatches) }
+                    for (key, value) in loss.components { components[key, default: 0] += value * shares[pass] * microShares[index][micro] }
                     guard loss.total.item.isFinite else {
                         throw TrainingError.nonFiniteLoss(step: step + 1, component: objective.name, lastCheckpoint: lastCheckpoint)
                     }
-                    let weighted = loss.total * (weight / Float(microBatches) * shares[pass])
+                    let weighted = loss.total * (weight * microShares[index][micro] * shares[pass])
                     losses[part.shard] = losses[part.shard].map { $0 + weighted } ?? weighted
                 }
             }
@@ -228,6 +229,29 @@ public final class LocalTrainer {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return StepRecord(step: step, loss: total, components: components, learningRate: learningRate, gradientNorm: norm,
                           tokensPerSecond: Double(tokens) / seconds, seconds: seconds)
+    }
+
+    /// Each objective's weight for each micro-batch of a step's `indices`: its share of the items
+    /// the objective averages over in the whole batch (``TrainingObjective/averagedOver(_:)``), so
+    /// the accumulated step is the batch's mean as one pass would take it; equal shares when an
+    /// objective cannot count before the forward pass, and 1 without accumulation.
+    private func microBatchShares(of indices: [Int]) throws -> [[Float]] {
+        let microBatches = configuration.gradientAccumulation
+        guard microBatches > 1 else { return objectives.map { _ in [1] } }
+        let microSize = indices.count / microBatches
+        let batches = try (0..<microBatches).map { micro in
+            try TrainingBatch(examples: indices[(micro * microSize)..<((micro + 1) * microSize)].map { examples[$0] }, template: template,
+                              tokenizer: tokenizer, maximumLength: configuration.maximumSequenceLength,
+                              imageSize: model.configuration.vision.imageSize,
+                              padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
+        }
+        return objectives.map { objective, _ in
+            let counts = batches.compactMap { objective.averagedOver($0) }
+            guard counts.count == microBatches, counts.reduce(0, +) > 0 else {
+                return [Float](repeating: 1 / Float(microBatches), count: microBatches)
+            }
+            return DataParallel.shares(ofCounts: counts)
+        }
     }
 
     /// The data-parallel shards of each (micro-)batch: one per thread, unless an objective needs

@@ -26,10 +26,10 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public var steps: Int
     /// Examples per optimizer step.
     public var batchSize: Int
-    /// Equal micro-batches the batch is split into, one backward pass each. Each micro-batch's
-    /// loss is its own mean (over its assistant tokens, for `ar`) and the micro-batches weigh
-    /// equally, as HF's Trainer did before transformers 4.46; with answers of unequal length that
-    /// differs slightly from one pass over the batch, which weighs every token equally.
+    /// Equal micro-batches the batch is split into, one backward pass each. Each micro-batch
+    /// weighs by its share of what the objective averages over (for `ar`, the batch's assistant
+    /// tokens, counted before the step as transformers ≥ 4.46 does), so the step is the one a
+    /// single pass over the whole batch takes, in less memory.
     public var gradientAccumulation = 1
     public var maximumSequenceLength = 512
     public var learningRate: Float

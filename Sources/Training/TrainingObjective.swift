@@ -22,6 +22,15 @@ public protocol TrainingObjective: AnyObject {
     var parameters: [(name: String, tensor: Tensor)] { get }
     /// The loss on one (micro-)batch, with named components for logging.
     func loss(_ input: ObjectiveInput) throws -> ObjectiveLoss
+    /// How many items ``loss(_:)`` will average over for `batch`, when that is known before the
+    /// forward pass (the autoregressive loss: the answer tokens). Gradient accumulation weighs
+    /// each micro-batch by it, so that a step minimises the whole batch's mean; nil (the default)
+    /// weighs the micro-batches equally.
+    func averagedOver(_ batch: TrainingBatch) -> Int?
+}
+
+extension TrainingObjective {
+    public func averagedOver(_ batch: TrainingBatch) -> Int? { nil }
 }
 
 /// What an objective is given for one batch.
@@ -104,18 +113,34 @@ public enum ObjectiveRegistry {
     /// The objectives this build implements.
     public static let names = ["ar", "infonce", "words"]
 
-    /// The objective named by `entry`, configured from its options.
+    /// The objective named by `entry`, configured from its options, for `model`.
     /// - Throws: ``TrainingError/unknownObjective(name:known:)`` or an invalid option.
     public static func make(_ entry: TrainerConfiguration.Objective, model: LlavaModel) throws -> TrainingObjective {
+        try make(entry, hiddenSize: model.configuration.text.hiddenSize, vocabularySize: model.configuration.text.vocabularySize)
+    }
+
+    /// The objective named by `entry` for a language model of this width and vocabulary (all an
+    /// objective's own tensors are sized by), so it can be built without loading a model.
+    /// - Throws: ``TrainingError/unknownObjective(name:known:)`` or an invalid option.
+    public static func make(_ entry: TrainerConfiguration.Objective, hiddenSize: Int, vocabularySize: Int) throws -> TrainingObjective {
         switch entry.name {
         case "ar":
             return AutoregressiveObjective()
         case "infonce":
             return try InfoNCEObjective(options: entry.options)
         case "words":
-            return WordsObjective(model: model)
+            return WordsObjective(width: hiddenSize, vocabulary: vocabularySize)
         default:
             throw TrainingError.unknownObjective(name: entry.name, known: names)
         }
+    }
+
+    /// The tensors `entries`' objectives train for themselves, at the values a fresh objective
+    /// starts from (fixed by its options, never by a seed), in the objectives' order: what a plan
+    /// lists and round 0's global adapter holds for them.
+    /// - Throws: the errors of ``make(_:hiddenSize:vocabularySize:)``.
+    public static func initialParameters(_ entries: [TrainerConfiguration.Objective], hiddenSize: Int,
+                                         vocabularySize: Int) throws -> [(name: String, tensor: Tensor)] {
+        try entries.flatMap { try make($0, hiddenSize: hiddenSize, vocabularySize: vocabularySize).parameters }
     }
 }

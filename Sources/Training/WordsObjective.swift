@@ -27,10 +27,6 @@ public final class WordsObjective: TrainingObjective {
         [("tessera.objective.words.weight", weight), ("tessera.objective.words.bias", bias)]
     }
 
-    public convenience init(model: LlavaModel) {
-        self.init(width: model.configuration.text.hiddenSize, vocabulary: model.configuration.text.vocabularySize)
-    }
-
     init(width: Int, vocabulary: Int) {
         var generator = SeededGenerator(seed: 0x776F_7264_73)  // "words"
         let scale = 1 / Float(width).squareRoot()
@@ -46,6 +42,8 @@ public final class WordsObjective: TrainingObjective {
         let loss = loss(imageView: imageView, answerTokens: tokens)
         return ObjectiveLoss(total: loss, components: ["words": loss.item], averagedOver: tokens.count)
     }
+
+    public func averagedOver(_ batch: TrainingBatch) -> Int? { batch.examples.count }
 
     /// `L` for the image views `(N, C)` and each sample's answer tokens (ids outside the
     /// vocabulary are ignored; a sample without tokens adds nothing).

@@ -116,6 +116,33 @@ struct AuditVerifierTests {
         }
     }
 
+    /// A signed head kept from `GET /v1/ledger/head` catches a tail cut off later, where no receipt
+    /// reaches (the last entries here are a revocation and a failed round); a head with another
+    /// signature is refused.
+    @Test func detectsATruncatedTailFromASignedHead() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let head = try fixture.store.head()
+        let headFile = fixture.file("head.json")
+        try WireJSON.encode(head).write(to: headFile)
+        #expect(try fixture.verifier.verify(ledgerAt: try fixture.copyOfLedger("whole.sqlite"), heads: [headFile]).headCount == 1)
+
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(Self.dropTriggers + "DELETE FROM ledger_entry WHERE sequence >= 16;", on: copy)
+        #expect(try fixture.verifier.verify(ledgerAt: copy).entryCount == 15)
+        #expect(throws: AuditFailure.headNotInLedger(file: headFile.path, sequence: 17, hash: head.hash.hex, found: "ends at 15")) {
+            try fixture.verifier.verify(ledgerAt: copy, heads: [headFile])
+        }
+
+        var forged = head
+        forged.signature = Data(try Ed25519Key.generate().signature(for: head.hash.bytes))
+        try WireJSON.encode(forged).write(to: headFile)
+        #expect(throws: AuditFailure.untrustedHead(file: headFile.path, reason: "its signature does not verify with the ledger key")) {
+            try fixture.verifier.verify(ledgerAt: try fixture.copyOfLedger("again.sqlite"), heads: [headFile])
+        }
+    }
+
     /// Every signature replaced by one from a key the CA did not certify: entry 1 fails.
     @Test func detectsEntriesResignedWithAnUncertifiedKey() throws {
         let fixture = try LedgerFixture()

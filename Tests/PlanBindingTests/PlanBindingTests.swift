@@ -127,4 +127,43 @@ struct PlanBindingTests {
             try second.applyGlobalAdapter(Array(initial.dropFirst()), plan: plan)
         }
     }
+
+    /// An objective's own tensors (InfoNCE's logit scale, the words head) are in the plan's lists
+    /// and in round 0's adapter at their initial values, from the loaded model and from
+    /// `config.json` alike.
+    @Test("objectives' own tensors are planned, uploaded and published in round 0")
+    func objectiveTensors() throws {
+        let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        model.initializeWeights(seed: 1)
+        let plan = try Self.tinyPlan(model) { toml in
+            toml = toml.replacingOccurrences(of: "[schedule]", with: """
+                [[objectives]]
+                name = "infonce"
+                weight = 0.5
+                options = { temperature = "0.1" }
+
+                [[objectives]]
+                name = "words"
+                weight = 0.5
+
+                [schedule]
+                """)
+        }
+        let text = model.configuration.text
+        let expected = [TensorSpec(name: "tessera.objective.infonce.logit_scale", shape: [1], dtype: .F32),
+                        TensorSpec(name: "tessera.objective.words.weight", shape: [text.vocabularySize, text.hiddenSize], dtype: .F32),
+                        TensorSpec(name: "tessera.objective.words.bias", shape: [text.vocabularySize], dtype: .F32)]
+            .sorted { $0.name < $1.name }  // the plan lists tensors by name
+        #expect(plan.tensors.global.filter { AdapterTensorName.isObjective($0.name) } == expected)
+        #expect(plan.tensors.upload.filter { AdapterTensorName.isObjective($0.name) }.map(\.name) == expected.map(\.name))
+
+        let initial = try model.initialGlobalAdapter(plan: plan)
+        #expect(initial.map(\.name) == plan.tensors.global.map(\.name))
+        let scale = try #require(initial.first { $0.name == "tessera.objective.infonce.logit_scale" })
+        #expect(scale.values == [Float(Foundation.log(1 / Float(0.1)))])
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory)
+        #expect(try plan.initialGlobalAdapter(baseDirectory: directory) == initial)
+    }
 }

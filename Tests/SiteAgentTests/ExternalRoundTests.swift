@@ -137,7 +137,7 @@ struct ExternalRoundTests {
         let fixture = try SiteFixture()
         defer { fixture.remove() }
         let global = try Self.globalTensors(fixture)
-        let work = Self.round(fixture, command: Self.passThrough(metrics: #"{"examples": 7, "eval.closed_accuracy": 0.5}"#))
+        let work = Self.round(fixture, command: Self.passThrough(metrics: #"{"examples": 3, "eval.closed_accuracy": 0.5}"#))
         let outcome = try work.run(globalAdapter: global)
 
         let job = try ExternalTrainerJob(contentsOf: work.jobFile)
@@ -148,7 +148,7 @@ struct ExternalRoundTests {
         #expect(try ExternalTrainerJob.readAdapter(in: URL(fileURLWithPath: job.globalAdapter)) == global)
         let upload = Set(fixture.plan.tensors.upload.map(\.name))
         #expect(outcome.container.tensors == global.filter { upload.contains($0.name) })
-        #expect(outcome.container.header.sampleCount == 7 && outcome.metrics == ["eval.closed_accuracy": 0.5])
+        #expect(outcome.container.header.sampleCount == 3 && outcome.metrics == ["eval.closed_accuracy": 0.5])
     }
 
     @Test("a trainer's JSON lines with step and loss are relayed as progress while it runs; other lines are only logged")
@@ -191,6 +191,10 @@ struct ExternalRoundTests {
                 == .externalTrainerOutput(file: output.appendingPathComponent("metrics.json").path, reason: noCount))
         #expect(refusal(Self.passThrough(metrics: #"{"examples": 0}"#))
                 == .externalTrainerOutput(file: output.appendingPathComponent("metrics.json").path, reason: noCount))
+        let drawn = fixture.plan.schedule.steps * fixture.plan.schedule.batchSize
+        #expect(refusal(Self.passThrough(metrics: "{\"examples\": \(drawn + 1)}"))
+                == .externalTrainerOutput(file: output.appendingPathComponent("metrics.json").path,
+                                          reason: "examples is \(drawn + 1), more than the round draws (\(fixture.plan.schedule.steps) steps × batch size \(fixture.plan.schedule.batchSize) = \(drawn))"))
         #expect(refusal(Self.passThrough(metrics: #"{"examples": 3, "note": "done"}"#))
                 == .externalTrainerOutput(file: output.appendingPathComponent("metrics.json").path, reason: "note is not a number"))
 

@@ -30,4 +30,25 @@ struct LocalRoundTests {
         #expect(steps == Array((LocalRound.checkpointInterval + 1)...12))
         #expect(try resumed.container.encoded() == uninterrupted)
     }
+
+    @Test("an objective's own tensor starts from the global adapter's value, trains, and goes out in the update")
+    func objectiveTensorsTravel() throws {
+        let fixture = try SiteFixture {
+            $0 = $0.replacingOccurrences(of: "[schedule]", with: "[[objectives]]\nname = \"infonce\"\nweight = 0.5\n\n[schedule]")
+        }
+        defer { fixture.remove() }
+        let name = "tessera.objective.infonce.logit_scale"
+        #expect(fixture.plan.tensors.upload.contains { $0.name == name && $0.shape == [1] })
+        var global = try DeltaContainer.decode(try fixture.initialGlobalAdapter().bytes, source: "global",
+                                               expecting: .init(maximumDecompressedBytes: 1 << 26)).container.tensors
+        let index = try #require(global.firstIndex { $0.name == name })
+        #expect(global[index].values == [Float(Foundation.log(1 / Float(0.07)))])  // round 0: the objective's initial value
+        global[index].values = [1.5]  // as an aggregation would have moved it
+        let work = LocalRound(plan: fixture.plan, round: 2, baseDirectory: fixture.baseDirectory, baseDigest: fixture.baseDigest,
+                              data: SiteData(fixture.configuration.data), threads: 2,
+                              privacyGuard: PrivacyGuard(site: SiteFixture.siteID, modulesToSaveAllowed: ["multi_modal_projector"]))
+        let uploaded = try #require(try work.run(globalAdapter: global).container.tensors.first { $0.name == name })
+        // Two AdamW steps of at most about the learning rate each, from 1.5 (not from 2.66).
+        #expect(uploaded.values[0] != 1.5 && abs(uploaded.values[0] - 1.5) < 0.05, "\(uploaded.values)")
+    }
 }

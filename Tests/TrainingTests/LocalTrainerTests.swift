@@ -76,6 +76,29 @@ struct LocalTrainerTests {
         #expect(resumed.parameters.map(\.name) == uninterrupted.parameters.map(\.name))
     }
 
+    /// Two micro-batches give the gradient of one pass over the whole batch: each weighs by its
+    /// share of the batch's answer tokens (answers of 1 to 8 sentences here), not equally.
+    @Test func gradientAccumulationTakesTheWholeBatchStep() throws {
+        let tokenizer = try TrainingFixtures.tokenizer()
+        var examples = TrainingFixtures.examples(count: 8, imageSize: 16)
+        for index in examples.indices {
+            examples[index].turns[1].text = Array(repeating: "The nodule is small.", count: index + 1).joined(separator: " ")
+        }
+        func gradients(accumulation: Int) throws -> [[Float]] {
+            var configuration = TrainingFixtures.configuration(steps: 1)
+            configuration.gradientAccumulation = accumulation
+            configuration.maximumSequenceLength = 128
+            let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                           configuration: configuration, examples: examples)
+            try trainer.train()
+            return trainer.parameters.map { $0.tensor.grad ?? [] }
+        }
+        let whole = try gradients(accumulation: 1), accumulated = try gradients(accumulation: 2)
+        let scale = whole.flatMap { $0 }.map(abs).max() ?? 0
+        let worst = zip(whole, accumulated).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .infinity
+        #expect(scale > 0 && worst < 1e-5 * scale, "largest difference \(worst), largest gradient \(scale)")
+    }
+
     /// A kill between the checkpoint's two renames leaves the previous checkpoint in `.old` and the
     /// new, complete one in `.partial`: resuming finds the new one, and the error of a later bad
     /// step names it.
