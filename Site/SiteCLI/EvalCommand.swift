@@ -18,7 +18,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The plan the adapter belongs to (default: the plan of the last round seen, from the state directory).", valueName: "PLAN.json"))
     var plan: String?
 
-    @Option(help: ArgumentHelp("The base model directory (default: [model] base of the configuration).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("The base model directory (default: [model] base of the configuration, else the one the agent downloaded for the last round it saw).", valueName: "DIR"))
     var base: String?
 
     @Option(help: "Test questions to answer (default: data.evaluation_items of the configuration).")

@@ -21,7 +21,8 @@ enum OfflineInputs {
         }
     }
 
-    /// `--base`, else the configuration's `[model] base`.
+    /// `--base`, else the configuration's `[model] base`, else the base model the agent downloaded
+    /// (into the state directory) for the last round it saw.
     static func baseDirectory(_ option: String?, configuration: SiteConfiguration) throws -> URL {
         if let option { return URL(fileURLWithPath: option) }
         if let base = configuration.baseModel { return base }

@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The global adapter container (.tcz) to start from (default: round 0's adapter from the plan's seed).", valueName: "FILE"))
     var adapter: String?
 
-    @Option(help: ArgumentHelp("The base model directory (default: [model] base of the configuration).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("The base model directory (default: [model] base of the configuration, else the one the agent downloaded for the last round it saw).", valueName: "DIR"))
     var base: String?
 
     @Option(help: "The round number written in the update header; it also selects the site's seed (default: 1).")

@@ -4,8 +4,8 @@ import Security
 
 /// Verifies a ledger offline against the consortium CA, as docs/LEDGER.md §5 describes: the ledger
 /// certificate in entry 1, sequence continuity, each entry's canonical bytes against its columns,
-/// the hash chain, every signature, that every accepted update went into its round's aggregation,
-/// and, given receipts, that every receipted update is present and unchanged. The first problem
+/// the hash chain, every signature, that each aggregation counts exactly the updates last accepted
+/// in its round, and, given receipts and signed heads, that each is present and unchanged. The first problem
 /// is thrown as an ``AuditFailure`` naming the entry.
 ///
 /// ```swift

@@ -1,6 +1,7 @@
 import Foundation
 import Protocols
 import TOMLKit
+import Training
 
 /// A campaign file (TOML): a name, the number of rounds and every field of the training plan
 /// except the tensor lists, which the aggregator derives from the base model
@@ -75,7 +76,7 @@ public struct CampaignDefinition: Sendable {
     public func plan(for base: BaseModelDescription, source: String = "campaign") throws -> TrainingPlan {
         func section<Section: Decodable>(_ key: String, as type: Section.Type) throws -> Section {
             guard let value = planFields[key] else {
-                throw PlanBindingError.campaignInvalid(file: source, reason: "the table [\(key)] is missing")
+                throw PlanBindingError.campaignInvalid(file: source, reason: "the table \(key == "objectives" ? "[[objectives]]" : "[\(key)]") is missing")
             }
             do {
                 return try WireJSON.decode(type, from: try WireJSON.encode(value))
@@ -100,6 +101,8 @@ public struct CampaignDefinition: Sendable {
         } catch let error as PlanBindingError {
             throw PlanBindingError.campaignInvalid(file: source, reason: error.description)
         } catch let error as TrainingPlanError {
+            throw PlanBindingError.campaignInvalid(file: source, reason: error.description)
+        } catch let error as TrainingError {  // an objective this build does not implement, or a bad option of one
             throw PlanBindingError.campaignInvalid(file: source, reason: error.description)
         } catch let error as DecodingError {
             throw PlanBindingError.campaignInvalid(file: source, reason: TrainingPlanError(error).description)

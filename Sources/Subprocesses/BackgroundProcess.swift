@@ -57,16 +57,20 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM to `pid`, then SIGKILL if `isRunning` still holds after `grace` seconds. A process
+    /// SIGTERM to `pid`, then SIGKILL if it is still running after `grace` seconds. A process
     /// that leads its own process group (as Foundation starts children) is signalled with its
-    /// whole group, so a wrapper script's children stop with it; the group gets SIGKILL at the
-    /// end whatever the leader did, for children that outlive it.
+    /// whole group, so a wrapper script's children stop with it, and the grace lasts until the
+    /// last of them has exited (a wrapper that exits at once does not cut a trainer's checkpoint
+    /// short).
     public static func stop(_ pid: pid_t, grace: Double, isRunning: () -> Bool) {
-        let target = getpgid(pid) == pid ? -pid : pid
+        let group = getpgid(pid) == pid
+        let target = group ? -pid : pid
+        // kill(−pgid, 0) succeeds while any member of the group remains.
+        func running() -> Bool { isRunning() || (group && kill(target, 0) == 0) }
         kill(target, SIGTERM)
         let end = Date().addingTimeInterval(grace)
-        while isRunning() && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
-        if isRunning() || target < 0 { kill(target, SIGKILL) }
+        while running() && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+        if running() { kill(target, SIGKILL) }
     }
 
     /// SIGKILL, as a crash or `kill -9` would, and waits for the exit.

@@ -13,8 +13,8 @@ struct AuditVerifyCommand: ParsableCommand {
             Checks that entry 1 carries a ledger certificate issued by the CA with the ledger-signing \
             usage, that entries run 1, 2, … without gaps, that each entry's columns match its signed \
             canonical bytes, the hash chain, every Ed25519 signature and, with --receipts, that each \
-            receipted update is in the ledger unchanged, that every accepted update went into its \
-            round's aggregation and, with --head, that a signed head fetched earlier (GET \
+            receipted update is in the ledger unchanged, that each aggregation counts exactly the \
+            updates last accepted from each site in its round and, with --head, that a signed head fetched earlier (GET \
             /v1/ledger/head) is still in the ledger as signed. The byte format is docs/LEDGER.md.
             """
     )

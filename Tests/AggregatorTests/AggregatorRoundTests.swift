@@ -117,7 +117,7 @@ struct AggregatorRoundTests {
         _ = try submit(harness, "site-a", try harness.update(site: "site-a", samples: drawn, shift: 0.01))
     }
 
-    @Test("the same bytes sent twice at once are accepted once and both get the one receipt")
+    @Test("the same bytes admitted twice before either is stored (a retry overtaking a slow first attempt) are accepted once; both get the one receipt")
     func concurrentDuplicate() throws {
         let harness = try AggregatorHarness()
         try harness.enrol("site-a", "site-b")

@@ -45,27 +45,28 @@ struct LlavaInstructDatasetTests {
         }
     }
 
-    /// Conversations the chat template cannot encode are refused when the file is read, naming the
-    /// record, not when training first draws them.
-    @Test func rejectsConversationsTheTemplateCannotEncode() {
-        func decode(_ record: String) throws {
-            _ = try LlavaInstructDataset.decode(Array("[\(record)]".utf8), file: "f.json")
-        }
-        #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "conversations[0].from", found: "\"gpt\"",
-                                                  expected: "\"human\" (a conversation starts with the question)")) {
-            try decode(#"{"id": "a", "conversations": [{"from": "gpt", "value": "x"}]}"#)
-        }
-        #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "conversations", found: "0 <image> placeholders",
-                                                  expected: "exactly one, where the image a.png goes")) {
-            try decode(#"{"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "What?"}, {"from": "gpt", "value": "x"}]}"#)
-        }
-        #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "conversations", found: "2 <image> placeholders",
-                                                  expected: "exactly one, where the image a.png goes")) {
-            try decode(#"{"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "<image><image>"}, {"from": "gpt", "value": "x"}]}"#)
-        }
-        #expect(throws: DatasetError.invalidField(file: "f.json", item: 0, field: "conversations", found: "1 <image> placeholder",
-                                                  expected: "none, as the record has no image")) {
-            try decode(#"{"id": "a", "conversations": [{"from": "human", "value": "<image> What?"}, {"from": "gpt", "value": "x"}]}"#)
+    /// Conversations the chat template cannot encode are skipped and counted by reason when the
+    /// file is read, not met at the training step that first draws them; an image missing from a
+    /// later record is still named by its position in the file.
+    @Test func skipsConversationsTheTemplateCannotEncode() throws {
+        let text = "[" + [
+            #"{"id": "gpt-first", "conversations": [{"from": "gpt", "value": "x"}]}"#,
+            #"{"id": "no-placeholder", "image": "a.png", "conversations": [{"from": "human", "value": "What?"}, {"from": "gpt", "value": "x"}]}"#,
+            #"{"id": "two", "image": "a.png", "conversations": [{"from": "human", "value": "<image><image>"}, {"from": "gpt", "value": "x"}]}"#,
+            #"{"id": "no-image", "conversations": [{"from": "human", "value": "<image> What?"}, {"from": "gpt", "value": "x"}]}"#,
+            #"{"id": "good", "image": "missing.png", "conversations": [{"from": "human", "value": "<image> What?"}, {"from": "gpt", "value": "x"}]}"#,
+        ].joined(separator: ", ") + "]"
+        let (records, summary) = try LlavaInstructDataset.decode(Array(text.utf8), file: "f.json")
+        #expect(records.map(\.id) == ["good"])
+        #expect(summary.loaded == 1 && summary.skipped == [
+            "conversation starts with a gpt turn": 1, "image without an <image> placeholder": 1,
+            "more than one <image> placeholder": 1, "<image> placeholder without an image": 1,
+        ])
+        let directory = try DatasetFixtureDirectory()
+        defer { directory.remove() }
+        let file = try directory.write(text, to: "llava.json")
+        #expect(throws: DatasetError.missingImage(file: file, item: 4, image: "missing.png")) {
+            try LlavaInstructDataset(contentsOf: file)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Protocols
 import Testing
 
 /// verify_ledger.py, written from docs/LEDGER.md with Python's standard library and the openssl
@@ -57,6 +58,26 @@ struct IndependentVerifierTests {
         let output = try Self.run(fixture, ledger: try fixture.copyOfLedger("copy.sqlite"))
         #expect(output.status == 1)
         #expect(output.standardOutput == "FAIL entry \(aggregated.sequence): round 1 aggregated without site-b's update accepted in entry \(accepted.sequence)\n",
+                "\(output.standardOutput)")
+    }
+
+    /// A signed head kept earlier passes on the whole ledger and fails on one cut back since.
+    @Test func checksASignedHead() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.appendCampaign()
+        let headFile = fixture.file("head.json")
+        try WireJSON.encode(try fixture.store.head()).write(to: headFile)
+        func run(_ ledger: URL) throws -> CommandLineTool.Output {
+            try CommandLineTool.run("python3", [Self.script.path, "--ledger", ledger.path, "--ca", fixture.authorityCertificateURL.path,
+                                                "--head", headFile.path])
+        }
+        #expect(try run(try fixture.copyOfLedger("whole.sqlite")).status == 0)
+        let copy = try fixture.copyOfLedger("copy.sqlite")
+        try CommandLineTool.sqlite3(AuditVerifierTests.dropTriggers + "DELETE FROM ledger_entry WHERE sequence >= 16;", on: copy)
+        let output = try run(copy)
+        #expect(output.status == 1)
+        #expect(output.standardOutput == "FAIL entry 17: \(headFile.path) is a signed head the ledger no longer holds (it ends at 15)\n",
                 "\(output.standardOutput)")
     }
 }

@@ -2,10 +2,10 @@
 """An independent verifier of a Tessera ledger, written from docs/LEDGER.md alone with Python's
 standard library and the `openssl` command line (OpenSSL 3).
 
-    verify_ledger.py --ledger ledger.sqlite --ca ca.pem [--receipts DIR]
+    verify_ledger.py --ledger ledger.sqlite --ca ca.pem [--receipts DIR] [--head FILE ...]
 
 Prints "OK <n> entries, head <hash>" and exits 0, or "FAIL entry <sequence>: <reason>" (or
-"FAIL <file>: <reason>" for a receipt) and exits 1.
+"FAIL <file>: <reason>" for a receipt or signed head) and exits 1.
 """
 import argparse
 import base64
@@ -192,7 +192,7 @@ def check_entry(row, signed):
         raise Failure("entry %d: column payload differs from the signed entry" % sequence)
 
 
-def verify(ledger_path, ca_path, receipts_dir, workdir):
+def verify(ledger_path, ca_path, receipts_dir, workdir, heads=()):
     database = sqlite3.connect("file:%s?mode=ro" % os.path.abspath(ledger_path), uri=True)
     database.row_factory = sqlite3.Row
     rows = database.execute("SELECT * FROM ledger_entry ORDER BY sequence").fetchall()
@@ -232,6 +232,8 @@ def verify(ledger_path, ca_path, receipts_dir, workdir):
         for name in sorted(os.listdir(receipts_dir)):
             if name.endswith(".json"):
                 check_receipt(os.path.join(receipts_dir, name), rows, key)
+    for path in heads:
+        check_head(path, rows, key)
     return len(rows), previous.hex()
 
 
@@ -282,15 +284,29 @@ def check_receipt(path, rows, key):
             raise Failure("entry %d: %s is %r in the ledger but %r in %s" % (sequence, field, value, receipt[field], path))
 
 
+def check_head(path, rows, key):
+    """LEDGER.md 5.7: a signed head kept earlier is still in the ledger as signed."""
+    with open(path, "rb") as handle:
+        head = parse_json(handle.read().decode("utf-8"))
+    if head["ledger_key_fingerprint"] != key.fingerprint:
+        raise Failure("%s: the head names another ledger key" % path)
+    if not key.verifies(base64.b64decode(head["signature"]), bytes.fromhex(head["hash"])):
+        raise Failure("%s: the head is not signed by the ledger key" % path)
+    sequence = head["sequence"]
+    if not 1 <= sequence <= len(rows) or bytes(rows[sequence - 1]["hash"]).hex() != head["hash"]:
+        raise Failure("entry %d: %s is a signed head the ledger no longer holds (it ends at %d)" % (sequence, path, len(rows)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ledger", required=True)
     parser.add_argument("--ca", required=True)
     parser.add_argument("--receipts")
+    parser.add_argument("--head", action="append", default=[])
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         try:
-            count, head = verify(arguments.ledger, arguments.ca, arguments.receipts, workdir)
+            count, head = verify(arguments.ledger, arguments.ca, arguments.receipts, workdir, arguments.head)
         except Failure as failure:
             print("FAIL %s" % failure)
             return 1

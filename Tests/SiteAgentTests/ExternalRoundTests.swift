@@ -103,6 +103,15 @@ struct ExternalRoundTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(Self.exits(child), "the wrapper's child \(child) still runs")
 
+        // The grace lasts while any of the group runs: a wrapper that dies at once does not cut short
+        // the trainer it started, which takes a second to save after SIGTERM.
+        let saving = Self.round(fixture, command: Self.shell(#"(trap 'sleep 1; echo saved > saved.txt; exit 0' TERM; while :; do sleep 0.05; done) & wait"#))
+        let begun = Date()
+        #expect(throws: CancellationError.self) {
+            try saving.run(globalAdapter: global, shouldStop: { Date().timeIntervalSince(begun) > 0.5 })
+        }
+        #expect(FileManager.default.fileExists(atPath: saving.directory.appendingPathComponent("saved.txt").path), "the trainer was killed before it saved")
+
         // Leftovers recorded in trainer.pid: one whose command line names the job file, one whose
         // TESSERA_JOB does (a wrapper that exec'd without passing the path on).
         for namesJob in ["argument", "environment"] {

@@ -25,11 +25,11 @@ public struct LlavaInstructDataset: Sendable {
     /// - Throws: `DatasetError.unreadableFile`, `.malformedJSON`, `.unexpectedTopLevel`, `.missingField`,
     ///   `.invalidField`, `.missingImage`.
     public init(contentsOf path: String, imageDirectory: String? = nil, checkImages: Bool = true) throws(DatasetError) {
-        let (records, summary) = try Self.decode(DatasetFile.bytes(at: path), file: path)
+        let (records, positions, summary) = try Self.decodeWithPositions(DatasetFile.bytes(at: path), file: path)
         let root = imageDirectory ?? DatasetFile.directory(of: path)
         var imageFiles: [String?] = []
         imageFiles.reserveCapacity(records.count)
-        for (index, record) in records.enumerated() {
+        for (index, record) in zip(positions, records) {
             guard let image = record.image else {
                 imageFiles.append(nil)
                 continue
@@ -49,12 +49,18 @@ public struct LlavaInstructDataset: Sendable {
     /// Decodes LLaVA-Med JSON held in memory.
     /// - Parameter file: The label used in errors.
     public static func decode(_ bytes: [UInt8], file: String) throws(DatasetError) -> ([InstructRecord], DatasetLoadSummary) {
+        let (records, _, summary) = try decodeWithPositions(bytes, file: file)
+        return (records, summary)
+    }
+
+    /// ``decode(_:file:)`` with each kept record's position in the file (errors name positions).
+    private static func decodeWithPositions(_ bytes: [UInt8], file: String) throws(DatasetError) -> ([InstructRecord], [Int], DatasetLoadSummary) {
         let root = try JSONParser.parse(bytes, file: file)
         guard case .array(let items) = root else {
             throw .unexpectedTopLevel(file: file, found: root.typeName, expected: "an array of records")
         }
         var summary = DatasetLoadSummary()
-        var records: [InstructRecord] = []
+        var records: [InstructRecord] = [], positions: [Int] = []
         records.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             guard case .object = item else {
@@ -77,7 +83,10 @@ public struct LlavaInstructDataset: Sendable {
                 turns.append(.init(speaker: speaker, value: try turnFields.text("value")))
             }
             let image = try fields.optionalText("image")
-            try checkConversation(turns, image: image, file: file, item: index)
+            if let reason = unusableConversation(turns, image: image) {
+                summary.skip(reason)
+                continue
+            }
             var extended: [String]?
             if let value = item["extended_answers"], value != .null {
                 guard case .array(let answers) = value else {
@@ -92,25 +101,26 @@ public struct LlavaInstructDataset: Sendable {
                 extended = texts
             }
             records.append(InstructRecord(id: try fields.text("id"), image: image, conversations: turns, extendedAnswers: extended))
+            positions.append(index)
         }
         summary.loaded = records.count
-        return (records, summary)
+        return (records, positions, summary)
     }
 
-    /// What the chat template needs of a conversation, checked when the file is read rather than
-    /// when training first draws the record: it starts with a human turn, and holds one `<image>`
-    /// placeholder when the record has an image and none when it has not (an empty conversation
-    /// passes here; an objective that needs one says so when training starts).
-    private static func checkConversation(_ turns: [InstructRecord.Turn], image: String?, file: String, item: Int) throws(DatasetError) {
-        guard let first = turns.first else { return }
-        guard first.speaker == .human else {
-            throw .invalidField(file: file, item: item, field: "conversations[0].from", found: "\"\(first.speaker.rawValue)\"",
-                                expected: "\"human\" (a conversation starts with the question)")
-        }
+    /// Why the chat template cannot encode a conversation, if it cannot: it must start with a
+    /// human turn, and hold one `<image>` placeholder when the record has an image and none when
+    /// it has not. Such records are skipped and counted when the file is read (the summary's
+    /// note names the reasons), rather than failing at the training step that first draws them.
+    /// An empty conversation passes here; an objective that needs one says so when training starts.
+    private static func unusableConversation(_ turns: [InstructRecord.Turn], image: String?) -> String? {
+        guard let first = turns.first else { return nil }
+        guard first.speaker == .human else { return "conversation starts with a gpt turn" }
         let placeholders = turns.reduce(0) { $0 + $1.value.components(separatedBy: InstructRecord.imagePlaceholder).count - 1 }
-        guard placeholders == (image == nil ? 0 : 1) else {
-            throw .invalidField(file: file, item: item, field: "conversations", found: "\(placeholders) \(InstructRecord.imagePlaceholder) placeholder\(placeholders == 1 ? "" : "s")",
-                                expected: image.map { "exactly one, where the image \($0) goes" } ?? "none, as the record has no image")
+        switch (image, placeholders) {
+        case (nil, 0), (_?, 1): return nil
+        case (nil, _): return "<image> placeholder without an image"
+        case (_?, 0): return "image without an <image> placeholder"
+        default: return "more than one <image> placeholder"
         }
     }
 
