@@ -74,8 +74,16 @@ public struct LocalRound: Sendable {
                                                           checkpointInterval: checkpointDirectory == nil ? 0 : Self.checkpointInterval)
         let trainer = try LocalTrainer(model: model, tokenizer: tokenizer, configuration: configuration, examples: loaded.examples)
         if let globalAdapter { try trainer.startObjectives(from: globalAdapter) }
+        var notes = loaded.notes
         if let checkpointDirectory, LocalTrainer.hasCheckpoint(in: checkpointDirectory) {
-            try trainer.resume(from: checkpointDirectory)
+            do {
+                try trainer.resume(from: checkpointDirectory)
+            } catch let TrainingError.checkpointOfOtherRun(_, reason) {
+                // The site's data changed since the checkpoint (images added or removed): the
+                // round's draws differ, so it starts over rather than mixing the two.
+                try FileManager.default.removeItem(at: checkpointDirectory)
+                notes.append("the round's checkpoint cannot be resumed (\(reason)); training the round from its start")
+            }
         }
         let log = try trainingLog.map { try TrainingLog($0) }
         var lastLoss = log?.loss(atStep: configuration.steps)
@@ -97,7 +105,7 @@ public struct LocalRound: Sendable {
                           encoding: plan.wire.encoding, metrics: metrics),
             tensors: try trainer.adapterTensors(plan.tensors.upload))
         try privacyGuard.checkContainer(container, plan: plan, round: round, baseDigest: baseDigest)
-        return Outcome(container: container, metrics: metrics, dataNotes: loaded.notes)
+        return Outcome(container: container, metrics: metrics, dataNotes: notes)
     }
 }
 

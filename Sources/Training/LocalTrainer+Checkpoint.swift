@@ -5,18 +5,35 @@ import Tensor
 /// Checkpoints and outputs. A checkpoint directory holds `trained.safetensors` (every trained
 /// tensor by name: adapters, modules_to_save, objectives' own parameters, or whole modules),
 /// `optimizer.safetensors` (AdamW's moments and step) and
-/// `trainer_state.json` (`{"step": k, "seed": s, "examples_seen": […]}`); it is written beside the
+/// `trainer_state.json` (`{"step": k, "seed": s, "batch_size": b, "data": "…", "examples_seen": […]}`,
+/// `data` a fingerprint of the training examples' ids in order); it is written beside the
 /// old one and swapped in by rename, so a kill at any moment leaves one whole checkpoint.
 extension LocalTrainer {
     struct State: Codable {
         var step: Int
         var seed: UInt64
+        /// Absent in checkpoints of earlier builds, which are resumed without these two checks.
+        var batchSize: Int?
+        var data: String?
         var examplesSeen: [Int]
 
         enum CodingKeys: String, CodingKey {
-            case step, seed
+            case step, seed, data
+            case batchSize = "batch_size"
             case examplesSeen = "examples_seen"
         }
+    }
+
+    /// FNV-1a (64 bits) over the examples' ids in order, each ended by a zero byte: the batches a
+    /// seed draws are positions in this list, so a checkpoint only fits the same list.
+    var dataFingerprint: String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for id in examples.map(\.id) {
+            for byte in id.utf8 + [0] {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
+            }
+        }
+        return String(hash, radix: 16)
     }
 
     /// Writes a checkpoint of the current step into `directory`.
@@ -26,7 +43,8 @@ extension LocalTrainer {
         let fileManager = FileManager.default
         let staging = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".partial")
         try? fileManager.removeItem(at: staging)  // a leftover of a killed write, if any
-        let state = State(step: step, seed: configuration.seed, examplesSeen: Array(seenExamples).sorted())
+        let state = State(step: step, seed: configuration.seed, batchSize: configuration.batchSize, data: dataFingerprint,
+                          examplesSeen: Array(seenExamples).sorted())
         let files = [
             ("trained.safetensors", Data(Safetensors.encode(parameters.map { Safetensors.Entry.float32($0.tensor, name: $0.name) }))),
             ("optimizer.safetensors", Data(optimizer.state.encoded())),
@@ -65,8 +83,9 @@ extension LocalTrainer {
     }
 
     /// Continues from a checkpoint written by ``saveCheckpoint(to:)`` with the same configuration.
-    /// - Throws: ``TrainingError/checkpointMismatch(file:reason:)`` when it was written with
-    ///   another seed or does not fit the model.
+    /// - Throws: ``TrainingError/checkpointOfOtherRun(file:reason:)`` when it was written with
+    ///   another seed, batch size or list of training examples, or past this run's steps;
+    ///   ``TrainingError/checkpointMismatch(file:reason:)`` when it is unreadable or does not fit the model.
     public func resume(from directory: URL) throws {
         let stateFile = directory.appendingPathComponent("trainer_state.json")
         let state: State
@@ -76,10 +95,17 @@ extension LocalTrainer {
             throw TrainingError.checkpointMismatch(file: stateFile.path, reason: "unreadable trainer state: \(error)")
         }
         guard state.seed == configuration.seed else {
-            throw TrainingError.checkpointMismatch(file: stateFile.path, reason: "seed \(state.seed), this run's is \(configuration.seed)")
+            throw TrainingError.checkpointOfOtherRun(file: stateFile.path, reason: "seed \(state.seed), this run's is \(configuration.seed)")
         }
         guard state.step <= configuration.steps else {
-            throw TrainingError.checkpointMismatch(file: stateFile.path, reason: "step \(state.step) is past this run's \(configuration.steps) steps")
+            throw TrainingError.checkpointOfOtherRun(file: stateFile.path, reason: "step \(state.step) is past this run's \(configuration.steps) steps")
+        }
+        if let batchSize = state.batchSize, batchSize != configuration.batchSize {
+            throw TrainingError.checkpointOfOtherRun(file: stateFile.path, reason: "batch size \(batchSize), this run's is \(configuration.batchSize)")
+        }
+        if let data = state.data, data != dataFingerprint {
+            throw TrainingError.checkpointOfOtherRun(
+                file: stateFile.path, reason: "written for other training data (fingerprint \(data)); this run's \(examples.count) examples give \(dataFingerprint)")
         }
         // Values go into the tensors this trainer (and its optimizer) already holds.
         let trained = try SafetensorsFile(contentsOf: directory.appendingPathComponent("trained.safetensors"))

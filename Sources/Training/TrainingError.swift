@@ -10,6 +10,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteGradient(step: Int, lastCheckpoint: String?)
     case invalidConfiguration(field: String, reason: String)
     case checkpointMismatch(file: String, reason: String)
+    /// The checkpoint is whole but belongs to another run: another seed, batch size, step count or
+    /// list of training examples.
+    case checkpointOfOtherRun(file: String, reason: String)
     case checkpointWriteFailed(directory: String, reason: String)
     /// The trained adapter (or model), objective parameters and metrics could not be written;
     /// `checkpoint` is a checkpoint that holds the finished run, if there is one.
@@ -37,6 +40,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "training configuration: \(field) \(reason)"
         case let .checkpointMismatch(file, reason):
             return "\(file): cannot resume from this checkpoint (\(reason))"
+        case let .checkpointOfOtherRun(file, reason):
+            return "\(file): the checkpoint belongs to another run (\(reason)); resume with that run's settings and data, or start without it"
         case let .checkpointWriteFailed(directory, reason):
             return "cannot write the checkpoint \(directory): \(reason); the previous checkpoint, if any, is kept"
         case let .outputWriteFailed(directory, reason, checkpoint):

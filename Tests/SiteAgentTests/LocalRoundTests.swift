@@ -31,6 +31,32 @@ struct LocalRoundTests {
         #expect(try resumed.container.encoded() == uninterrupted)
     }
 
+    @Test("a checkpoint of other data (the site's images changed since) is set aside: the round trains from its start, and says so")
+    func checkpointOfOtherDataStartsOver() throws {
+        let fixture = try SiteFixture { $0 = $0.replacingOccurrences(of: "steps = 2", with: "steps = 12") }
+        defer { fixture.remove() }
+        let global = try DeltaContainer.decode(try fixture.initialGlobalAdapter().bytes, source: "global",
+                                               expecting: .init(maximumDecompressedBytes: 1 << 26)).container.tensors
+        let checkpoint = fixture.directory.appendingPathComponent("round-1/checkpoint")
+        let work = LocalRound(plan: fixture.plan, round: 1, baseDirectory: fixture.baseDirectory, baseDigest: fixture.baseDigest,
+                              data: SiteData(fixture.configuration.data), threads: 2,
+                              privacyGuard: PrivacyGuard(site: SiteFixture.siteID, modulesToSaveAllowed: ["multi_modal_projector"]),
+                              checkpointDirectory: checkpoint)
+        var steps: [Int] = []
+        #expect(throws: CancellationError.self) {
+            try work.run(globalAdapter: global, onStep: { steps.append($0.step) }, shouldStop: { !steps.isEmpty })
+        }
+        // As if images had been added: the checkpoint's fingerprint no longer matches the data.
+        let stateFile = checkpoint.appendingPathComponent("trainer_state.json")
+        var state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: stateFile)) as? [String: Any])
+        state["data"] = "0"
+        try JSONSerialization.data(withJSONObject: state).write(to: stateFile)
+        steps = []
+        let outcome = try work.run(globalAdapter: global, onStep: { steps.append($0.step) })
+        #expect(steps == Array(1...12))
+        #expect(outcome.dataNotes.contains { $0.hasPrefix("the round's checkpoint cannot be resumed (written for other training data") })
+    }
+
     @Test("an objective's own tensor starts from the global adapter's value, trains, and goes out in the update")
     func objectiveTensorsTravel() throws {
         let fixture = try SiteFixture {

@@ -99,6 +99,35 @@ struct LocalTrainerTests {
         #expect(scale > 0 && worst < 1e-5 * scale, "largest difference \(worst), largest gradient \(scale)")
     }
 
+    /// A checkpoint only resumes the run it belongs to: the same batch size and the same list of
+    /// examples (the batches are positions in it), else the error says which.
+    @Test func checkpointOfOtherDataIsRefused() throws {
+        let tokenizer = try TrainingFixtures.tokenizer()
+        let examples = TrainingFixtures.examples(count: 8, imageSize: 16)
+        var configuration = TrainingFixtures.configuration(steps: 2)
+        configuration.checkpointInterval = 1
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checkpoint = directory.appendingPathComponent("checkpoint")
+        let first = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                     configuration: configuration, examples: examples)
+        try first.train(checkpointDirectory: checkpoint, stoppingAt: 1)
+        let state = checkpoint.appendingPathComponent("trainer_state.json").path
+
+        let fewer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                     configuration: configuration, examples: Array(examples.dropLast()))
+        #expect(throws: TrainingError.checkpointOfOtherRun(
+            file: state, reason: "written for other training data (fingerprint \(first.dataFingerprint)); this run's 7 examples give \(fewer.dataFingerprint)")) {
+            try fewer.resume(from: checkpoint)
+        }
+        configuration.batchSize = 4
+        let smaller = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
+                                       configuration: configuration, examples: examples)
+        #expect(throws: TrainingError.checkpointOfOtherRun(file: state, reason: "batch size 8, this run's is 4")) {
+            try smaller.resume(from: checkpoint)
+        }
+    }
+
     /// A kill between the checkpoint's two renames leaves the previous checkpoint in `.old` and the
     /// new, complete one in `.partial`: resuming finds the new one, and the error of a later bad
     /// step names it.

@@ -169,7 +169,10 @@ struct CurlClientTests {
             let start = Date()
             request.cancel()
             await #expect(throws: CancellationError.self) { try await request.value }
-            #expect(Date().timeIntervalSince(start) < 3, "\(Date().timeIntervalSince(start)) s")
+            // libcurl polls the flag about once a second when idle; the bound leaves room for a
+            // loaded machine (a clean-clone run with every suite in parallel took 3.3 s) and still
+            // fails if the poll ran its course (answered 9.5 s after the cancel).
+            #expect(Date().timeIntervalSince(start) < 6, "\(Date().timeIntervalSince(start)) s")
         }
     }
 
