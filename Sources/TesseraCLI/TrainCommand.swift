@@ -15,7 +15,9 @@ struct TrainCommand: ParsableCommand {
             questions, VQA-RAD's "NULL" answers) and fields it does not know are counted and printed. \
             Objectives: --objective ar (default), repeatable, NAME or NAME:WEIGHT (\(ObjectiveRegistry.names.joined(separator: ", "))). With \
             --checkpoint DIR a checkpoint is written every --checkpoint-every steps and an existing one is \
-            resumed, so a killed run continues to the same bits.
+            resumed, so a killed run continues to the same bits; one written with another seed, batch \
+            size or data is refused, naming what differs. LLaVA-Med records the chat template cannot \
+            encode (a gpt turn first, <image> placeholders that do not match the image) are skipped and counted.
             """
     )
 

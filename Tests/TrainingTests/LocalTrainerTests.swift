@@ -56,17 +56,14 @@ struct LocalTrainerTests {
         configuration.checkpointInterval = 3
         configuration.loraDropout = 0.1
         configuration.schedule = .cosine
-        let uninterrupted = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                             configuration: configuration, examples: examples)
+        let uninterrupted = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
         try uninterrupted.train()
 
         let checkpoint = try TrainingFixtures.temporaryDirectory().appendingPathComponent("checkpoint")
         defer { try? FileManager.default.removeItem(at: checkpoint.deletingLastPathComponent()) }
-        let interrupted = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                           configuration: configuration, examples: examples)
+        let interrupted = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
         try interrupted.train(checkpointDirectory: checkpoint, stoppingAt: 3)
-        let resumed = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                       configuration: configuration, examples: examples)
+        let resumed = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
         try resumed.resume(from: checkpoint)
         #expect(resumed.step == 3)
         try resumed.train()
@@ -88,8 +85,7 @@ struct LocalTrainerTests {
             var configuration = TrainingFixtures.configuration(steps: 1)
             configuration.gradientAccumulation = accumulation
             configuration.maximumSequenceLength = 128
-            let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                           configuration: configuration, examples: examples)
+            let trainer = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
             try trainer.train()
             return trainer.parameters.map { $0.tensor.grad ?? [] }
         }
@@ -109,20 +105,17 @@ struct LocalTrainerTests {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let checkpoint = directory.appendingPathComponent("checkpoint")
-        let first = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                     configuration: configuration, examples: examples)
+        let first = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
         try first.train(checkpointDirectory: checkpoint, stoppingAt: 1)
         let state = checkpoint.appendingPathComponent("trainer_state.json").path
 
-        let fewer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                     configuration: configuration, examples: Array(examples.dropLast()))
+        let fewer = try TrainingFixtures.trainer(configuration, Array(examples.dropLast()), tokenizer: tokenizer)
         #expect(throws: TrainingError.checkpointOfOtherRun(
             file: state, reason: "written for other training data (fingerprint \(first.dataFingerprint)); this run's 7 examples give \(fewer.dataFingerprint)")) {
             try fewer.resume(from: checkpoint)
         }
         configuration.batchSize = 4
-        let smaller = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                       configuration: configuration, examples: examples)
+        let smaller = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
         #expect(throws: TrainingError.checkpointOfOtherRun(file: state, reason: "batch size 8, this run's is 4")) {
             try smaller.resume(from: checkpoint)
         }
@@ -140,8 +133,7 @@ struct LocalTrainerTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let checkpoint = directory.appendingPathComponent("checkpoint")
         let old = directory.appendingPathComponent("checkpoint.old"), staged = directory.appendingPathComponent("checkpoint.partial")
-        let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                       configuration: configuration, examples: examples)
+        let trainer = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
         let stepOne = directory.appendingPathComponent("step-1")
         try trainer.train(checkpointDirectory: checkpoint, stoppingAt: 1)
         try FileManager.default.copyItem(at: checkpoint, to: stepOne)
@@ -164,9 +156,8 @@ struct LocalTrainerTests {
     /// Foundation's wording, and leaves nothing behind.
     @Test func checkpointWriteFailureNamesTheSystemReason() throws {
         let tokenizer = try TrainingFixtures.tokenizer()
-        let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                       configuration: TrainingFixtures.configuration(steps: 1),
-                                       examples: TrainingFixtures.examples(count: 2, imageSize: 16))
+        let trainer = try TrainingFixtures.trainer(TrainingFixtures.configuration(steps: 1), TrainingFixtures.examples(count: 2, imageSize: 16),
+                                                   tokenizer: tokenizer)
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let notADirectory = directory.appendingPathComponent("state")
@@ -185,8 +176,7 @@ struct LocalTrainerTests {
         let tokenizer = try TrainingFixtures.tokenizer()
         var configuration = TrainingFixtures.configuration(steps: 2)
         configuration.checkpointInterval = 1
-        let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                       configuration: configuration, examples: TrainingFixtures.examples(count: 4, imageSize: 16))
+        let trainer = try TrainingFixtures.trainer(configuration, TrainingFixtures.examples(count: 4, imageSize: 16), tokenizer: tokenizer)
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let checkpoint = directory.appendingPathComponent("checkpoint")
@@ -234,8 +224,7 @@ struct LocalTrainerTests {
         let tokenizer = try TrainingFixtures.tokenizer()
         let examples = TrainingFixtures.examples(count: 4, imageSize: 16)
         func make(_ configuration: TrainerConfiguration, _ examples: [TrainingExample]) throws {
-            _ = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                 configuration: configuration, examples: examples)
+            _ = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
         }
         #expect(throws: TrainingError.unknownObjective(name: "logra", known: ["ar", "infonce", "words"])) {
             try make(TrainingFixtures.configuration(steps: 1, objectives: [.init(name: "logra")]), examples)
@@ -296,8 +285,7 @@ extension LocalTrainerTests {
         #expect(try LlavaModel.load(from: output).parameterCount == model.parameterCount)
         configuration.fullyTrainedModules = ["model.no_such_module"]
         #expect(throws: TrainingError.invalidConfiguration(field: "fully_trained_modules", reason: "[\"model.no_such_module\"] match no parameter of the model")) {
-            _ = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer, configuration: configuration,
-                                 examples: TrainingFixtures.examples(count: 8, imageSize: 16))
+            _ = try TrainingFixtures.trainer(configuration, TrainingFixtures.examples(count: 8, imageSize: 16), tokenizer: tokenizer)
         }
     }
 }
@@ -340,8 +328,7 @@ extension LocalTrainerTests {
         configuration.batchSize = examples.count
         configuration.maximumSequenceLength = 160
         configuration.threads = threads
-        let trainer = try LocalTrainer(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                       configuration: configuration, examples: examples)
+        let trainer = try TrainingFixtures.trainer(configuration, examples, tokenizer: tokenizer)
         trainer.forwardPassSize = forwardPassSize
         var losses: [Float] = []
         try trainer.train { losses.append($0.loss) }

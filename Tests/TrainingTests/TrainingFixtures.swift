@@ -44,6 +44,11 @@ enum TrainingFixtures {
         }
     }
 
+    /// A trainer on a fresh tiny model.
+    static func trainer(_ configuration: TrainerConfiguration, _ examples: [TrainingExample], tokenizer: BPETokenizer) throws -> LocalTrainer {
+        try LocalTrainer(model: model(tokenizer: tokenizer), tokenizer: tokenizer, configuration: configuration, examples: examples)
+    }
+
     static func configuration(steps: Int, objectives: [TrainerConfiguration.Objective] = [.init(name: "ar")]) -> TrainerConfiguration {
         var configuration = TrainerConfiguration(steps: steps, batchSize: 8, learningRate: 1e-2, seed: 42)
         configuration.objectives = objectives
