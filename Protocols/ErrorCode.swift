@@ -33,6 +33,7 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let normOutlier = ErrorCode(rawValue: "norm-outlier")
     /// 500: the aggregator failed; the site retries later.
     public static let internalError = ErrorCode(rawValue: "internal")
-    /// 503: the aggregator is starting or stopping; the site retries later.
+    /// 503: the aggregator is starting or stopping, or receiving its maximum of uploads at once;
+    /// the site retries later.
     public static let unavailable = ErrorCode(rawValue: "unavailable")
 }

@@ -19,6 +19,9 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     public var stateDirectory: URL
     /// Seconds a round-status long poll may be held at most.
     public var maximumPollSeconds: Int
+    /// Uploads received at once; more are answered 503 and retried by the sites. Each in flight
+    /// holds its body (up to the plan's `maximum_upload_bytes`) and its decoded tensors.
+    public var maximumConcurrentUploads: Int
     /// Log lines as `text` or `json`.
     public var logFormat: String
 
@@ -28,6 +31,7 @@ public struct AggregatorConfiguration: Sendable, Equatable {
             var host: String?
             var port: Int
             var maximum_poll_seconds: Int?
+            var maximum_concurrent_uploads: Int?
             var log_format: String?
         }
         struct TLS: Codable {
@@ -87,6 +91,10 @@ public struct AggregatorConfiguration: Sendable, Equatable {
         guard (1...600).contains(poll) else {
             throw AggregatorError.configurationInvalid(file: source, reason: "server.maximum_poll_seconds must be 1…600, not \(poll)")
         }
+        let uploads = file.server.maximum_concurrent_uploads ?? 32
+        guard (1...4096).contains(uploads) else {
+            throw AggregatorError.configurationInvalid(file: source, reason: "server.maximum_concurrent_uploads must be 1…4096, not \(uploads)")
+        }
         let logFormat = file.server.log_format ?? "text"
         guard ["text", "json"].contains(logFormat) else {
             throw AggregatorError.configurationInvalid(file: source, reason: "server.log_format must be \"text\" or \"json\", not \"\(logFormat)\"")
@@ -100,6 +108,7 @@ public struct AggregatorConfiguration: Sendable, Equatable {
         ledgerCertificateFile = path(file.ledger.certificate)
         stateDirectory = path(file.state.directory)
         maximumPollSeconds = poll
+        maximumConcurrentUploads = uploads
         self.logFormat = logFormat
     }
 
@@ -139,6 +148,7 @@ public struct AggregatorConfiguration: Sendable, Equatable {
         host = "0.0.0.0"              # address to listen on
         port = 8443                   # HTTPS with mutual TLS; sites connect here
         maximum_poll_seconds = 60     # longest a site's round long poll is held
+        maximum_concurrent_uploads = 32  # more at once get 503 and retry: bounds memory (each holds its body and tensors)
         log_format = "text"           # or "json": one JSON object per line
 
         [tls]                         # from `tessera ca issue-server` and `tessera ca init`

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Ledger
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import PlanBinding
 import Protocols
@@ -17,6 +18,8 @@ public struct AggregatorServer: Sendable {
     let logger: Logger
     /// How often the driver looks at the current round.
     let tick: Duration
+    /// Uploads being received now, at most the configuration's `maximum_concurrent_uploads`.
+    let uploadsInFlight = NIOLockedValueBox(0)
 
     public init(aggregator: Aggregator, logger: Logger, tick: Duration = .milliseconds(250)) {
         self.aggregator = aggregator
@@ -138,6 +141,18 @@ public struct AggregatorServer: Sendable {
         guard let id = context.parameters.get("id", as: Int.self), id >= 0 else {
             throw apiError(.badRequest, "the round in the path must be a non-negative integer")
         }
+        // Memory grows with the uploads in flight: past the limit a site gets 503 and retries.
+        let limit = aggregator.configuration.maximumConcurrentUploads
+        let admitted = uploadsInFlight.withLockedValue { count -> Bool in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else {
+            aggregator.metrics.rejected(ErrorCode.unavailable.rawValue)
+            throw apiError(.unavailable, "the aggregator is receiving its maximum of \(limit) uploads at once; retry shortly")
+        }
+        defer { uploadsInFlight.withLockedValue { $0 -= 1 } }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let contentLength = request.headers[.contentLength].flatMap { Int($0) }

@@ -11,6 +11,7 @@ struct AggregatorConfigurationTests {
     func template() throws {
         let configuration = try AggregatorConfiguration(toml: AggregatorConfiguration.template, source: "aggregator.toml", directory: directory)
         #expect(configuration.port == 8443 && configuration.host == "0.0.0.0" && configuration.maximumPollSeconds == 60)
+        #expect(configuration.maximumConcurrentUploads == 32)
         #expect(configuration.caFile.path == "/etc/tessera/pki/ca/ca.pem")
         #expect(configuration.stateDirectory.path == "/etc/tessera/state")
     }
@@ -21,6 +22,7 @@ struct AggregatorConfigurationTests {
         ("port = 8443", "port = \"8443\"", "server.port has the wrong type"),
         ("port = 8443", "port = 70000", "server.port must be 0…65535, not 70000"),
         ("log_format = \"text\"", "log_format = \"xml\"", "server.log_format must be \"text\" or \"json\", not \"xml\""),
+        ("maximum_concurrent_uploads = 32", "maximum_concurrent_uploads = 0", "server.maximum_concurrent_uploads must be 1…4096, not 0"),
         ("directory = \"state\"", "", "state.directory is missing"),
     ])
     func refused(old: String, new: String, reason: String) throws {

@@ -31,7 +31,8 @@ final class AggregatorHarness: @unchecked Sendable {
     }()
 
     /// - Parameter sites: site ids to issue bundles for (enrol them with ``enrol(_:)``).
-    init(sites: [String] = ["site-a", "site-b", "site-c"], maximumPollSeconds: Int = 5, fileSystem: BlobStore.FileSystem = .system) throws {
+    init(sites: [String] = ["site-a", "site-b", "site-c"], maximumPollSeconds: Int = 5, maximumConcurrentUploads: Int = 32,
+         fileSystem: BlobStore.FileSystem = .system) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-aggregator-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         authority = try CertificateAuthority.initialise(directory: directory.appendingPathComponent("ca"), commonName: "Test Consortium CA")
@@ -51,6 +52,7 @@ final class AggregatorHarness: @unchecked Sendable {
             .replacingOccurrences(of: "port = 8443", with: "port = 0")
             .replacingOccurrences(of: "host = \"0.0.0.0\"", with: "host = \"127.0.0.1\"")
             .replacingOccurrences(of: "maximum_poll_seconds = 60", with: "maximum_poll_seconds = \(maximumPollSeconds)")
+            .replacingOccurrences(of: "maximum_concurrent_uploads = 32", with: "maximum_concurrent_uploads = \(maximumConcurrentUploads)")
             .replacingOccurrences(of: "pki/ca/ca.pem", with: "ca/ca.pem")
         configuration = try AggregatorConfiguration(toml: configurationTOML, source: "test", directory: directory)
         aggregator = try Aggregator(configuration: configuration, logger: Self.logger, clock: { [clock] in clock.now }, fileSystem: fileSystem)
@@ -99,12 +101,12 @@ final class AggregatorHarness: @unchecked Sendable {
     }
 
     /// - Parameter connectTimeout: seconds for the TCP and TLS handshake (raised by the load test).
-    func client(_ site: String, connectTimeout: Double? = nil) throws -> CurlClient {
+    func client(_ site: String, connectTimeout: Double? = nil, retry: RetryPolicy = RetryPolicy(maximumAttempts: 1)) throws -> CurlClient {
         var configuration = CurlClientConfiguration(
             baseURL: "https://127.0.0.1:\(port)", certificateFile: certificateFile(site),
             privateKeyFile: directory.appendingPathComponent("pki/\(site)-key.pem"),
             trustAnchorFile: authority.directory.appendingPathComponent("ca.pem"), noProxy: "*",
-            retry: RetryPolicy(maximumAttempts: 1))
+            retry: retry)
         if let connectTimeout { configuration.connectTimeout = connectTimeout }
         return try CurlClient(configuration: configuration, logger: Self.logger)
     }
@@ -139,9 +141,9 @@ final class AggregatorHarness: @unchecked Sendable {
     /// Uploads and decodes the receipt. (Async: libcurl runs on a thread of its own, never on the
     /// cooperative pool the server's handlers need.)
     func upload(_ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), round: Int? = nil,
-                connectTimeout: Double? = nil) async throws -> Receipt {
+                connectTimeout: Double? = nil, retry: RetryPolicy = RetryPolicy(maximumAttempts: 1)) async throws -> Receipt {
         let id = try round ?? aggregator.currentRound()!.id
-        let response = try await client(site, connectTimeout: connectTimeout).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
+        let response = try await client(site, connectTimeout: connectTimeout, retry: retry).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
         return try WireJSON.decode(Receipt.self, from: Data(response.body))
     }
 }
