@@ -27,8 +27,7 @@ public struct PrivacyGuard: Sendable {
     ///   the plan's LoRA fields and objectives give.
     public func checkPlan(_ plan: TrainingPlan, base: BaseModelDescription) throws {
         try checkUploadNames(plan)
-        let objectiveTensors = try plan.initialObjectiveTensors(for: base).map { TensorSpec(name: $0.name, shape: $0.shape, dtype: .F32) }
-        try plan.validate(against: base, objectiveTensors: objectiveTensors)
+        try plan.validate(against: base, objectiveTensors: try plan.objectiveTensorSpecs(for: base))
     }
 
     /// The name rules of ``checkPlan(_:base:)``: every upload tensor a LoRA factor, an objective's

@@ -20,7 +20,7 @@ public struct AuditVerifier: Sendable {
         public let certificate: X509Certificate
         public let receiptCount: Int
         /// Signed heads checked (`GET /v1/ledger/head` answers kept earlier).
-        public var headCount = 0
+        public let headCount: Int
     }
 
     /// The consortium CA certificate: the only trust anchor.
@@ -98,9 +98,8 @@ public struct AuditVerifier: Sendable {
                 throw AuditFailure.headNotInLedger(file: file, sequence: head.sequence, hash: head.hash.hex, found: found)
             }
         }
-        var summary = Summary(entryCount: entries.count, headHash: previousHash, certificate: certificate, receiptCount: receipts.count)
-        summary.headCount = heads.count
-        return summary
+        return Summary(entryCount: entries.count, headHash: previousHash, certificate: certificate, receiptCount: receipts.count,
+                       headCount: heads.count)
     }
 
     /// The receipts in `directory`: every `*.json` file, in name order.

@@ -88,10 +88,8 @@ public struct CampaignDefinition: Sendable {
         let wire = try section("wire", as: TrainingPlan.Wire.self)
         do {
             let objectives = try section("objectives", as: [TrainingPlan.Objective].self)
-            let objectiveTensors = try TrainingPlan.initialObjectiveTensors(objectives, base: base).map {
-                TensorSpec(name: $0.name, shape: $0.shape, dtype: .F32)
-            }
-            let tensors = try TrainingPlan.Tensors.derived(from: base, lora: lora, encoding: wire.encoding, objectiveTensors: objectiveTensors)
+            let tensors = try TrainingPlan.Tensors.derived(from: base, lora: lora, encoding: wire.encoding,
+                                                           objectiveTensors: try TrainingPlan.objectiveTensorSpecs(objectives, base: base))
             var fields = planFields
             fields["protocol_version"] = .number(Double(ProtocolVersion.current))
             fields["tensors"] = try WireJSON.decode(JSONValue.self, from: try WireJSON.encode(tensors))

@@ -18,7 +18,7 @@ extension LlavaModel {
     ///   plan's global list, `ModelError` when the targets match nothing, `SecurityError`.
     public func initialGlobalAdapter(plan: TrainingPlan) throws -> [NamedTensor] {
         try addLoRA(plan.loraConfiguration, seed: try plan.randomness.adapterInitializationSeed())
-        var available = Dictionary(uniqueKeysWithValues: adapterTensors.map { ($0.name, ($0.tensor.shape, $0.tensor.values)) })
+        var available = adapterTensorValues
         for tensor in try plan.initialObjectiveTensors(for: baseModelDescription) { available[tensor.name] = (tensor.shape, tensor.values) }
         return try selectAdapterTensors(plan.tensors.global, from: available)
     }
@@ -50,7 +50,12 @@ extension LlavaModel {
     /// - Throws: ``PlanBindingError/adapterMismatch(tensor:reason:)`` for a spec the model lacks or
     ///   has at another shape.
     public func adapterTensors(_ specs: [TensorSpec]) throws -> [NamedTensor] {
-        try selectAdapterTensors(specs, from: Dictionary(uniqueKeysWithValues: adapterTensors.map { ($0.name, ($0.tensor.shape, $0.tensor.values)) }))
+        try selectAdapterTensors(specs, from: adapterTensorValues)
+    }
+
+    /// The model's adapter tensors' shapes and values, by PEFT name.
+    var adapterTensorValues: [String: (shape: [Int], values: [Float])] {
+        Dictionary(uniqueKeysWithValues: adapterTensors.map { ($0.name, ($0.tensor.shape, $0.tensor.values)) })
     }
 }
 

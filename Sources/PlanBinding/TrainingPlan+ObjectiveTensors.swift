@@ -22,6 +22,15 @@ extension TrainingPlan {
         try Self.initialObjectiveTensors(objectives, base: base)
     }
 
+    /// The names and shapes of ``initialObjectiveTensors(for:)``, as the plan's tensor lists take them.
+    public func objectiveTensorSpecs(for base: BaseModelDescription) throws -> [TensorSpec] {
+        try Self.objectiveTensorSpecs(objectives, base: base)
+    }
+
+    static func objectiveTensorSpecs(_ objectives: [Objective], base: BaseModelDescription) throws -> [TensorSpec] {
+        try initialObjectiveTensors(objectives, base: base).map { TensorSpec(name: $0.name, shape: $0.shape, dtype: .F32) }
+    }
+
     static func initialObjectiveTensors(_ objectives: [Objective], base: BaseModelDescription) throws -> [NamedTensor] {
         let embeddings = "model.language_model.embed_tokens.weight"
         guard let shape = base.parameters.first(where: { $0.path == embeddings })?.shape, shape.count == 2 else {
@@ -56,7 +65,7 @@ extension LocalTrainer {
     /// - Throws: ``PlanBindingError/adapterMismatch(tensor:reason:)`` for a spec neither holds, or
     ///   at another shape.
     public func adapterTensors(_ specs: [TensorSpec]) throws -> [NamedTensor] {
-        var available = Dictionary(uniqueKeysWithValues: model.adapterTensors.map { ($0.name, ($0.tensor.shape, $0.tensor.values)) })
+        var available = model.adapterTensorValues
         for (name, tensor) in objectives.flatMap(\.objective.parameters) { available[name] = (tensor.shape, tensor.values) }
         return try selectAdapterTensors(specs, from: available)
     }

@@ -186,10 +186,7 @@ public final class LocalTrainer {
             let passes = try forwardPasses(of: Array(indices[(micro * microSize)..<((micro + 1) * microSize)]))
             let parts = try DataParallel.map(shards) { shard in
                 try passes[shard].enumerated().map { group, members in
-                    let batch = try TrainingBatch(examples: members.map { examples[$0] }, template: template, tokenizer: tokenizer,
-                                                  maximumLength: configuration.maximumSequenceLength,
-                                                  imageSize: model.configuration.vision.imageSize,
-                                                  padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
+                    let batch = try trainingBatch(members)
                     let passContext = shard == 0 && group == 0
                         ? context : ForwardContext(isTraining: true, generator: passGenerator(micro: micro, shard: shard, group: group))
                     let input = ObjectiveInput(model: model, tokenizer: tokenizer, batch: batch, context: passContext,
@@ -239,12 +236,7 @@ public final class LocalTrainer {
         let microBatches = configuration.gradientAccumulation
         guard microBatches > 1 else { return objectives.map { _ in [1] } }
         let microSize = indices.count / microBatches
-        let batches = try (0..<microBatches).map { micro in
-            try TrainingBatch(examples: indices[(micro * microSize)..<((micro + 1) * microSize)].map { examples[$0] }, template: template,
-                              tokenizer: tokenizer, maximumLength: configuration.maximumSequenceLength,
-                              imageSize: model.configuration.vision.imageSize,
-                              padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
-        }
+        let batches = try (0..<microBatches).map { micro in try trainingBatch(Array(indices[(micro * microSize)..<((micro + 1) * microSize)])) }
         return objectives.map { objective, _ in
             let counts = batches.compactMap { objective.averagedOver($0) }
             guard counts.count == microBatches, counts.reduce(0, +) > 0 else {
@@ -252,6 +244,13 @@ public final class LocalTrainer {
             }
             return DataParallel.shares(ofCounts: counts)
         }
+    }
+
+    /// The batch of examples `members` (indices into the examples), encoded with the chat template.
+    private func trainingBatch(_ members: [Int]) throws -> TrainingBatch {
+        try TrainingBatch(examples: members.map { examples[$0] }, template: template, tokenizer: tokenizer,
+                          maximumLength: configuration.maximumSequenceLength, imageSize: model.configuration.vision.imageSize,
+                          padding: model.configuration.text.padTokenID ?? model.configuration.text.eosTokenID)
     }
 
     /// The data-parallel shards of each (micro-)batch: one per thread, unless an objective needs
