@@ -38,10 +38,10 @@ extension DeltaContainer {
                         sampleCount: metadata.sampleCount, encoding: plan.wire.encoding)
         }
 
-        /// A global adapter published for round `round` (fp32, no site), fetched by digest.
-        public static func globalAdapter(plan: TrainingPlan, round: Int, baseDigest: SHA256.Digest, digest: SHA256.Digest) -> Expectation {
+        /// A global adapter of a plan (fp32, the plan's global tensors), fetched by the digest its round announced.
+        public static func globalAdapter(plan: TrainingPlan, baseDigest: SHA256.Digest, digest: SHA256.Digest) -> Expectation {
             Expectation(maximumDecompressedBytes: maximumCanonicalBytes(for: plan.tensors.global), digest: digest,
-                        tensors: plan.tensors.global, round: round, baseDigest: baseDigest, encoding: .fp32)
+                        tensors: plan.tensors.global, baseDigest: baseDigest, encoding: .fp32)
         }
 
         /// An upper bound on the canonical bytes of a container of `specs`: their data, plus

@@ -9,6 +9,8 @@ packages=(
   libcurl4-openssl-dev libpng-dev libjpeg-dev pkg-config
   # tools the tests run as independent peers (python3-venv: the schemathesis contract test)
   openssl curl sqlite3 python3 python3-venv
+  # SwiftPM fetches the Swift package dependencies with git over https
+  git ca-certificates
 )
 
 missing=()
@@ -27,7 +29,7 @@ if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
   sudo=(sudo)
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# passed through sudo, whose env_reset would drop an exported variable
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup: done"

@@ -13,7 +13,7 @@ struct CampaignCommand: ParsableCommand {
 
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Store the base model, publish round 0's adapter from the plan's seed and open round 1.",
+            abstract: "Store the base model, publish the starting adapter from the plan's seed and open the campaign's first round.",
             discussion: "The running server then runs the campaign's rounds one after another.")
 
         @OptionGroup var options: ConfigOption

@@ -8,7 +8,7 @@ struct TesseraAggregator: AsyncParsableCommand {
         commandName: "tessera-aggregator",
         abstract: "The Tessera aggregator: validates and merges site updates, publishes global adapters, keeps the ledger.",
         discussion: """
-            Every command takes --config FILE (see `tessera-aggregator config template`). `serve` runs the \
+            Every command on the state directory takes --config FILE (see `tessera-aggregator config template`). `serve` runs the \
             HTTPS API; the other commands work on the state directory beside a running server, each change a \
             ledger entry committed with it.
             """,

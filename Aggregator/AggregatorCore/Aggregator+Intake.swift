@@ -57,6 +57,9 @@ extension Aggregator {
         guard metadata.baseDigest == baseDigest else {
             throw reject(.staleBase, "the update was trained from base model \(metadata.baseDigest.hex), the round uses \(baseDigest.hex)")
         }
+        guard metadata.encoding == plan.wire.encoding else {
+            throw reject(.badRequest, "\(UploadMetadata.Header.encoding) is \(metadata.encoding.rawValue); the plan's wire.encoding is \(plan.wire.encoding.rawValue)")
+        }
         if !plan.round.allowReplacement, try !updates(round: id).filter({ $0.site == site }).isEmpty {
             throw reject(.replacementNotAllowed, "site \(site) already has an accepted update in round \(id) and the plan does not allow replacing it")
         }

@@ -82,8 +82,7 @@ public final class Aggregator: Sendable {
         if let cached = globalAdapters.withLockedValue({ $0[digest] }) { return cached }
         let decoded = try DeltaContainer.decode(
             try blobs.read(digest), source: blobs.url(for: digest).path,
-            expecting: .init(maximumDecompressedBytes: DeltaContainer.Expectation.maximumCanonicalBytes(for: plan.tensors.global),
-                             digest: digest, tensors: plan.tensors.global, baseDigest: baseDigest, encoding: .fp32))
+            expecting: .globalAdapter(plan: plan, baseDigest: baseDigest, digest: digest))
         let adapter = try Adapter(decoded.container.tensors, owner: "global adapter \(digest.hex.prefix(12))")
         globalAdapters.withLockedValue { cache in
             if cache.count > 4 { cache.removeAll() }  // a round needs one; keep memory bounded

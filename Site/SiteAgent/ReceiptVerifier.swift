@@ -5,8 +5,8 @@ import Security
 /// Checks a receipt the way `tessera audit verify` will: the ledger key's certificate (from
 /// `GET /v1/ledger/certificate`) chains to the consortium CA and carries the ledger-signing
 /// usage, its SHA-256 DER fingerprint is the receipt's `ledger_key_fingerprint`, the Ed25519
-/// signature over the 32 bytes of `entry_hash` verifies, and round, site and digest are this
-/// upload's.
+/// signature over the 32 bytes of `entry_hash` verifies, the signed entry holds the receipt's
+/// round, site, digest and sequence (``Receipt/unsignedField()``), and those are this upload's.
 public struct ReceiptVerifier: Sendable {
     /// The consortium CA certificate from the site bundle.
     public let authority: X509Certificate
@@ -33,6 +33,9 @@ public struct ReceiptVerifier: Sendable {
         let key = try Ed25519PublicKey(certificate: ledgerCertificate)
         guard key.isValidSignature(Array(receipt.signature), for: receipt.entryHash.bytes) else {
             throw ReceiptVerificationError.invalidSignature(round: receipt.round, sequence: receipt.sequence)
+        }
+        if let (field, found, signed) = try receipt.unsignedField() {
+            throw ReceiptVerificationError.unsigned(field: field, found: found, signed: signed)
         }
         for (field, found, expected) in [("round", "\(receipt.round)", "\(round)"), ("site", receipt.site, site),
                                          ("digest", receipt.digest.hex, digest.hex)] where found != expected {

@@ -269,10 +269,7 @@ public struct SiteAgent: Service {
                 try await connection.downloadGlobalAdapter(digest: status.globalAdapterDigest, to: file)
             }
         }
-        let plan = status.plan
-        let expectation = DeltaContainer.Expectation(
-            maximumDecompressedBytes: DeltaContainer.Expectation.maximumCanonicalBytes(for: plan.tensors.global),
-            digest: status.globalAdapterDigest, tensors: plan.tensors.global, baseDigest: status.baseDigest, encoding: .fp32)
+        let expectation = DeltaContainer.Expectation.globalAdapter(plan: status.plan, baseDigest: status.baseDigest, digest: status.globalAdapterDigest)
         do {
             let bytes = try Data(contentsOf: file)
             return try DeltaContainer.decode(bytes, source: file.path, expecting: expectation).container.tensors

@@ -39,7 +39,9 @@ public enum SiteAgentError: Error, Equatable, CustomStringConvertible {
         case let .unreadableAnswer(url, reason):
             return "\(url) answered with a body the site agent cannot read (\(reason)); check the aggregator URL and that site and aggregator run the same Tessera version"
         case let .noTrainingExamples(directory, kind):
-            return "\(directory) has no training examples of the kind the plan trains on (\(kind)); check [data] labelled"
+            let files = kind == "vqa" ? "vqa.json" : kind == "conversations" ? "llava_instruct.json" : "llava_instruct.json or vqa.json"
+            return "\(directory) has no training examples of the kind this round's plan trains on (\(kind): \(files)); "
+                + "the site sits this round out unless [data] labelled gets them"
         case let .externalTrainerFailed(command, status, log, lastLines):
             let outcome = status == -1 ? "could not be started" : "exited with status \(status)"
             return "the external trainer `\(command)` \(outcome); its output is in \(log)\(lastLines.isEmpty ? "" : ", ending:\n\(lastLines)")"

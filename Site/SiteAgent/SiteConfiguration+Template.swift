@@ -24,6 +24,7 @@ extension SiteConfiguration {
 
         [data]                       # one directory per kind, as tessera data synth writes them
         labelled = "data/labelled"   # llava_instruct.json and/or vqa.json: trained on each round
+                                     # (on what the round's plan asks for: conversations, VQA or both)
         test = "data/test"           # vqa.json: held out, evaluated after each round
         # reports = "data/reports"         # reports.jsonl: for later training methods
         # unlabelled = "data/unlabelled"   # images without text: for later self-training

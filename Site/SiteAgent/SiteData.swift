@@ -54,11 +54,16 @@ public struct SiteData: Sendable {
         let held = [instructions.map { "\($0.records.count) conversations (\(Self.instructFile))" } ?? "no \(Self.instructFile)",
                     questions.map { "\($0.items.count) questions (\(Self.vqaFile))" } ?? "no \(Self.vqaFile)"]
         let evaluated = Swift.min(test.items.count, directories.evaluationItems)
+        // A campaign's plan trains on conversations, VQA questions or both (the `ar` option
+        // `examples`); a site holding one kind only sits out the campaigns that train on the other.
+        let missing = instructions == nil ? "conversations" : questions == nil ? "vqa" : nil
+        let sitsOut = missing.map { "note: rounds whose plan trains on \($0) only (the `ar` option examples = \"\($0)\"\($0 == "vqa" ? ", the campaign template's" : "")) "
+            + "find nothing to train on here" }
         let notes = [instructions.flatMap { $0.summary.note(file: $0.file) }, questions.flatMap { $0.summary.note(file: $0.file) },
                      test.summary.note(file: test.file)]
         return ["labelled: " + held.joined(separator: ", "),
                 "test: \(test.items.count) questions (\(Self.vqaFile)), the first \(evaluated) evaluated after each round"]
-            + notes.compactMap { $0 }
+            + notes.compactMap { $0 } + [sitsOut].compactMap { $0 }
     }
 
     /// The path of `file` when it exists.

@@ -24,6 +24,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Test questions to answer (default: data.evaluation_items of the configuration).")
     var items: Int?
 
+    func validate() throws {
+        guard (items ?? 1) >= 1 else { throw ValidationError("--items must be at least 1") }
+    }
+
     func run() throws {
         var configuration = try config.load()
         if let items { configuration.data.evaluationItems = items }

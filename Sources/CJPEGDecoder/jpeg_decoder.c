@@ -33,6 +33,21 @@ static void emit_message(j_common_ptr cinfo, int msg_level) {
     }
 }
 
+/// A progressive JPEG may hold thousands of scans, each a pass over the whole image: a file of a few
+/// kilobytes then decodes for minutes (libjpeg-turbo's LJT-01-003). Real encoders write about ten.
+enum { maximum_scans = 1000 };
+
+/// libjpeg's progress hook, called between passes: refuses a file past `maximum_scans`.
+static void limit_scans(j_common_ptr cinfo) {
+    j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
+    if (cinfo->is_decompressor && decompress->input_scan_number > maximum_scans) {
+        recovering_error_manager *manager = (recovering_error_manager *)cinfo->err;
+        manager->status = TESSERA_JPEG_CORRUPT_DATA;
+        snprintf(manager->message, sizeof(manager->message), "more than %d progressive scans", maximum_scans);
+        longjmp(manager->recovery, 1);
+    }
+}
+
 static void copy_message(const char *source, char *message, size_t message_capacity) {
     if (message == NULL || message_capacity == 0) {
         return;
@@ -46,11 +61,14 @@ static tessera_jpeg_status run(const unsigned char *data, size_t size, unsigned 
                                char *message, size_t message_capacity) {
     struct jpeg_decompress_struct cinfo;
     recovering_error_manager manager;
+    struct jpeg_progress_mgr progress;
     memset(&cinfo, 0, sizeof(cinfo));
     memset(&manager, 0, sizeof(manager));
+    memset(&progress, 0, sizeof(progress));
     cinfo.err = jpeg_std_error(&manager.base);
     manager.base.error_exit = error_exit;
     manager.base.emit_message = emit_message;
+    progress.progress_monitor = limit_scans;
 
     if (setjmp(manager.recovery) != 0) {
         jpeg_destroy_decompress(&cinfo);
@@ -59,6 +77,7 @@ static tessera_jpeg_status run(const unsigned char *data, size_t size, unsigned 
     }
 
     jpeg_create_decompress(&cinfo);
+    cinfo.progress = &progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     (void)jpeg_read_header(&cinfo, TRUE);
 

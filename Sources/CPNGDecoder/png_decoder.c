@@ -55,13 +55,17 @@ tessera_png_status tessera_png_decode_sixteen_bit_alpha(const unsigned char *dat
         return fail(TESSERA_PNG_LIBRARY_ERROR, "png_create_read_struct failed", message, message_capacity);
     }
     png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return fail(TESSERA_PNG_LIBRARY_ERROR, "png_create_info_struct failed", message, message_capacity);
+    }
     // Rows are read into this array, allocated after the header; volatile so that it survives the longjmp.
     png_bytep *volatile rows = NULL;
-    if (info == NULL || setjmp(png_jmpbuf(png)) != 0) {
+    // setjmp stands alone in the condition, the only forms C11 7.13.1.1 allows.
+    if (setjmp(png_jmpbuf(png)) != 0) {
         png_free(png, rows);
         png_destroy_read_struct(&png, &info, NULL);
-        return fail(TESSERA_PNG_LIBRARY_ERROR, state.message[0] ? state.message : "png_create_info_struct failed",
-                    message, message_capacity);
+        return fail(TESSERA_PNG_LIBRARY_ERROR, state.message, message, message_capacity);
     }
     png_set_read_fn(png, &state, read_from_memory);
     png_read_info(png, info);

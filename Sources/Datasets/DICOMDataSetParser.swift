@@ -35,13 +35,14 @@ struct DICOMDataSetParser {
     var offset: Int { reader.offset }
 
     /// Parses top-level elements up to the end of the file or, when `group` is given, up to the first
-    /// element of another group (how the File Meta Information ends, PS3.10 §7.1).
+    /// element of another group (how the File Meta Information ends, PS3.10 §7.1). Fewer than 8
+    /// bytes at the end cannot hold an element and are ignored as padding, as pydicom does.
     /// - Parameter group: The only group to read, or `nil` for every element.
     /// - Returns: The top-level elements by tag; sequences of undefined length are skipped, not returned.
     /// - Throws: `DataError.unexpectedEndOfFile`, `.truncatedElement`, `.malformedElement`.
     mutating func parseElements(inGroup group: UInt16? = nil) throws(DataError) -> [DICOMTag: DICOMElement] {
         var elements: [DICOMTag: DICOMElement] = [:]
-        while !reader.isAtEnd {
+        while reader.remaining >= 8 {
             if let group {
                 var peek = reader
                 guard peek.remaining >= 2, try peek.readUInt16() == group else { break }
@@ -92,8 +93,9 @@ struct DICOMDataSetParser {
             }
             return .bytes(try reader.readRange(count: length))
         }
-        if header.tag == .pixelData, depth == 0 {
-            return .encapsulated(try readEncapsulatedPixelData(header: header))
+        if header.tag == .pixelData {
+            let fragments = try readEncapsulatedPixelData(header: header)
+            return depth == 0 ? .encapsulated(fragments) : nil  // deeper: an icon's pixels in a sequence item, skipped
         }
         switch header.vr {
         case nil, "SQ":

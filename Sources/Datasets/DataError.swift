@@ -47,6 +47,8 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case imageTooLarge(file: String, decodedBytes: Int, limit: Int)
     /// A VOI window narrower than 1 (PS3.3 C.11.2.1.2 requires Window Width ≥ 1).
     case invalidWindow(center: Double, width: Double)
+    /// An image file that decodes but cannot be shown to the model, with why.
+    case unusableImage(file: String, reason: String)
 
     /// A sentence stating the file, the cause and the values involved.
     public var description: String {
@@ -94,7 +96,9 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .imageTooLarge(file, decodedBytes, limit):
             "\(file): the header declares \(decodedBytes) bytes of decoded pixels, more than the limit of \(limit)"
         case let .invalidWindow(center, width):
-            "window center \(center) width \(width) is invalid: the width must be at least 1"
+            "window center \(center) width \(width) is invalid: both must be finite, the width at least 1"
+        case let .unusableImage(file, reason):
+            "\(file): \(reason)"
         }
     }
 }

@@ -37,12 +37,12 @@ extension DecodedImage {
     ///   - width: Window Width w, at least 1.
     ///   - slope: Rescale Slope; 1 when the file has none.
     ///   - intercept: Rescale Intercept; 0 when the file has none.
-    /// - Throws: `DataError.invalidWindow` when `width < 1`; `DataError.unsupportedImageLayout` when the
+    /// - Throws: `DataError.invalidWindow` when `width < 1` or either is not finite; `DataError.unsupportedImageLayout` when the
     ///   image is not monochrome (VOI windows apply to grey images only).
     public func windowed(center: Double, width: Double, slope: Double = 1, intercept: Double = 0)
         throws(DataError) -> DecodedImage
     {
-        guard width >= 1 else { throw .invalidWindow(center: center, width: width) }
+        guard width >= 1, width.isFinite, center.isFinite else { throw .invalidWindow(center: center, width: width) }
         guard colorModel.isMonochrome else {
             throw .unsupportedImageLayout(reason: "a VOI window applies to monochrome images, not \(colorModel)")
         }

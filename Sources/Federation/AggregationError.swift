@@ -51,7 +51,7 @@ public enum AggregationError: Error, Equatable, CustomStringConvertible {
             return "the aggregate of tensor \(tensor) overflows float32 at element \(index); inputs must be smaller"
         case let .tooFewUpdatesToTrim(updates, trimmed):
             return "trimmed mean drops the \(trimmed) largest and \(trimmed) smallest values of each coordinate, so it needs "
-                + "more than 2·\(trimmed) = \(2 * trimmed) updates; got \(updates)"
+                + "more than 2 × \(trimmed) updates; got \(updates)"
         case let .invalidOption(strategy, option, value, requirement):
             return "\(strategy): \(option) = \(value); \(requirement)"
         case let .linearAlgebra(module, failure):

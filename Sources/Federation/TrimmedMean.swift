@@ -54,7 +54,8 @@ public struct TrimmedMean: AggregationStrategy {
     static func trimmedMeans(of updates: [SiteUpdate], onto global: Adapter, trimming k: Int, strategy: String) throws -> Aggregation {
         let n = updates.count
         guard n > 0 else { throw AggregationError.noUpdates(strategy: strategy) }
-        guard n > 2 * k else { throw AggregationError.tooFewUpdatesToTrim(updates: n, trimmed: k) }
+        // n > 2k, without computing 2k (k comes from the plan or a caller and may be huge).
+        guard k <= (n - 1) / 2 else { throw AggregationError.tooFewUpdatesToTrim(updates: n, trimmed: k) }
         for update in updates {
             try WeightedAverage.check(update, against: global, frozen: [])
             try WeightedAverage.requireFinite(update)

@@ -52,6 +52,9 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
     case invalidReceiptSignature(file: String, sequence: Int)
     /// A receipted entry is not in the ledger (truncated tail or deleted entry).
     case receiptedEntryMissing(file: String, sequence: Int, head: Int)
+    /// A receipt's field is not in the entry its signature covers (``Receipt/unsignedField()``): the
+    /// receipt was not made by the aggregator's ledger for this update.
+    case unsignedReceiptField(file: String, field: String, receipt: String, signed: String)
     /// The receipted entry differs from the receipt (`field`: entry_hash, kind, round, site, digest).
     case receiptMismatch(file: String, sequence: Int, field: String, receipt: String, ledger: String)
 
@@ -59,7 +62,7 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
     public var sequence: Int? {
         switch self {
         case .unreadableLedger, .emptyLedger, .untrustedLedgerCertificate, .unreadableReceipt,
-             .receiptFromAnotherLedgerKey, .untrustedHead:
+             .receiptFromAnotherLedgerKey, .untrustedHead, .unsignedReceiptField:
             return nil
         case let .malformedEntry(sequence, _, _, _), let .missingGenesis(sequence, _),
              let .unreadableCertificate(sequence, _), let .entryOutsideCertificateValidity(sequence, _, _, _),
@@ -127,6 +130,8 @@ public enum AuditFailure: Error, Equatable, CustomStringConvertible {
             return "\(file): the receipt for entry \(sequence) is not signed by the ledger key"
         case let .receiptedEntryMissing(file, sequence, head):
             return "entry \(sequence) is missing: \(file) receipts it, but the ledger ends at \(head) (truncated or deleted)"
+        case let .unsignedReceiptField(file, field, receipt, signed):
+            return "\(file): the receipt's \(field) is \(receipt), but the entry it is signed for has \(signed)"
         case let .receiptMismatch(file, sequence, field, receipt, ledger):
             return "entry \(sequence): \(field) is \(ledger) in the ledger but \(receipt) in \(file); the update was rewritten"
         }

@@ -93,7 +93,8 @@ public struct AuditVerifier: Sendable {
             guard publicKey.isValidSignature(Array(head.signature), for: head.hash.bytes) else {
                 throw AuditFailure.untrustedHead(file: file, reason: "its signature does not verify with the ledger key")
             }
-            guard head.sequence >= 1, head.sequence <= entries.count, entries[head.sequence - 1].hash == head.hash else {
+            // Only the hash is signed (a head's sequence and time are not), so the entry is found by its hash.
+            guard entries.contains(where: { $0.hash == head.hash }) else {
                 let found = head.sequence >= 1 && head.sequence <= entries.count ? "holds hash \(entries[head.sequence - 1].hash.hex) there" : "ends at \(entries.count)"
                 throw AuditFailure.headNotInLedger(file: file, sequence: head.sequence, hash: head.hash.hex, found: found)
             }
@@ -102,12 +103,13 @@ public struct AuditVerifier: Sendable {
                        headCount: heads.count)
     }
 
-    /// The receipts in `directory`: every `*.json` file, in name order.
+    /// The receipts in `directory` and its subdirectories (one per site, as each site keeps its
+    /// own `receipts/round-R.json`): every `*.json` file, in path order.
     /// - Throws: `AuditFailure.unreadableReceipt`.
     public static func readReceipts(in directory: URL) throws -> [(file: String, receipt: Receipt)] {
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            names = try FileManager.default.subpathsOfDirectory(atPath: directory.path)
         } catch {
             throw AuditFailure.unreadableReceipt(file: directory.path, reason: "cannot list the directory: \(error.localizedDescription)")
         }
@@ -237,6 +239,9 @@ public struct AuditVerifier: Sendable {
         }
         guard publicKey.isValidSignature(Array(receipt.signature), for: receipt.entryHash.bytes) else {
             throw AuditFailure.invalidReceiptSignature(file: file, sequence: receipt.sequence)
+        }
+        if let (field, receipted, signed) = try receipt.unsignedField() {
+            throw AuditFailure.unsignedReceiptField(file: file, field: field, receipt: receipted, signed: signed)
         }
         // Entries were checked to run 1, 2, … without gaps, so sequence s is at index s − 1.
         guard receipt.sequence >= 1, receipt.sequence <= entries.count else {

@@ -168,6 +168,7 @@ public final class LedgerStore: Sendable {
             throw missing("digest", "64 hexadecimal digits")
         }
         return Receipt(round: round, site: site, digest: digest, sequence: entry.sequence, entryHash: entry.hash,
+                       previousHash: entry.previousHash, entry: String(decoding: entry.canonical, as: UTF8.self),
                        ledgerKeyFingerprint: certificate.fingerprint, signature: Data(entry.signature))
     }
 

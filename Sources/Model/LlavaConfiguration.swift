@@ -62,7 +62,7 @@ public struct LlavaConfiguration: Equatable, Sendable {
             self.heads = heads
             self.keyValueHeads = keyValueHeads
             self.vocabularySize = vocabularySize
-            self.headSize = headSize ?? hiddenSize / heads
+            self.headSize = headSize ?? (heads > 0 ? hiddenSize / heads : 0)  // heads < 1 is refused by validate
         }
     }
 
@@ -182,11 +182,20 @@ extension LlavaConfiguration {
         try validate(file: file)
     }
 
-    /// Checks that the sizes fit together (heads divide widths, patches tile the image, …).
+    /// Checks that every size is positive and that the sizes fit together (heads divide widths,
+    /// patches tile the image, …).
     func validate(file: String) throws {
         func require(_ condition: Bool, _ field: String, _ reason: String) throws {
             if !condition { throw ModelError.invalidConfiguration(file: file, field: field, reason: reason) }
         }
+        let sizes = [("vision_config.hidden_size", vision.hiddenSize), ("vision_config.intermediate_size", vision.intermediateSize),
+                     ("vision_config.num_hidden_layers", vision.layers), ("vision_config.num_attention_heads", vision.heads),
+                     ("vision_config.image_size", vision.imageSize), ("vision_config.patch_size", vision.patchSize),
+                     ("vision_config.num_channels", vision.channels), ("text_config.hidden_size", text.hiddenSize),
+                     ("text_config.intermediate_size", text.intermediateSize), ("text_config.num_hidden_layers", text.layers),
+                     ("text_config.num_attention_heads", text.heads), ("text_config.num_key_value_heads", text.keyValueHeads),
+                     ("text_config.vocab_size", text.vocabularySize), ("text_config.max_position_embeddings", text.maxPositions)]
+        for (field, size) in sizes { try require(size >= 1, field, "is \(size); expected an integer ≥ 1") }
         try require(vision.hiddenSize > 0 && vision.heads > 0 && vision.hiddenSize % vision.heads == 0,
                     "vision_config.num_attention_heads", "\(vision.heads) heads do not divide hidden_size \(vision.hiddenSize)")
         try require(vision.patchSize > 0 && vision.imageSize % vision.patchSize == 0,

@@ -71,6 +71,24 @@ struct TokenizerFile: Decodable {
             case byteFallback = "byte_fallback"
             case ignoreMerges = "ignore_merges"
         }
+
+        /// `type` first: another kind of model (Unigram's vocab is a list of pairs) is refused by
+        /// its type, not by the first field whose JSON type differs from BPE's.
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            type = try container.decode(String.self, forKey: .type)
+            let isBPE = type == "BPE"
+            func field<Value: Decodable>(_ key: CodingKeys) throws -> Value? { isBPE ? try container.decodeIfPresent(Value.self, forKey: key) : nil }
+            vocab = try field(.vocab)
+            merges = try field(.merges)
+            unknownToken = try field(.unknownToken)
+            dropout = try field(.dropout)
+            continuingSubwordPrefix = try field(.continuingSubwordPrefix)
+            endOfWordSuffix = try field(.endOfWordSuffix)
+            fuseUnknown = try field(.fuseUnknown)
+            byteFallback = try field(.byteFallback)
+            ignoreMerges = try field(.ignoreMerges)
+        }
     }
 
     let addedTokens: [AddedToken]?

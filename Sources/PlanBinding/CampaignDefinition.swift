@@ -86,6 +86,7 @@ public struct CampaignDefinition: Sendable {
         }
         let lora = try section("lora", as: TrainingPlan.LoRA.self)
         let wire = try section("wire", as: TrainingPlan.Wire.self)
+        let plan: TrainingPlan
         do {
             let objectives = try section("objectives", as: [TrainingPlan.Objective].self)
             let tensors = try TrainingPlan.Tensors.derived(from: base, lora: lora, encoding: wire.encoding,
@@ -93,9 +94,8 @@ public struct CampaignDefinition: Sendable {
             var fields = planFields
             fields["protocol_version"] = .number(Double(ProtocolVersion.current))
             fields["tensors"] = try WireJSON.decode(JSONValue.self, from: try WireJSON.encode(tensors))
-            let plan = try TrainingPlan.decode(json: try WireJSON.encode(JSONValue.object(fields)))
+            plan = try TrainingPlan.decode(json: try WireJSON.encode(JSONValue.object(fields)))
             _ = try plan.labelledExamples()
-            return plan
         } catch let error as PlanBindingError {
             throw PlanBindingError.campaignInvalid(file: source, reason: error.description)
         } catch let error as TrainingPlanError {
@@ -105,5 +105,15 @@ public struct CampaignDefinition: Sendable {
         } catch let error as DecodingError {
             throw PlanBindingError.campaignInvalid(file: source, reason: TrainingPlanError(error).description)
         }
+        // Sites refuse to send an update over the limit, so a plan whose tensors alone exceed it
+        // would have every site train each round for nothing; compression is not counted on.
+        let updateBytes = plan.tensors.upload.reduce(0) { $0 + $1.byteCount }
+        guard updateBytes <= plan.wire.maximumUploadBytes else {
+            throw PlanBindingError.campaignInvalid(
+                file: source, reason: "[wire] maximum_upload_bytes = \(plan.wire.maximumUploadBytes) is less than an update's "
+                    + "\(updateBytes) bytes of tensors before compression (\(plan.tensors.upload.count) tensors in "
+                    + "\(plan.wire.encoding.rawValue)); raise it, or train fewer tensors")
+        }
+        return plan
     }
 }

@@ -58,11 +58,11 @@ extension CertificateAuthority {
         else { throw failure("set the fields") }
 
         for record in revoked {
-            guard let entry = X509_REVOKED_new() else { throw failure("allocate an entry") }
             let serial = try ASN1.integer(serial: record.serialNumber)
             defer { ASN1_INTEGER_free(serial) }
             let date = try ASN1.time(record.revocationDate ?? issued)
             defer { ASN1_TIME_free(date) }
+            guard let entry = X509_REVOKED_new() else { throw failure("allocate an entry") }
             guard X509_REVOKED_set_serialNumber(entry, serial) == 1,
                   X509_REVOKED_set_revocationDate(entry, date) == 1,
                   X509_CRL_add0_revoked(crl, entry) == 1  // the CRL owns the entry from here

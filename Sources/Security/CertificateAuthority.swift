@@ -98,7 +98,8 @@ public struct CertificateAuthority: Sendable {
     }
 
     /// A TLS server certificate for the aggregator, with a new P-256 key: serverAuth, and every name
-    /// in subjectAltName; the subject CN is the first DNS name (or the first address).
+    /// in subjectAltName; the subject CN is the first name of at most 64 characters (X.509's limit
+    /// for a CN; clients check the subjectAltName), else "tessera-aggregator".
     /// - Parameters:
     ///   - dnsNames: host names clients connect to ("aggregator.consortium.example").
     ///   - ipAddresses: IPv4 or IPv6 addresses clients connect to ("10.0.0.5", "::1").
@@ -109,9 +110,8 @@ public struct CertificateAuthority: Sendable {
         for address in ipAddresses where !Self.isIPAddress(address) {
             throw SecurityError.invalidIPAddress(value: address)
         }
-        guard let commonName = dnsNames.first ?? ipAddresses.first else {
-            throw SecurityError.missingSubjectAlternativeName
-        }
+        guard !dnsNames.isEmpty || !ipAddresses.isEmpty else { throw SecurityError.missingSubjectAlternativeName }
+        let commonName = (dnsNames + ipAddresses).first { $0.utf8.count <= 64 } ?? "tessera-aggregator"
         let names = dnsNames.map { "DNS:\($0)" } + ipAddresses.map { "IP:\($0)" }
         let key = try OpenSSLHandle.generateKey(algorithm: "EC", curve: "P-256")
         let certificate = try issue(

@@ -51,10 +51,11 @@ extension OpenSSLHandle {
         return bytes
     }
 
-    /// The private key in PEM text (PKCS#8, traditional or encrypted forms are not accepted).
+    /// The private key in PEM text (PKCS#8 or a traditional form). An encrypted key is refused:
+    /// the pass-phrase callback declines at once, where OpenSSL's default would prompt on the terminal.
     static func readPrivateKey(pem: String, source: String) throws -> OpenSSLHandle {
         try MemoryBIO.reading(Array(pem.utf8)) { bio in
-            guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+            guard let key = PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil) else {
                 throw SecurityError.invalidPEM(source: source, expected: "private key", openSSL: .drain())
             }
             return .key(key)

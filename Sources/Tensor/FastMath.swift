@@ -4,7 +4,9 @@
 enum FastMath {
     /// `eˣ` by Cody–Waite reduction `x = n ln 2 + r`, a degree-6 polynomial for `eʳ` (Cephes'
     /// `expf` coefficients) and `2ⁿ` built in the exponent bits. Inputs are clamped to
-    /// `[−87.3, 88.7]`: below, the result is ≈ 1e-38 instead of a denormal or 0.
+    /// `[−87.3, 88.7]`: below, the result is ≈ 1e-38 instead of a denormal or 0; from 127.5 ln 2 ≈
+    /// 88.38 (n = 128) it is +inf, 0.34 before float32's own overflow, which is what `sigmoid`
+    /// needs (σ(−x) = 1/(1 + inf) = 0 exactly, as float32 rounds it).
     @inline(__always)
     static func exp(_ x: Float) -> Float {
         let x = Swift.min(Swift.max(x, -87.3), 88.7)

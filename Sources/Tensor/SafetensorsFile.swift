@@ -89,10 +89,13 @@ public struct SafetensorsFile: @unchecked Sendable {
             }
             tensors[name] = try Self.parseEntry(name: name, value: value, source: source)
         }
-        // The entries must tile the data region in offset order.
+        // The entries must tile the data region in offset order (an empty tensor first among
+        // those at its offset, as HF's reader sorts by begin and end).
         let dataBytes = data.count - dataStart
         var expected = 0
-        for (name, info) in tensors.sorted(by: { ($0.value.range.lowerBound, $0.key) < ($1.value.range.lowerBound, $1.key) }) {
+        for (name, info) in tensors.sorted(by: {
+            ($0.value.range.lowerBound, $0.value.range.upperBound, $0.key) < ($1.value.range.lowerBound, $1.value.range.upperBound, $1.key)
+        }) {
             guard info.range.upperBound <= dataBytes else {
                 throw SafetensorsError.offsetsOutOfRange(file: source, tensor: name, begin: info.range.lowerBound,
                                                          end: info.range.upperBound, dataBytes: dataBytes)
@@ -124,12 +127,13 @@ public struct SafetensorsFile: @unchecked Sendable {
               offsets[0] >= 0, offsets[1] >= offsets[0] else {
             throw SafetensorsError.malformedEntry(file: source, tensor: name, reason: "data_offsets is not [begin, end] with 0 ≤ begin ≤ end")
         }
+        // Extents come from an untrusted header: every product is checked, never trapped on.
         let (count, overflow) = shape.reduce((1, false)) { partial, extent in
             let (product, overflowed) = partial.0.multipliedReportingOverflow(by: extent)
             return (product, partial.1 || overflowed)
         }
-        guard !overflow, count.multipliedReportingOverflow(by: dtype.byteCount) == (count * dtype.byteCount, false),
-              count * dtype.byteCount == offsets[1] - offsets[0] else {
+        let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: dtype.byteCount)
+        guard !overflow, !bytesOverflow, bytes == offsets[1] - offsets[0] else {
             throw SafetensorsError.sizeMismatch(file: source, tensor: name, shape: shape, dtype: dtypeName, bytes: offsets[1] - offsets[0])
         }
         return Info(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])

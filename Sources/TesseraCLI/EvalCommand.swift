@@ -54,6 +54,8 @@ struct EvalCommand: ParsableCommand {
         guard vqa != nil || retrieval != nil else { throw ValidationError("give --vqa FILE, --retrieval FILE or both") }
         guard (retrievalPairs ?? 2) >= 2 else { throw ValidationError("--retrieval-pairs must be at least 2") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard (limit ?? 0) >= 0 else { throw ValidationError("--limit must not be negative") }
     }
 
     func run() throws {

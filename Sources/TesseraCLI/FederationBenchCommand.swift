@@ -30,7 +30,7 @@ struct FederationBenchCommand: ParsableCommand {
     )
 
     @Option(help: "Sites for the overhead measurement.") var sites = 10
-    @Option(help: "Rounds measured.") var rounds = 5
+    @Option(help: "Rounds: of the overhead measurement, and of each strategy with --accuracy.") var rounds = 5
     @Flag(help: "Also run the accuracy comparison (slow: sites × rounds × steps of training per strategy and seed).") var accuracy = false
     @Option(help: "Accuracy: site counts, comma-separated.") var accuracySites = "3,10"
     @Option(help: "Accuracy: strategies, comma-separated.") var strategies = "fedavg,ffa,svd-merge"

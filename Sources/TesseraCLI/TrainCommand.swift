@@ -76,8 +76,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps between checkpoints.")
     var checkpointEvery = 10
 
-    func run() throws {
+    func validate() throws {
         guard !data.isEmpty || !vqa.isEmpty else { throw ValidationError("give --data, --vqa or both") }
+        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
+    }
+
+    func run() throws {
         let directory = URL(fileURLWithPath: model)
         let llava = try LlavaModel.load(from: directory)
         if let adapter { try llava.loadAdapter(from: URL(fileURLWithPath: adapter)) }

@@ -80,7 +80,7 @@ public final class OpenSSLServerContext: @unchecked Sendable {
         let key: OpaquePointer? = Array(configuration.privateKeyPEM.utf8).withUnsafeBytes { buffer in
             guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
             defer { BIO_free(bio) }
-            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+            return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)  // an encrypted key: refused, never prompted for
         }
         guard let key else { throw Self.invalid("server private key", "not a readable unencrypted PEM private key") }
         defer { EVP_PKEY_free(key) }

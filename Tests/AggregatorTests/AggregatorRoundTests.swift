@@ -103,7 +103,7 @@ struct AggregatorRoundTests {
                                            headers: update.metadata.httpHeaderFields, contentLength: nil)
     }
 
-    @Test("a sample count above the examples a round of the plan draws is refused before the body is read")
+    @Test("a sample count above the examples a round of the plan draws, or another encoding than the plan's, is refused before the body is read")
     func implausibleSampleCount() throws {
         let harness = try AggregatorHarness()
         try harness.enrol("site-a", "site-b")
@@ -113,6 +113,12 @@ struct AggregatorRoundTests {
         #expect(throws: UploadRejection(.badRequest, "Tessera-Sample-Count is \(Int.max), more examples than a round of this plan draws "
                                         + "(\(plan.schedule.steps) steps × batch size \(plan.schedule.batchSize) = \(drawn))")) {
             try submit(harness, "site-a", try harness.update(site: "site-a", samples: Int.max, shift: 0.01))
+        }
+        var otherEncoding = try harness.update(site: "site-a", samples: drawn, shift: 0.01)
+        otherEncoding.metadata.encoding = plan.wire.encoding == .bf16 ? .fp32 : .bf16
+        #expect(throws: UploadRejection(.badRequest, "Tessera-Encoding is \(otherEncoding.metadata.encoding.rawValue); "
+                                        + "the plan's wire.encoding is \(plan.wire.encoding.rawValue)")) {
+            try submit(harness, "site-a", otherEncoding)
         }
         _ = try submit(harness, "site-a", try harness.update(site: "site-a", samples: drawn, shift: 0.01))
     }

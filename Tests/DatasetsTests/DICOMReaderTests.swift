@@ -131,6 +131,25 @@ struct DICOMReaderTests {
         }
     }
 
+    /// Files pydicom reads: an icon's encapsulated pixel data inside a sequence item (skipped), and a
+    /// few stray bytes after the last element (ignored).
+    @Test func readsAnIconInASequenceAndTrailingPadding() throws {
+        var dicom = DICOMTestFile()
+        dicom.imagePixelAttributes(rows: 1, columns: 2, bitsAllocated: 8)
+        dicom.header(0x0088, 0x0200, vr: "SQ", length: 0xFFFF_FFFF)  // Icon Image Sequence
+        dicom.delimiter(0xE000, length: 0xFFFF_FFFF)
+        dicom.header(0x7FE0, 0x0010, vr: "OB", length: 0xFFFF_FFFF)
+        dicom.delimiter(0xE000, length: 0)
+        dicom.delimiter(0xE000, length: 2)
+        dicom.append(raw: [9, 9])
+        dicom.delimiter(0xE0DD, length: 0)
+        dicom.delimiter(0xE00D, length: 0)
+        dicom.delimiter(0xE0DD, length: 0)
+        dicom.element(0x7FE0, 0x0010, vr: "OB", [1, 4])
+        dicom.append(raw: [0, 0, 0])
+        #expect(try DICOMReader.read(bytes: dicom.bytes, file: "icon.dcm").decodedImage().samples == .uint8([1, 4]))
+    }
+
     /// An element whose length runs past the end of the file names the element and its offset.
     @Test func rejectsTruncatedElement() throws {
         var dicom = DICOMTestFile()

@@ -27,6 +27,25 @@ struct ImageFileTests {
         }
     }
 
+    /// A Rescale Slope that takes the values past float32 once trapped (a window of inf − inf);
+    /// now the file is named. So is one whose signed RGB samples have no display mapping.
+    @Test func namesTheFileOfAnImageItCannotDisplay() throws {
+        let directory = try DatasetFixtureDirectory()
+        defer { directory.remove() }
+        var steep = DICOMTestFile()
+        steep.imagePixelAttributes(rows: 1, columns: 2, bitsAllocated: 8)
+        steep.string(0x0028, 0x1053, vr: "DS", "1e38")
+        steep.element(0x7FE0, 0x0010, vr: "OB", [1, 4])
+        let path = directory.path + "/steep.dcm"
+        try Data(steep.bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: DatasetError.imageDecoding(.unusableImage(
+            file: path, reason: "Rescale Slope 1e+38 and Intercept 0.0 take the pixel values beyond float32's range"))) {
+            try ImageFile(contentsOf: path).displayImage()
+        }
+        // An image path naming a device would be read forever.
+        #expect(throws: DatasetError.unreadableFile(file: "/dev/zero", reason: "not a regular file")) { try ImageFile(contentsOf: "/dev/zero") }
+    }
+
     @Test func recognisesFormatsByContentNotName() throws {
         let directory = try DatasetFixtureDirectory()
         defer { directory.remove() }

@@ -66,7 +66,7 @@ struct TrimmedMeanTests {
         let updates = Array(try Self.fiveUpdates().prefix(4))
         let error = AggregationError.tooFewUpdatesToTrim(updates: 4, trimmed: 2)
         #expect(throws: error) { try TrimmedMean(trim: .count(2)).aggregate(updates, onto: global) }
-        #expect(error.description == "trimmed mean drops the 2 largest and 2 smallest values of each coordinate, so it needs more than 2·2 = 4 updates; got 4")
+        #expect(error.description == "trimmed mean drops the 2 largest and 2 smallest values of each coordinate, so it needs more than 2 × 2 updates; got 4")
     }
 
     @Test func rejectsNonFiniteInput() throws {

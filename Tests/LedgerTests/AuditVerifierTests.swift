@@ -106,11 +106,13 @@ struct AuditVerifierTests {
     @Test func detectsATruncatedTailFromReceipts() throws {
         let fixture = try LedgerFixture()
         defer { fixture.remove() }
-        let receipts = try fixture.writeReceipts(try fixture.appendCampaign(), to: "receipts")
+        let appended = try fixture.appendCampaign()
+        let receipts = try fixture.writeReceipts(appended, to: "receipts")
         let copy = try fixture.copyOfLedger("copy.sqlite")
         try CommandLineTool.sqlite3(Self.dropTriggers + "DELETE FROM ledger_entry WHERE sequence >= 15;", on: copy)
         #expect(try fixture.verifier.verify(ledgerAt: copy).entryCount == 14)
-        let file = receipts.appendingPathComponent("receipt-15.json").path
+        let lost = try #require(appended.first { $0.sequence == 15 })
+        let file = receipts.appendingPathComponent("\(lost.site)/receipt-15.json").path
         #expect(throws: AuditFailure.receiptedEntryMissing(file: file, sequence: 15, head: 14)) {
             try fixture.verifier.verify(ledgerAt: copy, receiptsIn: receipts)
         }
@@ -188,18 +190,31 @@ struct AuditVerifierTests {
         }
     }
 
-    /// A receipt whose digest differs from the ledger's entry is named with the field.
+    /// A receipt whose digest is not the one its signed entry holds is named with the field (it
+    /// proves nothing); a ledger rewritten and re-signed since the receipt was issued holds
+    /// another entry at the receipted sequence.
     @Test func detectsAReceiptThatDisagreesWithTheLedger() throws {
         let fixture = try LedgerFixture()
         defer { fixture.remove() }
-        var receipts = try fixture.appendCampaign()
+        let issued = try fixture.appendCampaign()
+        var receipts = issued
         let other = try LedgerFixture.digest("other update")
         receipts[0].digest = other
         let directory = try fixture.writeReceipts(receipts, to: "receipts")
-        let file = directory.appendingPathComponent("receipt-08.json").path
-        #expect(throws: AuditFailure.receiptMismatch(file: file, sequence: 8, field: "digest", receipt: other.hex,
-                                                     ledger: try LedgerFixture.digest("site-a-1").hex)) {
+        let file = directory.appendingPathComponent("\(receipts[0].site)/receipt-08.json").path
+        #expect(throws: AuditFailure.unsignedReceiptField(file: file, field: "digest", receipt: other.hex,
+                                                          signed: try LedgerFixture.digest("site-a-1").hex)) {
             try fixture.verifier.verify(ledgerAt: try fixture.copyOfLedger("copy.sqlite"), receiptsIn: directory)
+        }
+
+        let rewritten = try LedgerStore.open(at: fixture.file("rewritten.sqlite"), key: fixture.key, certificate: fixture.certificate)
+        try fixture.appendCampaign(to: rewritten)
+        let genuine = try fixture.writeReceipts(issued, to: "genuine")
+        let receipt = try #require(try AuditVerifier.readReceipts(in: genuine).first)
+        let entry = try rewritten.entry(sequence: receipt.receipt.sequence)
+        #expect(throws: AuditFailure.receiptMismatch(file: receipt.file, sequence: receipt.receipt.sequence, field: "entry_hash",
+                                                     receipt: receipt.receipt.entryHash.hex, ledger: entry.hash.hex)) {
+            try fixture.verifier.verify(ledgerAt: fixture.file("rewritten.sqlite"), receiptsIn: genuine)
         }
     }
 

@@ -39,9 +39,11 @@ struct LedgerFixture {
     }
 
     /// A small campaign: 3 sites enrolled, two rounds; site-c is rejected in round 1, round 2 fails.
-    /// Returns the receipts of the accepted updates.
+    /// Returns the receipts of the accepted updates. `ledger`: another ledger with this key (a
+    /// rewritten one) instead of the fixture's.
     @discardableResult
-    func appendCampaign() throws -> [Receipt] {
+    func appendCampaign(to ledger: LedgerStore? = nil) throws -> [Receipt] {
+        let store = ledger ?? self.store
         var receipts: [Receipt] = []
         let sites = ["site-a", "site-b", "site-c"]
         for site in sites {
@@ -86,12 +88,14 @@ extension LedgerFixture {
         return copy
     }
 
-    /// Writes each receipt as `receipt-<sequence>.json` in a new directory `name`.
+    /// Writes each receipt as `<site>/receipt-<sequence>.json` in a new directory `name`, one
+    /// subdirectory per site as an auditor collects them.
     func writeReceipts(_ receipts: [Receipt], to name: String) throws -> URL {
         let directory = file(name)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for receipt in receipts {
-            try WireJSON.encode(receipt).write(to: directory.appendingPathComponent(String(format: "receipt-%02d.json", receipt.sequence)))
+            let site = directory.appendingPathComponent(receipt.site)
+            try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+            try WireJSON.encode(receipt).write(to: site.appendingPathComponent(String(format: "receipt-%02d.json", receipt.sequence)))
         }
         return directory
     }

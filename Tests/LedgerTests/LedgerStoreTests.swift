@@ -119,8 +119,9 @@ struct LedgerStoreTests {
         let receipt = receipts[0]
         let entry = try fixture.store.entry(sequence: receipt.sequence)
         #expect(receipt == Receipt(round: 1, site: "site-a", digest: try LedgerFixture.digest("site-a-1"), sequence: 8,
-                                   entryHash: entry.hash, ledgerKeyFingerprint: fixture.certificate.fingerprint,
-                                   signature: Data(entry.signature)))
+                                   entryHash: entry.hash, previousHash: entry.previousHash, entry: String(decoding: entry.canonical, as: UTF8.self),
+                                   ledgerKeyFingerprint: fixture.certificate.fingerprint, signature: Data(entry.signature)))
+        #expect(try receipt.unsignedField() == nil)
         #expect(throws: LedgerError.unexpectedKind(sequence: 1, found: .ledgerCreated, expected: .updateAccepted)) {
             try fixture.store.receipt(for: try fixture.store.entry(sequence: 1))
         }

@@ -229,9 +229,10 @@ def verify(ledger_path, ca_path, receipts_dir, workdir, heads=()):
         previous = computed
     check_contributions(rows)
     if receipts_dir:
-        for name in sorted(os.listdir(receipts_dir)):
-            if name.endswith(".json"):
-                check_receipt(os.path.join(receipts_dir, name), rows, key)
+        files = [os.path.join(directory, name) for directory, _, names in os.walk(receipts_dir) for name in names]
+        for path in sorted(files):
+            if path.endswith(".json"):
+                check_receipt(path, rows, key)
     for path in heads:
         check_head(path, rows, key)
     return len(rows), previous.hex()
@@ -271,6 +272,17 @@ def check_receipt(path, rows, key):
         raise Failure("%s: the receipt names another ledger key" % path)
     if not key.verifies(base64.b64decode(receipt["signature"]), bytes.fromhex(receipt["entry_hash"])):
         raise Failure("%s: the receipt is not signed by the ledger key" % path)
+    # LEDGER.md 6: the receipt's fields are those of the entry its signature covers.
+    entry_bytes = receipt["entry"].encode("utf-8")
+    if hashlib.sha256(bytes.fromhex(receipt["previous_hash"]) + entry_bytes).hexdigest() != receipt["entry_hash"]:
+        raise Failure("%s: the receipt's entry does not hash to its entry_hash" % path)
+    entry = parse_json(receipt["entry"])
+    signed = {"kind": entry.get("kind"), "sequence": entry.get("sequence"), "round": entry.get("round"),
+              "site": entry.get("site"), "digest": entry.get("payload", {}).get("digest")}
+    for field, value in signed.items():
+        found = "update-accepted" if field == "kind" else receipt[field]
+        if found != value:
+            raise Failure("%s: the receipt's %s is %r, but the entry it is signed for has %r" % (path, field, found, value))
     if not 1 <= sequence <= len(rows):
         raise Failure("entry %d: missing, receipted by %s, but the ledger ends at %d" % (sequence, path, len(rows)))
     row = rows[sequence - 1]
@@ -292,8 +304,8 @@ def check_head(path, rows, key):
         raise Failure("%s: the head names another ledger key" % path)
     if not key.verifies(base64.b64decode(head["signature"]), bytes.fromhex(head["hash"])):
         raise Failure("%s: the head is not signed by the ledger key" % path)
-    sequence = head["sequence"]
-    if not 1 <= sequence <= len(rows) or bytes(rows[sequence - 1]["hash"]).hex() != head["hash"]:
+    sequence = head["sequence"]  # not signed: the entry is looked up by its hash
+    if not any(bytes(row["hash"]).hex() == head["hash"] for row in rows):
         raise Failure("entry %d: %s is a signed head the ledger no longer holds (it ends at %d)" % (sequence, path, len(rows)))
 
 

@@ -160,6 +160,11 @@ struct BPETokenizerTests {
         let data = try Self.editedModel { $0["type"] = "WordPiece" }
         let expected = TokenizerError.unsupportedSetting(file: "t.json", field: "model.type", found: "WordPiece", supported: ["BPE"])
         #expect(throws: expected) { try BPETokenizer(data: data, source: "t.json") }
+        // Unigram's vocab is a list of [piece, score] pairs: named by its type, not by the vocab's JSON type.
+        let unigram = try Self.editedModel { $0 = ["type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0], ["a", -1.5]]] }
+        #expect(throws: TokenizerError.unsupportedSetting(file: "t.json", field: "model.type", found: "Unigram", supported: ["BPE"])) {
+            try BPETokenizer(data: unigram, source: "t.json")
+        }
     }
 
     @Test func rejectsNormalizers() throws {

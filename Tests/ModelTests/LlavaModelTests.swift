@@ -92,6 +92,17 @@ struct LlavaModelTests {
                                                         reason: "is \"gelu\"; LLaMA's MLP is SwiGLU (silu)")) {
             try LlavaConfiguration(json: JSONSerialization.data(withJSONObject: json), file: "c.json")
         }
+        // Sizes below 1 are named, not trapped on (no heads once divided by zero, no layers made a negative count).
+        text["hidden_act"] = "silu"
+        text["head_dim"] = nil
+        for (field, value) in [("num_attention_heads", 0), ("num_hidden_layers", -1), ("intermediate_size", 0)] {
+            var broken = text
+            broken[field] = value
+            json["text_config"] = broken
+            #expect(throws: ModelError.invalidConfiguration(file: "c.json", field: "text_config.\(field)", reason: "is \(value); expected an integer ≥ 1")) {
+                try LlavaConfiguration(json: JSONSerialization.data(withJSONObject: json), file: "c.json")
+            }
+        }
     }
 
     @Test func targetsModulesAsPEFTDoes() {
@@ -181,6 +192,22 @@ struct LlavaModelTests {
         #expect(other.lora == model.lora)
         #expect(other.adapterTensors.map(\.name) == model.adapterTensors.map(\.name))
         #expect(other.adapterTensors.map(\.tensor.values) == model.adapterTensors.map(\.tensor.values))
+
+        // Onto a merged adapter: its s·B·A leaves the weights first, so the same adapter gives the same logits.
+        let batch = Self.batch(for: other)
+        let before = try other.forward(batch, context: ForwardContext(isTraining: false)).logits().values
+        other.mergeAdapters()
+        try other.loadAdapter(from: directory)
+        expectClose(try other.forward(batch, context: ForwardContext(isTraining: false)).logits().values, before, tolerance: 1e-5)
+
+        // A file missing a factor leaves the loaded adapter in place.
+        let weights = directory.appendingPathComponent("adapter_model.safetensors")
+        let kept = try SafetensorsFile(contentsOf: weights)
+        try Data(Safetensors.encode(try kept.names.dropFirst().map { .float32(name: $0, shape: try kept.info($0).shape, values: try kept.floats($0)) }))
+            .write(to: weights)
+        #expect(throws: ModelError.missingTensor(file: weights.path, tensor: kept.names[0])) { try other.loadAdapter(from: directory) }
+        #expect(other.lora == model.lora)
+        #expect(other.adapterTensors.map(\.tensor.values) == model.adapterTensors.map(\.tensor.values))
     }
 
     @Test func rejectsAdapterSettingsItDoesNotImplement() throws {
@@ -194,6 +221,16 @@ struct LlavaModelTests {
         try Data(#"{"peft_type":"LORA","r":4,"lora_alpha":8,"target_modules":["nothing_here"]}"#.utf8).write(to: config)
         #expect(throws: ModelError.adapterMatchesNothing(file: config.path, targetModules: "names([\"nothing_here\"])")) {
             try Self.tinyModel().loadAdapter(from: directory)
+        }
+        // A dropout the trainer cannot apply, and PEFT settings that change which layers are adapted, are named.
+        let plain = #""peft_type":"LORA","r":4,"lora_alpha":8,"target_modules":["q_proj"],"layers_pattern":null"#
+        for (extra, field, reason) in [(#""lora_dropout":1.0"#, "lora_dropout", "is 1.0; expected a probability in [0, 1)"),
+                                       (#""layers_to_transform":[0]"#, "layers_to_transform", "is [0]; Tessera adapts every layer target_modules matches (null is supported)"),
+                                       (#""lora_bias":true"#, "lora_bias", "is true; Tessera's LoRA factors have no bias")] {
+            try Data("{\(plain),\(extra)}".utf8).write(to: config)
+            #expect(throws: ModelError.invalidConfiguration(file: config.path, field: field, reason: reason)) {
+                try Self.tinyModel().loadAdapter(from: directory)
+            }
         }
     }
 

@@ -95,6 +95,19 @@ struct DeltaContainerFuzzTests {
             #expect(outcomes[kind, default: 0] > 0, "no input failed with \(kind)")
         }
     }
+
+    /// An 89-byte upload once crashed the aggregator: a tensor whose elements × 4 bytes overflow
+    /// trapped in the header check (the fuzzer's short inputs never reached such an extent).
+    @Test func overflowingExtentIsMalformedNotATrap() throws {
+        var header = Array(#"{"x":{"dtype":"F32","shape":[2305843009213693952],"data_offsets":[0,0]}}"#.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        let stream = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * UInt64($0))) } + header
+        let upload = try Zstd.compress(stream)
+        #expect(throws: DeltaContainerError.malformed(.sizeMismatch(file: "upload", tensor: "x", shape: [2_305_843_009_213_693_952],
+                                                                    dtype: "F32", bytes: 0))) {
+            try DeltaContainer.decode(upload, source: "upload", expecting: DeltaContainer.Expectation(maximumDecompressedBytes: 4096, tensors: Self.specs))
+        }
+    }
 }
 
 /// The libFuzzer target's replay build (scripts/fuzz-container.sh fuzzes with the instrumented one).

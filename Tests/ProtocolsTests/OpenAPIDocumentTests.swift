@@ -23,7 +23,8 @@ struct OpenAPIDocumentTests {
         let messages: [any Encodable] = [
             plan,
             RoundStatus(id: 1, state: .open, baseDigest: digest, globalAdapterDigest: digest, plan: plan, deadline: Date()),
-            Receipt(round: 1, site: "a", digest: digest, sequence: 2, entryHash: digest, ledgerKeyFingerprint: digest, signature: Data()),
+            Receipt(round: 1, site: "a", digest: digest, sequence: 2, entryHash: digest, previousHash: digest, entry: "{}",
+                    ledgerKeyFingerprint: digest, signature: Data()),
             ErrorBody(code: .wrongRound, message: "m"),
             LedgerPage(entries: [LedgerEntryMessage(sequence: 1, time: Date(), kind: .roundOpened, round: 1, site: "a", payload: .null,
                                                     previousHash: digest, hash: digest, canonical: Data(), signature: Data())], nextAfter: 1),

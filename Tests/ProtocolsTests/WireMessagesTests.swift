@@ -28,8 +28,8 @@ struct WireMessagesTests {
     }
 
     @Test func receiptRoundTrips() throws {
-        let receipt = Receipt(round: 3, site: "site-a", digest: digest, sequence: 42, entryHash: other,
-                              ledgerKeyFingerprint: digest, signature: Data(repeating: 7, count: 64))
+        let receipt = Receipt(round: 3, site: "site-a", digest: digest, sequence: 42, entryHash: other, previousHash: digest,
+                              entry: #"{"kind":"update-accepted"}"#, ledgerKeyFingerprint: digest, signature: Data(repeating: 7, count: 64))
         let json = try WireJSON.encode(receipt)
         #expect(String(decoding: json, as: UTF8.self).contains(#""entry_hash":"0f0f"#))
         #expect(try WireJSON.decode(Receipt.self, from: json) == receipt)

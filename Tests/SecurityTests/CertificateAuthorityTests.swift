@@ -145,6 +145,14 @@ struct CertificateAuthorityTests {
             ["verify", "-x509_strict", "-purpose", "sslserver", "-verify_hostname", "localhost",
              "-verify_ip", "127.0.0.1", "-CAfile", "ca/ca.pem", "server.pem"])
         #expect(verified.status == 0, "\(verified.standardError)")
+
+        // A host name longer than a CN may be (64) is in the subjectAltName alone.
+        let long = "tessera-aggregator.federated-learning.university-hospital.example.org"
+        let longNamed = try fixture.authority.issueServerCertificate(dnsNames: [long], ipAddresses: []).certificate
+        #expect(longNamed.commonName == "tessera-aggregator")
+        try fixture.save(longNamed, as: "long.pem")
+        let longVerified = try fixture.openssl(["verify", "-purpose", "sslserver", "-verify_hostname", long, "-CAfile", "ca/ca.pem", "long.pem"])
+        #expect(longVerified.status == 0, "\(longVerified.standardError)")
     }
 
     /// Names that would smuggle extra entries into the extension's text, or are not names, are refused.

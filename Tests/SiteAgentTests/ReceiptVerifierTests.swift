@@ -64,6 +64,33 @@ struct ReceiptVerifierTests {
         }
     }
 
+    /// An aggregator that dropped site-a's update cannot answer with site-a's fields beside the
+    /// signature of another accepted entry: the signed entry travels in the receipt.
+    @Test("a receipt whose fields are not the signed entry's is refused, naming the field")
+    func receiptFieldsAreBoundToTheSignature() throws {
+        let signed = try Signed()
+        defer { try? FileManager.default.removeItem(at: signed.directory) }
+        let certificate = signed.ledger.certificate
+        let other = try signed.ledger.receipt(for: try signed.ledger.append(
+            .updateAccepted(round: 3, site: "site-b", digest: try SHA256.hash(Array("b".utf8)), samples: 5, stepNorm: nil)))
+        var forged = signed.receipt
+        (forged.sequence, forged.entryHash, forged.previousHash, forged.entry, forged.signature)
+            = (other.sequence, other.entryHash, other.previousHash, other.entry, other.signature)
+        #expect(throws: ReceiptVerificationError.unsigned(field: "site", found: "site-a", signed: "site-b")) {
+            try signed.verifier.verify(forged, ledgerCertificate: certificate, round: 3, site: "site-a", digest: signed.digest)
+        }
+
+        var edited = signed.receipt
+        edited.entry = edited.entry.replacingOccurrences(of: "\"samples\":12", with: "\"samples\":13")
+        #expect(edited.entry != signed.receipt.entry)
+        do {
+            try signed.verifier.verify(edited, ledgerCertificate: certificate, round: 3, site: "site-a", digest: signed.digest)
+            Issue.record("an edited entry was accepted")
+        } catch let ReceiptVerificationError.unsigned(field, found, _) {
+            #expect(field == "entry_hash" && found == signed.receipt.entryHash.hex)
+        }
+    }
+
     @Test("a ledger certificate without the ledger-signing usage (a site's) is not trusted")
     func untrustedLedgerCertificate() throws {
         let signed = try Signed()

@@ -34,7 +34,21 @@ struct SiteDataTests {
         try FileManager.default.removeItem(at: instructFile)
         #expect(try data.check().first == "labelled: no llava_instruct.json, \(questions) questions (vqa.json)")
         #expect(try data.trainingExamples(imageSize: 16).examples.count == questions)
+        #expect(try data.check().last
+                == "note: rounds whose plan trains on conversations only (the `ar` option examples = \"conversations\") find nothing to train on here")
         try conversations.write(to: instructFile)
+
+        // One with conversations alone sits out the rounds that train on VQA questions only.
+        let labelled = fixture.configuration.data.labelled
+        let vqaFile = labelled.appendingPathComponent("vqa.json")
+        let vqa = try Data(contentsOf: vqaFile)
+        try FileManager.default.removeItem(at: vqaFile)
+        #expect(try data.check().last == "note: rounds whose plan trains on vqa only (the `ar` option examples = \"vqa\", the campaign template's) "
+                + "find nothing to train on here")
+        #expect(throws: SiteAgentError.noTrainingExamples(directory: labelled.path, kind: "vqa")) {
+            try data.trainingExamples(imageSize: 16, kinds: .vqa)
+        }
+        try vqa.write(to: vqaFile)
 
         let image = try #require(try Self.items(in: instructFile)[0]["image"] as? String)
         try FileManager.default.removeItem(at: fixture.configuration.data.labelled.appendingPathComponent(image))

@@ -142,6 +142,11 @@ struct SafetensorsTests {
          .malformedEntry(file: "m", tensor: "t", reason: "data_offsets is not [begin, end] with 0 ≤ begin ≤ end")),
         ("size does not fit shape", file(header: #"{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
          .sizeMismatch(file: "m", tensor: "t", shape: [2], dtype: "F32", bytes: 4)),
+        ("elements × bytes overflows (an 89-byte upload once crashed the aggregator)",
+         file(header: #"{"t":{"dtype":"F32","shape":[2305843009213693952],"data_offsets":[0,0]}}"#),
+         .sizeMismatch(file: "m", tensor: "t", shape: [2_305_843_009_213_693_952], dtype: "F32", bytes: 0)),
+        ("elements overflow", file(header: #"{"t":{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,0]}}"#),
+         .sizeMismatch(file: "m", tensor: "t", shape: [4_294_967_296, 4_294_967_296], dtype: "U8", bytes: 0)),
         ("offsets past the end", file(header: #"{"t":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}"#, data: [0, 0]),
          .offsetsOutOfRange(file: "m", tensor: "t", begin: 0, end: 4, dataBytes: 2)),
         ("overlapping tensors", file(header: #"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}"#, data: [0, 0, 0]),
@@ -151,6 +156,14 @@ struct SafetensorsTests {
         ("metadata value not a string", file(header: #"{"__metadata__":{"round":7}}"#),
          .malformedHeader(file: "m", reason: "__metadata__ value of round is not a string")),
     ]
+
+    /// HF's writer orders tensors by dtype, then name: an empty F32 tensor may follow an F16 one
+    /// at the same offset by name.
+    @Test func readsAnEmptyTensorSharingItsOffset() throws {
+        let file = try SafetensorsFile(data: Self.file(header: #"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"z":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}"#,
+                                                       data: [0, 0, 0, 0]), source: "m")
+        #expect(Set(file.names) == ["a", "z"])
+    }
 
     @Test(arguments: malformed.indices)
     func rejectsMalformedFileWithItsExactError(index: Int) {

@@ -3,9 +3,13 @@ import Foundation
 /// File access shared by the dataset readers and writers: whole-file reads, atomic-enough writes
 /// (create directories, then write), image path resolution, and field access with positioned errors.
 enum DatasetFile {
-    /// The bytes of the file at `path`.
-    /// - Throws: `DatasetError.unreadableFile`.
+    /// The bytes of the regular file at `path` (a symbolic link is followed).
+    /// - Throws: `DatasetError.unreadableFile`, also for a device or pipe (`/dev/zero` would never end).
     static func bytes(at path: String) throws(DatasetError) -> [UInt8] {
+        var status = stat()
+        if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            throw .unreadableFile(file: path, reason: "not a regular file")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
             throw .unreadableFile(file: path, reason: reason)

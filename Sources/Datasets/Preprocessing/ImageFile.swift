@@ -72,6 +72,10 @@ public struct ImageFile: Sendable {
                 if center == nil || width == nil || (width ?? 0) < 1 {
                     let values = single.rescaledValues(slope: slope, intercept: intercept)
                     let low = Double(values.min() ?? 0), high = Double(values.max() ?? 1)
+                    guard low.isFinite, high.isFinite else {
+                        throw DataError.unusableImage(file: path, reason: "Rescale Slope \(slope) and Intercept \(intercept) take the pixel values "
+                                                      + "beyond float32's range")
+                    }
                     center = (low + high) / 2 + 0.5
                     width = max(high - low + 1, 1)
                 }
@@ -85,10 +89,16 @@ public struct ImageFile: Sendable {
                 return try DecodedImage(rows: single.rows, columns: single.columns, colorModel: single.colorModel,
                                         samples: .uint8(values.map { UInt8(truncatingIfNeeded: min(Int($0) >> shift, 255)) }))
             case .int8, .int16:
-                throw DataError.unsupportedImageLayout(reason: "signed samples outside DICOM have no display mapping")
+                throw DataError.unusableImage(file: path, reason: "signed \(single.colorModel) samples have no display mapping "
+                                              + "(a VOI window maps grey DICOM images only)")
             }
         } catch let error as DataError {
-            throw .imageDecoding(error)
+            switch error {
+            case .unsupportedImageLayout, .invalidWindow, .sampleCountMismatch:  // the cases that do not name a file
+                throw .imageDecoding(.unusableImage(file: path, reason: error.description))
+            default:
+                throw .imageDecoding(error)
+            }
         } catch {
             throw .unreadableFile(file: path, reason: "\(error)")
         }

@@ -79,18 +79,22 @@ public struct ImagePreprocessor: Sendable {
     /// The batch (N, 3, S, S) of `images`.
     /// - Throws: the errors of ``pixelValues(_:)``.
     public func batch(_ images: [DecodedImage]) throws(DatasetError) -> Tensor {
-        var values: [Float] = []
-        values.reserveCapacity(images.count * 3 * imageSize * imageSize)
-        for image in images { values += try pixelValues(image) }
-        return Tensor(shape: [images.count, 3, imageSize, imageSize], values: values)
+        try batch(count: images.count) { images[$0] }
     }
 
     /// The batch (N, 3, S, S) of the image files at `paths` (PNG, JPEG or DICOM; DICOM through its window).
+    /// Each file is decoded and reduced to (3, S, S) before the next is read, so the batch's
+    /// full-resolution images are never in memory together.
     /// - Throws: the errors of ``ImageFile/init(contentsOf:)``, ``ImageFile/displayImage(frame:)`` and ``pixelValues(_:)``.
     public func batch(contentsOf paths: [String]) throws(DatasetError) -> Tensor {
-        var images: [DecodedImage] = []
-        for path in paths { images.append(try ImageFile(contentsOf: path).displayImage()) }
-        return try batch(images)
+        try batch(count: paths.count) { index throws(DatasetError) in try ImageFile(contentsOf: paths[index]).displayImage() }
+    }
+
+    private func batch(count: Int, image: (Int) throws(DatasetError) -> DecodedImage) throws(DatasetError) -> Tensor {
+        var values: [Float] = []
+        values.reserveCapacity(count * 3 * imageSize * imageSize)
+        for index in 0..<count { values += try pixelValues(try image(index)) }
+        return Tensor(shape: [count, 3, imageSize, imageSize], values: values)
     }
 
     /// For each output index, the (input index, weight) taps of a triangle filter mapping `input`

@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Images per hospital (MedSynth).") var imagesPerSite = 600
     @Option(help: "Items of the global test set.") var testItems = 1000
     @Option(help: "Seed of the data, the base model and the campaign.") var seed: UInt64 = 1
-    @Option(help: ArgumentHelp("Keep everything (state, ledger, logs, HTML report) in this directory.", valueName: "DIR")) var keep: String?
+    @Option(help: ArgumentHelp("Keep everything (state, ledger, logs, HTML report) in this directory (new or empty).", valueName: "DIR")) var keep: String?
     @Option(help: ArgumentHelp("Where the base model is cached between runs.", valueName: "DIR"))
     var cache = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/tessera")
 
@@ -49,6 +49,10 @@ struct DemoCommand: ParsableCommand {
         }
         guard TrainingPlan.Strategy(rawValue: strategy) != nil else {
             throw ValidationError("--strategy must be one of \(TrainingPlan.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        // A second demo in the same directory would meet the first one's CA, ledger and state.
+        if let keep, let contents = try? FileManager.default.contentsOfDirectory(atPath: keep), !contents.isEmpty {
+            throw ValidationError("--keep \(keep) is not empty; give a new or empty directory")
         }
     }
 

@@ -54,13 +54,14 @@ struct DemoFederation {
 
         /// `tessera audit verify` on the ledger with every site's receipts, and the HTML report.
         func audit(executables: DemoExecutables) throws -> (passed: Bool, summary: String, report: URL) {
+            // As an auditor collects them: one subdirectory per site.
             let receipts = consortium.work.appendingPathComponent("receipts")
+            try? FileManager.default.removeItem(at: receipts)  // try?: absent on the first audit
             try FileManager.default.createDirectory(at: receipts, withIntermediateDirectories: true)
             for site in consortium.sites {
                 let directory = consortium.siteDirectory(site).appendingPathComponent("state/receipts")
-                for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where file.hasSuffix(".json") {
-                    try? FileManager.default.removeItem(at: receipts.appendingPathComponent("\(site)-\(file)"))
-                    try FileManager.default.copyItem(at: directory.appendingPathComponent(file), to: receipts.appendingPathComponent("\(site)-\(file)"))
+                if FileManager.default.fileExists(atPath: directory.path) {
+                    try FileManager.default.copyItem(at: directory, to: receipts.appendingPathComponent(site))
                 }
             }
             let ledger = Aggregator.databaseURL(in: consortium.stateDirectory).path
