@@ -22,16 +22,17 @@ public struct Receipt: Codable, Equatable, Sendable {
     public var sequence: Int
     /// That entry's hash.
     public var entryHash: SHA256.Digest
-    /// The hash of the entry before it.
-    public var previousHash: SHA256.Digest
-    /// The entry's canonical bytes (docs/LEDGER.md §3), a JSON text.
-    public var entry: String
+    /// The hash of the entry before it. Absent only in receipts kept from before it was added.
+    public var previousHash: SHA256.Digest?
+    /// The entry's canonical bytes (docs/LEDGER.md §3), a JSON text. Absent only in receipts kept
+    /// from before it was added; a site refuses a new receipt without it.
+    public var entry: String?
     public var ledgerKeyFingerprint: SHA256.Digest
     /// 64 bytes of Ed25519 signature.
     public var signature: Data
 
     public init(round: Int, site: String, digest: SHA256.Digest, sequence: Int, entryHash: SHA256.Digest,
-                previousHash: SHA256.Digest, entry: String, ledgerKeyFingerprint: SHA256.Digest, signature: Data) {
+                previousHash: SHA256.Digest?, entry: String?, ledgerKeyFingerprint: SHA256.Digest, signature: Data) {
         self.round = round
         self.site = site
         self.digest = digest
@@ -52,9 +53,11 @@ public struct Receipt: Codable, Equatable, Sendable {
     /// entry must hash with `previousHash` to `entryHash`, be an `update-accepted` entry, and have
     /// the receipt's sequence, round, site and payload digest. Without this, only `entryHash`
     /// would be signed, and a receipt could pair this update's fields with another entry's signature.
+    /// Values compare as bytes (Swift's `String ==` would equate canonically equivalent text).
     /// - Returns: the field, the receipt's value and the signed entry's; nil when all agree.
     /// - Throws: `SecurityError` only when OpenSSL cannot hash.
     public func unsignedField() throws -> (field: String, receipt: String, signed: String)? {
+        guard let previousHash, let entry else { return ("entry", "absent", "present") }  // callers check presence first
         let hashed = try SHA256.hash(previousHash.bytes + Array(entry.utf8))
         guard hashed == entryHash else { return ("entry_hash", entryHash.hex, "\(hashed.hex) (SHA-256 of previous_hash and entry)") }
         guard case let .object(fields)? = try? WireJSON.decode(JSONValue.self, from: Data(entry.utf8)) else {
@@ -73,6 +76,6 @@ public struct Receipt: Codable, Equatable, Sendable {
         let pairs = [("kind", "update-accepted", text(fields["kind"])), ("sequence", "\(sequence)", text(fields["sequence"])),
                      ("round", "\(round)", text(fields["round"])), ("site", site, text(fields["site"])),
                      ("digest", digest.hex, text(signedDigest))]
-        return pairs.first { $0.1 != $0.2 }.map { (field: $0.0, receipt: $0.1, signed: $0.2) }
+        return pairs.first { Array($0.1.utf8) != Array($0.2.utf8) }.map { (field: $0.0, receipt: $0.1, signed: $0.2) }
     }
 }

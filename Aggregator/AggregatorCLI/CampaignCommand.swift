@@ -28,6 +28,7 @@ struct CampaignCommand: ParsableCommand {
             let aggregator = try Opening.aggregator(options)
             let definition = try CampaignDefinition(contentsOf: URL(fileURLWithPath: plan))
             let (campaign, round) = try aggregator.startCampaign(baseDirectory: URL(fileURLWithPath: base), definition: definition, source: plan)
+            if let warning = CampaignDefinition.uploadLimitWarning(try campaign.decodedPlan()) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
             print("campaign \(campaign.name) started: base \(campaign.baseDigest), \(campaign.rounds) rounds; round \(round.id) open until \(round.deadline) for \(round.eligibleSites.count) sites")
         }
     }
@@ -51,6 +52,7 @@ struct CampaignCommand: ParsableCommand {
         func run() throws {
             let description = try BaseModelDescription(modelDirectory: URL(fileURLWithPath: base))
             let derived = try CampaignDefinition(contentsOf: URL(fileURLWithPath: plan)).plan(for: description, source: plan)
+            if let warning = CampaignDefinition.uploadLimitWarning(derived) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
             print(String(decoding: try WireJSON.encode(derived), as: UTF8.self))
         }
     }

@@ -34,6 +34,9 @@ public struct ReceiptVerifier: Sendable {
         guard key.isValidSignature(Array(receipt.signature), for: receipt.entryHash.bytes) else {
             throw ReceiptVerificationError.invalidSignature(round: receipt.round, sequence: receipt.sequence)
         }
+        guard receipt.entry != nil, receipt.previousHash != nil else {
+            throw ReceiptVerificationError.mismatch(field: "entry", found: "absent", expected: "the signed ledger entry (is the aggregator older than this site?)")
+        }
         if let (field, found, signed) = try receipt.unsignedField() {
             throw ReceiptVerificationError.unsigned(field: field, found: found, signed: signed)
         }

@@ -37,7 +37,7 @@ static void emit_message(j_common_ptr cinfo, int msg_level) {
 /// kilobytes then decodes for minutes (libjpeg-turbo's LJT-01-003). Real encoders write about ten.
 enum { maximum_scans = 1000 };
 
-/// libjpeg's progress hook, called between passes: refuses a file past `maximum_scans`.
+/// libjpeg's progress hook (called as it reads and writes rows): refuses a file past `maximum_scans`.
 static void limit_scans(j_common_ptr cinfo) {
     j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
     if (cinfo->is_decompressor && decompress->input_scan_number > maximum_scans) {

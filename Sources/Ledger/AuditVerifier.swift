@@ -240,7 +240,11 @@ public struct AuditVerifier: Sendable {
         guard publicKey.isValidSignature(Array(receipt.signature), for: receipt.entryHash.bytes) else {
             throw AuditFailure.invalidReceiptSignature(file: file, sequence: receipt.sequence)
         }
-        if let (field, receipted, signed) = try receipt.unsignedField() {
+        // A receipt kept from before receipts carried their entry is checked against the ledger alone.
+        guard (receipt.entry == nil) == (receipt.previousHash == nil) else {
+            throw AuditFailure.unreadableReceipt(file: file, reason: "previous_hash and entry must both be present or both absent")
+        }
+        if receipt.entry != nil, let (field, receipted, signed) = try receipt.unsignedField() {
             throw AuditFailure.unsignedReceiptField(file: file, field: field, receipt: receipted, signed: signed)
         }
         // Entries were checked to run 1, 2, … without gaps, so sequence s is at index s − 1.

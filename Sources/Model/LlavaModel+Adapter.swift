@@ -4,9 +4,11 @@ import Tensor
 /// PEFT adapter directories: `adapter_config.json` + `adapter_model.safetensors`.
 extension LlavaModel {
     /// Loads a PEFT LoRA adapter (and any modules_to_save tensors it carries) onto this model,
-    /// replacing adapters already present (a merged one is taken out of the weights first).
+    /// replacing adapters already present (a merged one is taken out of the weights first;
+    /// modules_to_save parameters the file does not hold keep their current values).
     /// - Throws: ``ModelError`` for an unsupported setting (naming the field), a tensor the model has
-    ///   no place for, a missing factor, or a shape mismatch; the model keeps its adapters then.
+    ///   no place for, a missing factor, or a shape mismatch; the model keeps its adapters then
+    ///   (unmerged).
     public func loadAdapter(from directory: URL) throws {
         let configFile = directory.appendingPathComponent("adapter_config.json")
         let lora = try Self.readAdapterConfiguration(configFile)

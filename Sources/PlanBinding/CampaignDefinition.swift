@@ -105,15 +105,17 @@ public struct CampaignDefinition: Sendable {
         } catch let error as DecodingError {
             throw PlanBindingError.campaignInvalid(file: source, reason: TrainingPlanError(error).description)
         }
-        // Sites refuse to send an update over the limit, so a plan whose tensors alone exceed it
-        // would have every site train each round for nothing; compression is not counted on.
-        let updateBytes = plan.tensors.upload.reduce(0) { $0 + $1.byteCount }
-        guard updateBytes <= plan.wire.maximumUploadBytes else {
-            throw PlanBindingError.campaignInvalid(
-                file: source, reason: "[wire] maximum_upload_bytes = \(plan.wire.maximumUploadBytes) is less than an update's "
-                    + "\(updateBytes) bytes of tensors before compression (\(plan.tensors.upload.count) tensors in "
-                    + "\(plan.wire.encoding.rawValue)); raise it, or train fewer tensors")
-        }
         return plan
+    }
+
+    /// A warning when an update's tensors alone, before compression, exceed the plan's
+    /// `wire.maximum_upload_bytes`: sites send only updates that compress below it, so such a
+    /// campaign may have every site train for nothing.
+    public static func uploadLimitWarning(_ plan: TrainingPlan) -> String? {
+        let bytes = plan.tensors.upload.reduce(0) { $0 + $1.byteCount }
+        guard bytes > plan.wire.maximumUploadBytes else { return nil }
+        return "warning: an update holds \(bytes) bytes of tensors before compression (\(plan.tensors.upload.count) tensors in "
+            + "\(plan.wire.encoding.rawValue)), more than [wire] maximum_upload_bytes = \(plan.wire.maximumUploadBytes); "
+            + "sites send only updates that compress below it"
     }
 }

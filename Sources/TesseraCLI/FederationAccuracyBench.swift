@@ -56,6 +56,9 @@ struct FederationAccuracyBench {
                                                    steps: siteCount * rounds * steps, site: "centralized").closedAccuracy
                 let centralGain = central - baseScore
                 func row(_ name: String, _ accuracy: Double, roundsTo95: Int? = nil) {
+                    // A seed takes 10–20 minutes on two cores: each result is shown as it comes, the table at the end.
+                    let gain = String(format: "%+.1f", (accuracy - baseScore) * 100)
+                    FileHandle.standardError.write(Data("   \(siteCount) sites, seed \(seed): \(name) \(String(format: "%.1f", accuracy * 100))% (\(gain))\n".utf8))
                     table.append([.integer(siteCount), .integer(Int(seed)), .text(name), .number(accuracy * 100, decimals: 1),
                                   .number((accuracy - baseScore) * 100, decimals: 1),
                                   centralGain > 0 ? .number((accuracy - baseScore) / centralGain, decimals: 2) : .missing,

@@ -13,11 +13,14 @@ struct AuditVerifierTests {
 
         """
 
-    /// An untouched ledger and its receipts verify.
+    /// An untouched ledger and its receipts verify, one of them kept from before receipts carried
+    /// their entry (checked against the ledger alone).
     @Test func acceptsAnUntamperedLedgerWithReceipts() throws {
         let fixture = try LedgerFixture()
         defer { fixture.remove() }
-        let receipts = try fixture.writeReceipts(try fixture.appendCampaign(), to: "receipts")
+        var issued = try fixture.appendCampaign()
+        (issued[0].entry, issued[0].previousHash) = (nil, nil)
+        let receipts = try fixture.writeReceipts(issued, to: "receipts")
         let summary = try fixture.verifier.verify(ledgerAt: try fixture.copyOfLedger("copy.sqlite"), receiptsIn: receipts)
         #expect(summary.entryCount == 17)
         #expect(summary.receiptCount == 3)

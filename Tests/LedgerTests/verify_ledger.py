@@ -267,22 +267,29 @@ def check_contributions(rows):
 def check_receipt(path, rows, key):
     with open(path, "rb") as handle:
         receipt = parse_json(handle.read().decode("utf-8"))
+    for field in ("digest", "entry_hash", "ledger_key_fingerprint", "previous_hash"):  # hex in either case, as the Swift decoder reads it
+        if isinstance(receipt.get(field), str):
+            receipt[field] = receipt[field].lower()
     sequence = receipt["sequence"]
     if receipt["ledger_key_fingerprint"] != key.fingerprint:
         raise Failure("%s: the receipt names another ledger key" % path)
     if not key.verifies(base64.b64decode(receipt["signature"]), bytes.fromhex(receipt["entry_hash"])):
         raise Failure("%s: the receipt is not signed by the ledger key" % path)
-    # LEDGER.md 6: the receipt's fields are those of the entry its signature covers.
-    entry_bytes = receipt["entry"].encode("utf-8")
-    if hashlib.sha256(bytes.fromhex(receipt["previous_hash"]) + entry_bytes).hexdigest() != receipt["entry_hash"]:
-        raise Failure("%s: the receipt's entry does not hash to its entry_hash" % path)
-    entry = parse_json(receipt["entry"])
-    signed = {"kind": entry.get("kind"), "sequence": entry.get("sequence"), "round": entry.get("round"),
-              "site": entry.get("site"), "digest": entry.get("payload", {}).get("digest")}
-    for field, value in signed.items():
-        found = "update-accepted" if field == "kind" else receipt[field]
-        if found != value:
-            raise Failure("%s: the receipt's %s is %r, but the entry it is signed for has %r" % (path, field, found, value))
+    # LEDGER.md 6: the receipt's fields are those of the entry its signature covers (a receipt kept
+    # from before receipts carried their entry is checked against the ledger alone).
+    if "entry" in receipt or "previous_hash" in receipt:
+        if "entry" not in receipt or "previous_hash" not in receipt:
+            raise Failure("%s: not a readable receipt (previous_hash and entry must both be present or both absent)" % path)
+        entry_bytes = receipt["entry"].encode("utf-8")
+        if hashlib.sha256(bytes.fromhex(receipt["previous_hash"]) + entry_bytes).hexdigest() != receipt["entry_hash"]:
+            raise Failure("%s: the receipt's entry does not hash to its entry_hash" % path)
+        entry = parse_json(receipt["entry"])
+        signed = {"kind": entry.get("kind"), "sequence": entry.get("sequence"), "round": entry.get("round"),
+                  "site": entry.get("site"), "digest": entry.get("payload", {}).get("digest")}
+        for field, value in signed.items():
+            found = "update-accepted" if field == "kind" else receipt[field]
+            if found != value:
+                raise Failure("%s: the receipt's %s is %r, but the entry it is signed for has %r" % (path, field, found, value))
     if not 1 <= sequence <= len(rows):
         raise Failure("entry %d: missing, receipted by %s, but the ledger ends at %d" % (sequence, path, len(rows)))
     row = rows[sequence - 1]

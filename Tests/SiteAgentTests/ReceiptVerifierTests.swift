@@ -80,8 +80,15 @@ struct ReceiptVerifierTests {
             try signed.verifier.verify(forged, ledgerCertificate: certificate, round: 3, site: "site-a", digest: signed.digest)
         }
 
+        var bare = signed.receipt
+        (bare.entry, bare.previousHash) = (nil, nil)
+        #expect(throws: ReceiptVerificationError.mismatch(field: "entry", found: "absent",
+                                                          expected: "the signed ledger entry (is the aggregator older than this site?)")) {
+            try signed.verifier.verify(bare, ledgerCertificate: certificate, round: 3, site: "site-a", digest: signed.digest)
+        }
+
         var edited = signed.receipt
-        edited.entry = edited.entry.replacingOccurrences(of: "\"samples\":12", with: "\"samples\":13")
+        edited.entry = edited.entry?.replacingOccurrences(of: "\"samples\":12", with: "\"samples\":13")
         #expect(edited.entry != signed.receipt.entry)
         do {
             try signed.verifier.verify(edited, ledgerCertificate: certificate, round: 3, site: "site-a", digest: signed.digest)
