@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <jerror.h>
 
 /// libjpeg's error manager extended with the jump target and the status to return after the jump.
 typedef struct {
@@ -25,10 +26,16 @@ static void error_exit(j_common_ptr cinfo) {
     record_and_jump(cinfo, TESSERA_JPEG_LIBRARY_ERROR);
 }
 
-/// Warnings (msg_level -1) signal corrupt data: libjpeg would otherwise pad a truncated image with
-/// grey and report success. Trace messages (msg_level >= 0) are ignored.
+/// Warnings about the file's framing rather than its pixels, which PIL and djpeg decode through:
+/// stray bytes between segments, a JFIF revision from the future, an unknown Adobe transform.
+static int is_harmless_warning(int code) {
+    return code == JWRN_EXTRANEOUS_DATA || code == JWRN_JFIF_MAJOR || code == JWRN_ADOBE_XFORM;
+}
+
+/// Other warnings (msg_level -1) signal corrupt data: libjpeg would otherwise pad a truncated image
+/// with grey and report success. Trace messages (msg_level >= 0) are ignored.
 static void emit_message(j_common_ptr cinfo, int msg_level) {
-    if (msg_level < 0) {
+    if (msg_level < 0 && !is_harmless_warning(cinfo->err->msg_code)) {
         record_and_jump(cinfo, TESSERA_JPEG_CORRUPT_DATA);
     }
 }

@@ -70,7 +70,10 @@ public final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler
             throw TransportError.serverConfigurationInvalid(item: "SSL", reason: "OpenSSL cannot create a connection",
                                                             openSSL: .drain())
         }
-        guard let inbound = BIO_new(BIO_s_mem()), let outbound = BIO_new(BIO_s_mem()) else {
+        let inboundOrNil = BIO_new(BIO_s_mem()), outboundOrNil = BIO_new(BIO_s_mem())
+        guard let inbound = inboundOrNil, let outbound = outboundOrNil else {
+            BIO_free(inboundOrNil)  // BIO_free(NULL) is a no-op
+            BIO_free(outboundOrNil)
             SSL_free(ssl)
             throw TransportError.serverConfigurationInvalid(item: "BIO", reason: "OpenSSL cannot create memory BIOs",
                                                             openSSL: .drain())

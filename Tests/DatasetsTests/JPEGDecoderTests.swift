@@ -47,6 +47,15 @@ struct JPEGDecoderTests {
         }
     }
 
+    /// Stray bytes between two segments change no pixel (PIL and djpeg decode through them).
+    @Test func decodesThroughStrayBytesBetweenSegments() throws {
+        var bytes = try Self.fixture("gradient_grey.jpg")
+        let frameMarker = try #require((0..<bytes.count - 1).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        let original = try JPEGDecoder.decode(bytes, file: "g.jpg")
+        bytes.insert(contentsOf: [0x00, 0x00], at: frameMarker)
+        #expect(try JPEGDecoder.decode(bytes, file: "stray.jpg") == original)
+    }
+
     @Test func rejectsNonJPEGBytes() {
         #expect(throws: DataError.jpegDecodingFailed(file: "r.jpg", message: "Not a JPEG file: starts with 0x41 0x41")) {
             try JPEGDecoder.decode([UInt8](repeating: 0x41, count: 100), file: "r.jpg")
