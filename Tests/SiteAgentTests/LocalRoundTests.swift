@@ -5,17 +5,21 @@ import Testing
 
 @Suite("Local round")
 struct LocalRoundTests {
+    /// Round `round` of the fixture's plan on its data, as the agent runs it.
+    static func round(_ fixture: SiteFixture, _ round: Int = 1, checkpoint: URL? = nil, trainingLog: URL? = nil) -> LocalRound {
+        LocalRound(plan: fixture.plan, round: round, baseDirectory: fixture.baseDirectory, baseDigest: fixture.baseDigest,
+                   data: SiteData(fixture.configuration.data), threads: 2,
+                   privacyGuard: PrivacyGuard(site: SiteFixture.siteID, modulesToSaveAllowed: ["multi_modal_projector"]),
+                   checkpointDirectory: checkpoint, trainingLog: trainingLog)
+    }
+
     @Test("a round stopped at a checkpoint resumes there and builds the same update as an uninterrupted run")
     func resumesFromCheckpoint() throws {
         let fixture = try SiteFixture { $0 = $0.replacingOccurrences(of: "steps = 2", with: "steps = 12") }
         defer { fixture.remove() }
-        let global = try DeltaContainer.decode(try fixture.initialGlobalAdapter().bytes, source: "global",
-                                               expecting: .init(maximumDecompressedBytes: 1 << 26)).container.tensors
+        let global = try ExternalRoundTests.globalTensors(fixture)
         func round(checkpoint: URL?) -> LocalRound {
-            LocalRound(plan: fixture.plan, round: 1, baseDirectory: fixture.baseDirectory, baseDigest: fixture.baseDigest,
-                       data: SiteData(fixture.configuration.data), threads: 2,
-                       privacyGuard: PrivacyGuard(site: SiteFixture.siteID, modulesToSaveAllowed: ["multi_modal_projector"]),
-                       checkpointDirectory: checkpoint, trainingLog: checkpoint?.deletingLastPathComponent().appendingPathComponent("log.jsonl"))
+            Self.round(fixture, checkpoint: checkpoint, trainingLog: checkpoint?.deletingLastPathComponent().appendingPathComponent("log.jsonl"))
         }
         let uninterrupted = try round(checkpoint: nil).run(globalAdapter: global).container.encoded()
 
@@ -35,13 +39,9 @@ struct LocalRoundTests {
     func checkpointOfOtherDataStartsOver() throws {
         let fixture = try SiteFixture { $0 = $0.replacingOccurrences(of: "steps = 2", with: "steps = 12") }
         defer { fixture.remove() }
-        let global = try DeltaContainer.decode(try fixture.initialGlobalAdapter().bytes, source: "global",
-                                               expecting: .init(maximumDecompressedBytes: 1 << 26)).container.tensors
+        let global = try ExternalRoundTests.globalTensors(fixture)
         let checkpoint = fixture.directory.appendingPathComponent("round-1/checkpoint")
-        let work = LocalRound(plan: fixture.plan, round: 1, baseDirectory: fixture.baseDirectory, baseDigest: fixture.baseDigest,
-                              data: SiteData(fixture.configuration.data), threads: 2,
-                              privacyGuard: PrivacyGuard(site: SiteFixture.siteID, modulesToSaveAllowed: ["multi_modal_projector"]),
-                              checkpointDirectory: checkpoint)
+        let work = Self.round(fixture, checkpoint: checkpoint)
         var steps: [Int] = []
         #expect(throws: CancellationError.self) {
             try work.run(globalAdapter: global, onStep: { steps.append($0.step) }, shouldStop: { !steps.isEmpty })
@@ -65,14 +65,11 @@ struct LocalRoundTests {
         defer { fixture.remove() }
         let name = "tessera.objective.infonce.logit_scale"
         #expect(fixture.plan.tensors.upload.contains { $0.name == name && $0.shape == [1] })
-        var global = try DeltaContainer.decode(try fixture.initialGlobalAdapter().bytes, source: "global",
-                                               expecting: .init(maximumDecompressedBytes: 1 << 26)).container.tensors
+        var global = try ExternalRoundTests.globalTensors(fixture)
         let index = try #require(global.firstIndex { $0.name == name })
         #expect(global[index].values == [Float(Foundation.log(1 / Float(0.07)))])  // round 0: the objective's initial value
         global[index].values = [1.5]  // as an aggregation would have moved it
-        let work = LocalRound(plan: fixture.plan, round: 2, baseDirectory: fixture.baseDirectory, baseDigest: fixture.baseDigest,
-                              data: SiteData(fixture.configuration.data), threads: 2,
-                              privacyGuard: PrivacyGuard(site: SiteFixture.siteID, modulesToSaveAllowed: ["multi_modal_projector"]))
+        let work = Self.round(fixture, 2)
         let uploaded = try #require(try work.run(globalAdapter: global).container.tensors.first { $0.name == name })
         // Two AdamW steps of at most about the learning rate each, from 1.5 (not from 2.66).
         #expect(uploaded.values[0] != 1.5 && abs(uploaded.values[0] - 1.5) < 0.05, "\(uploaded.values)")

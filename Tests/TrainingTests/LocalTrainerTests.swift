@@ -100,8 +100,7 @@ struct LocalTrainerTests {
     @Test func checkpointOfOtherDataIsRefused() throws {
         let tokenizer = try TrainingFixtures.tokenizer()
         let examples = TrainingFixtures.examples(count: 8, imageSize: 16)
-        var configuration = TrainingFixtures.configuration(steps: 2)
-        configuration.checkpointInterval = 1
+        var configuration = TrainingFixtures.configuration(steps: 2, checkpointInterval: 1)
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let checkpoint = directory.appendingPathComponent("checkpoint")
@@ -127,8 +126,7 @@ struct LocalTrainerTests {
     @Test func resumesFromACheckpointSwapCutShort() throws {
         let tokenizer = try TrainingFixtures.tokenizer()
         let examples = TrainingFixtures.examples(count: 8, imageSize: 16)
-        var configuration = TrainingFixtures.configuration(steps: 3)
-        configuration.checkpointInterval = 1
+        let configuration = TrainingFixtures.configuration(steps: 3, checkpointInterval: 1)
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let checkpoint = directory.appendingPathComponent("checkpoint")
@@ -174,8 +172,7 @@ struct LocalTrainerTests {
     /// left behind; then, with room again, the new outputs in full.
     @Test func outputsOnAFullDiskChangeNothingAndNameTheCheckpoint() throws {
         let tokenizer = try TrainingFixtures.tokenizer()
-        var configuration = TrainingFixtures.configuration(steps: 2)
-        configuration.checkpointInterval = 1
+        let configuration = TrainingFixtures.configuration(steps: 2, checkpointInterval: 1)
         let trainer = try TrainingFixtures.trainer(configuration, TrainingFixtures.examples(count: 4, imageSize: 16), tokenizer: tokenizer)
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -49,8 +49,10 @@ enum TrainingFixtures {
         try LocalTrainer(model: model(tokenizer: tokenizer), tokenizer: tokenizer, configuration: configuration, examples: examples)
     }
 
-    static func configuration(steps: Int, objectives: [TrainerConfiguration.Objective] = [.init(name: "ar")]) -> TrainerConfiguration {
+    static func configuration(steps: Int, objectives: [TrainerConfiguration.Objective] = [.init(name: "ar")],
+                              checkpointInterval: Int = 0) -> TrainerConfiguration {
         var configuration = TrainerConfiguration(steps: steps, batchSize: 8, learningRate: 1e-2, seed: 42)
+        configuration.checkpointInterval = checkpointInterval
         configuration.objectives = objectives
         configuration.schedule = .constant
         configuration.maximumSequenceLength = 64
