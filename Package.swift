@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "AggregatorCLI",
             dependencies: [
-                "AggregatorCore", "Security", "Protocols", "PlanBinding", "Reporting", "Model", "Tensor",
+                "AggregatorCore", "Security", "Protocols", "PlanBinding", "Reporting", "Model", "Tensor", "Subprocesses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -202,7 +202,7 @@ let package = Package(
             name: "SiteAgentTests",
             dependencies: [
                 "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Ledger", "Training", "Datasets", "Transport", "Tensor",
-                "TestSupport",
+                "TestSupport", "Subprocesses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]

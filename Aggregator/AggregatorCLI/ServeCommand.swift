@@ -1,6 +1,7 @@
 import AggregatorCore
 import ArgumentParser
 import Foundation
+import Subprocesses
 
 /// `tessera-aggregator serve`: the HTTPS API and the round driver.
 struct ServeCommand: AsyncParsableCommand {
@@ -14,6 +15,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let aggregator = try Opening.aggregator(options)
+        let lock: DirectoryLock
+        do {
+            lock = try DirectoryLock(directory: aggregator.configuration.stateDirectory, name: "aggregator.lock")
+        } catch let .held(directory, holder) {
+            throw AggregatorError.stateInUse(directory: directory, holder: holder)
+        } catch let .unopenable(file, reason) {
+            throw AggregatorError.storageFailed(path: file, reason: reason)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let host = aggregator.configuration.host
         try await AggregatorServer(aggregator: aggregator, logger: Opening.logger(label: "tessera.aggregator", format: aggregator.configuration.logFormat))
             .run { port in

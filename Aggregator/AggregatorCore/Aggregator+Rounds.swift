@@ -150,6 +150,12 @@ extension Aggregator {
     /// ``finish(_:publishing:failure:updates:)`` inside the caller's transaction.
     private func close(_ round: RoundRecord, publishing result: (digest: SHA256.Digest, metrics: [String: Double])?, failure: String?,
                        updates: [UpdateRecord], in db: Database) throws {
+        // The round must still be as the caller read it: another process on the same state (which
+        // `serve`'s lock prevents) or a retried step must not publish it twice.
+        let stored = try RoundRecord.fetchOne(db, key: round.id)
+        guard let stored, stored.state == round.state else {
+            throw AggregatorError.roundNotOpen(round: round.id, state: stored?.state.rawValue ?? "missing")
+        }
         var closed = round
         closed.closedAt = clock()
         guard var campaign = try CampaignRecord.fetchOne(db, key: round.campaign) else { throw AggregatorError.noCampaign }

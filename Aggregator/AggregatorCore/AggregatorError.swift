@@ -10,6 +10,8 @@ public enum AggregatorError: Error, Equatable, CustomStringConvertible {
     case campaignRunning(name: String, round: Int)
     case roundNotOpen(round: Int, state: String)
     case baseModelInvalid(directory: String, reason: String)
+    /// Another `serve` holds the state directory (its process id, when known).
+    case stateInUse(directory: String, holder: Int32?)
 
     public var description: String {
         switch self {
@@ -22,6 +24,9 @@ public enum AggregatorError: Error, Equatable, CustomStringConvertible {
         case let .campaignRunning(name, round): return "campaign \(name) is still running (round \(round)); wait for it to finish"
         case let .roundNotOpen(round, state): return "round \(round) is \(state), not open"
         case let .baseModelInvalid(directory, reason): return "base model \(directory): \(reason)"
+        case let .stateInUse(directory, holder):
+            return "another tessera-aggregator serve\(holder.map { " (process \($0))" } ?? "") runs on the state directory \(directory); "
+                + "stop it first"
         }
     }
 }

@@ -32,6 +32,19 @@ public struct BlobStore: Sendable {
         self.directory = directory
         self.fileSystem = fileSystem
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        removeAbandonedTemporaryFiles()
+    }
+
+    /// Removes the temporary files (`NAME.tmp-PID-N`) of processes that have ended: a process
+    /// stopped mid-write leaves one behind. A live writer's, another process's or this one's, stays.
+    private func removeAbandonedTemporaryFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []  // try?: nothing to sweep
+        for name in names {
+            let parts = name.components(separatedBy: ".tmp-")
+            guard parts.count == 2, let pid = parts[1].split(separator: "-").first.flatMap({ pid_t($0) }), pid > 0,
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(directory.appendingPathComponent(name).path)
+        }
     }
 
     public func url(for digest: SHA256.Digest) -> URL { directory.appendingPathComponent(digest.hex) }
@@ -42,7 +55,18 @@ public struct BlobStore: Sendable {
     /// - Throws: ``AggregatorError/storageFailed(path:reason:)`` (disk full, I/O error), leaving no partial file.
     public func write(_ bytes: some ContiguousBytes, as digest: SHA256.Digest) throws {
         let target = url(for: digest)
-        guard !FileManager.default.fileExists(atPath: target.path) else { return }
+        guard !FileManager.default.fileExists(atPath: target.path) else {
+            // A first attempt may have renamed it into place and then failed (or died) before its
+            // directory reached the disk: make it durable before anyone is told it is stored.
+            let descriptor = open(target.path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw AggregatorError.storageFailed(path: target.path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+            defer { close(descriptor) }
+            guard fileSystem.fsync(descriptor) == 0 else {
+                throw AggregatorError.storageFailed(path: target.path, reason: "cannot fsync: \(String(cString: strerror(errno)))")
+            }
+            try syncDirectory(of: target)
+            return
+        }
         try writeDurably(bytes, to: target)
     }
 
@@ -83,6 +107,11 @@ public struct BlobStore: Sendable {
         }
         guard close(descriptor) == 0 else { throw failure("cannot close") }
         guard rename(temporary, target.path) == 0 else { throw failure("cannot rename into place") }
+        try syncDirectory(of: target)
+    }
+
+    /// fsyncs the directory that holds `target`, so its entry survives a power loss.
+    private func syncDirectory(of target: URL) throws {
         let parent = open(target.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if parent >= 0 {
             defer { close(parent) }

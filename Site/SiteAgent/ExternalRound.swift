@@ -203,16 +203,25 @@ private final class LogTail {
 
     deinit { try? handle?.close() }  // try?: read-only
 
-    /// The complete lines written since the last call (and the unterminated rest, at the end).
+    /// The longest unterminated rest kept: a trainer that redraws a progress bar without ever
+    /// ending a line must not grow it forever (its JSON lines are far shorter).
+    static let maximumPending = 1 << 20
+
+    /// The complete lines written since the last call (and the unterminated rest, at the end). A
+    /// carriage return ends a line too, as progress bars redraw with it.
     func newLines(includingUnterminated: Bool = false) -> [Data] {
         if let data = try? handle?.readToEnd() { pending.append(data) }  // try?: as in init
         var lines: [Data] = []
-        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-            lines.append(pending[pending.startIndex..<newline])
-            pending = Data(pending[(newline + 1)...])
+        var start = pending.startIndex
+        for index in pending.indices where pending[index] == UInt8(ascii: "\n") || pending[index] == UInt8(ascii: "\r") {
+            if index > start { lines.append(pending[start..<index]) }
+            start = index + 1
         }
+        pending = Data(pending[start...])
         if includingUnterminated, !pending.isEmpty {
             lines.append(pending)
+            pending = Data()
+        } else if pending.count > Self.maximumPending {
             pending = Data()
         }
         return lines

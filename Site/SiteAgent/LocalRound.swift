@@ -78,9 +78,11 @@ public struct LocalRound: Sendable {
         if let checkpointDirectory, LocalTrainer.hasCheckpoint(in: checkpointDirectory) {
             do {
                 try trainer.resume(from: checkpointDirectory)
-            } catch let TrainingError.checkpointOfOtherRun(_, reason) {
-                // The site's data changed since the checkpoint (images added or removed): the
-                // round's draws differ, so it starts over rather than mixing the two.
+            } catch let TrainingError.checkpointOfOtherRun(_, reason), let TrainingError.checkpointMismatch(_, reason) {
+                // The site's data changed since the checkpoint (images added or removed), so the
+                // round's draws differ; or the checkpoint is damaged (a power loss can leave its
+                // files cut short). Either way the round starts over: mixing the two would be
+                // wrong, and retrying the same checkpoint would fail forever.
                 try FileManager.default.removeItem(at: checkpointDirectory)
                 notes.append("the round's checkpoint cannot be resumed (\(reason)); training the round from its start")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Subprocesses
 import Logging
 import PlanBinding
 import Protocols
@@ -72,7 +73,14 @@ public struct SiteAgent: Service {
     ///   state directory.
     public func run() async throws {
         try state.createDirectory(state.directory)
-        let lock = try StateLock(directory: state.directory)
+        let lock: DirectoryLock
+        do {
+            lock = try DirectoryLock(directory: state.directory, name: "agent.lock")
+        } catch let .held(directory, holder) {
+            throw SiteAgentError.stateInUse(directory: directory, holder: holder)
+        } catch let .unopenable(file, reason) {
+            throw SiteAgentError.corruptState(file: file, reason: reason)
+        }
         defer { withExtendedLifetime(lock) {} }
         logger.info("site agent started", metadata: ["aggregator.url": "\(configuration.bundle.aggregatorURL)",
                                                      "state.directory": "\(state.directory.path)"])

@@ -86,14 +86,13 @@ extension SiteData {
         }
     }
 
-    /// Answers the first ``SiteConfiguration/DataDirectories/evaluationItems`` questions of the
+    /// Answers ``SiteConfiguration/DataDirectories/evaluationItems`` questions (spread over the file) of the
     /// test split with `model` and scores them, `threads` batches at a time.
     /// - Throws: `DatasetError`, `ModelError`.
     public func evaluate(model: LlavaModel, tokenizer: BPETokenizer, threads: Int) throws -> Evaluation {
         var evaluator = VQAEvaluator()
         evaluator.threads = threads
-        let (_, evaluation) = try evaluator.evaluate(model: model, tokenizer: tokenizer, vqaFile: testFile.path,
-                                                     limit: directories.evaluationItems)
-        return Evaluation(evaluation: evaluation)
+        let result = try evaluator.evaluate(model: model, tokenizer: tokenizer, vqaFile: testFile.path, limit: directories.evaluationItems)
+        return Evaluation(evaluation: result.evaluation)
     }
 }

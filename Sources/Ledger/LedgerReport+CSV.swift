@@ -24,9 +24,10 @@ extension LedgerReport {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// A field quoted when it holds a comma, quote or line break, quotes doubled.
-    private static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    /// A field quoted when it holds a comma, quote or line break (looked for scalar by scalar: "\r\n"
+    /// is one character, equal to neither), quotes doubled.
+    static func field(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -11,13 +11,13 @@ struct BPEMergeTable: Sendable {
     /// `rank << 32 | merged` for each pair, keyed by `left << 32 | right`.
     private let rankedMerges: [UInt64: UInt64]
 
-    /// A table of `pairs`, ranked by their order. When a pair appears twice, the first (lower) rank
-    /// wins, as in HF.
+    /// A table of `pairs`, ranked by their order. When a pair appears twice, the last rank wins, as
+    /// in HF (`BpeBuilder` collects the merges into a map, later entries replacing earlier ones).
     init(pairs: [(left: Int, right: Int, merged: Int)]) {
         self.pairs = pairs
         var rankedMerges: [UInt64: UInt64] = [:]
         rankedMerges.reserveCapacity(pairs.count)
-        for (rank, pair) in pairs.enumerated() where rankedMerges[Self.key(pair.left, pair.right)] == nil {
+        for (rank, pair) in pairs.enumerated() {
             rankedMerges[Self.key(pair.left, pair.right)] = UInt64(rank) << 32 | UInt64(pair.merged)
         }
         self.rankedMerges = rankedMerges

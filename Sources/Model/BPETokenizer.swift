@@ -179,17 +179,16 @@ public struct BPETokenizer: Sendable {
     }
 
     /// The text of `ids`: the bytes of each token, concatenated and read as UTF-8 (invalid sequences,
-    /// as from a cut in the middle of a character, become U+FFFD as in HF).
+    /// as from a cut in the middle of a character, become U+FFFD as in HF). An id that names no
+    /// token is left out, as HF does: a model's embedding is often larger than its vocabulary (the
+    /// HF fixture's 320 rows for 316 tokens; llava-1.5's 32,064 for 32,002), and it may pick one.
     /// - Parameters:
     ///   - ids: token ids, as from ``encode(_:)`` or a model.
     ///   - skipSpecialTokens: leave out special added tokens (`<s>`, `</s>`, `<image>`, …).
-    /// - Throws: ``TokenizerError/idOutOfRange(id:vocabularySize:)`` for an id that names no token.
-    public func decode(_ ids: [Int], skipSpecialTokens: Bool) throws(TokenizerError) -> String {
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String {
         var bytes: [UInt8] = []
         for id in ids {
-            guard bytesByID.indices.contains(id), let tokenBytes = bytesByID[id] else {
-                throw .idOutOfRange(id: id, vocabularySize: vocabularySize)
-            }
+            guard bytesByID.indices.contains(id), let tokenBytes = bytesByID[id] else { continue }
             if skipSpecialTokens, specialByID[id] {
                 continue
             }

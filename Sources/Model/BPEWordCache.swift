@@ -21,8 +21,10 @@ final class BPEWordCache: @unchecked Sendable {  // `entries` is guarded by `loc
         lock.withLock { entries[word] }
     }
 
-    /// Remembers `ids` for `word` unless the cache is full.
+    /// Remembers `ids` for `word` unless the cache is full or the word is 256 bytes or longer (as
+    /// HF's `MAX_LENGTH`: long words are rare and would pin their bytes for the tokenizer's life).
     func store(_ ids: [Int], for word: [UInt8]) {
+        guard word.count < 256 else { return }
         lock.withLock {
             if entries.count < capacity {
                 entries[word] = ids

@@ -8,7 +8,8 @@ import Tensor
 /// `<image>` expands to one image token per image feature. Labels follow LLaVA's `preprocess_v1`:
 /// only assistant answers and their `</s>` count (everything else `-100`). STLLaVA-Med's
 /// self-questioning (ALGORITHMS.md §4) adds a third role, the virtual user `VUSER:`, whose question
-/// text is counted too (only the `VUSER:` prefix is masked).
+/// text is counted too (only the `VUSER:` prefix is masked). With no system prompt (Tessera's
+/// default) the text starts ` USER:`, as vicuna_v1's does after its empty system line.
 public struct ChatTemplate: Sendable {
     /// Who speaks a turn.
     public enum Role: String, Sendable, Codable {
@@ -59,6 +60,10 @@ public struct ChatTemplate: Sendable {
     }
 
     /// A whole conversation for training: ids start with BOS; answers (and `</s>`) are labelled.
+    /// A turn's `<image>` moves to its start, followed by a newline, as LLaVA's
+    /// `preprocess_multimodal` does ("Q\n<image>" trains as "<image>\nQ", the form prompts take).
+    /// The ids are those of the whole text tokenized at once, split only at `<image>` (LLaVA's
+    /// `tokenizer_image_token`).
     /// - Throws: ``ModelError/invalidInput(reason:)`` when the tokenizer lacks `<s>`/`</s>`, the
     ///   conversation does not start with a human turn, or `<image>` appears more than once.
     public func encode(_ turns: [Turn], tokenizer: BPETokenizer) throws -> Encoded {
@@ -67,24 +72,31 @@ public struct ChatTemplate: Sendable {
         }
         var encoded = try start(tokenizer: tokenizer)
         var images = 0
+        var afterAnswer = false
         for turn in turns {
             images += turn.text.components(separatedBy: "<image>").count - 1
             guard images <= 1 else { throw ModelError.invalidInput(reason: "more than one <image> in a conversation") }
+            // vicuna_v1 separates a turn from the one before by a space, from an answer by its </s> alone.
+            let separator = afterAnswer ? "" : " "
             switch turn.role {
-            case .human:
-                append(" USER: ", counted: false, to: &encoded, tokenizer: tokenizer)
-                appendExpandingImage(turn.text, counted: false, to: &encoded, tokenizer: tokenizer)
-            case .virtualUser:
-                append(" VUSER:", counted: false, to: &encoded, tokenizer: tokenizer)
-                appendExpandingImage(" " + turn.text, counted: true, to: &encoded, tokenizer: tokenizer)
+            case .human, .virtualUser:
+                append(separator + (turn.role == .human ? "USER:" : "VUSER:"), counted: false, to: &encoded, tokenizer: tokenizer)
+                appendExpandingImage(" " + Self.imageFirst(turn.text), counted: turn.role == .virtualUser, to: &encoded, tokenizer: tokenizer)
             case .assistant:
-                append(" ASSISTANT:", counted: false, to: &encoded, tokenizer: tokenizer)
+                append(separator + "ASSISTANT:", counted: false, to: &encoded, tokenizer: tokenizer)
                 append(" " + turn.text, counted: true, to: &encoded, tokenizer: tokenizer)
                 encoded.ids.append(try endOfSequence(tokenizer))
                 encoded.labels.append(encoded.ids[encoded.ids.count - 1])
             }
+            afterAnswer = turn.role == .assistant
         }
         return encoded
+    }
+
+    /// `text` with its `<image>` moved to the start and a newline after it (unchanged without one).
+    static func imageFirst(_ text: String) -> String {
+        guard text.contains("<image>") else { return text }
+        return "<image>\n" + text.replacingOccurrences(of: "<image>", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The prompt for generation: the conversation so far (its answers included) and

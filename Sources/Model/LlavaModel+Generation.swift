@@ -29,10 +29,14 @@ extension LlavaModel {
     ///   - prompts: token ids per prompt, image tokens already expanded (one per feature).
     ///   - pixelValues: `(images, 3, H, W)`, one image per run of image tokens, in prompt order.
     /// - Returns: the new tokens of each prompt, without the end-of-sequence token.
-    /// - Throws: ``ModelError/invalidInput(reason:)`` for empty prompts or mismatched image tokens.
+    /// - Throws: ``ModelError/invalidInput(reason:)`` for empty prompts, mismatched image tokens or
+    ///   a negative `maximumNewTokens`.
     public func generate(prompts: [[Int]], pixelValues: Tensor?, options: GenerationOptions) throws -> [[Int]] {
         guard !prompts.isEmpty, prompts.allSatisfy({ !$0.isEmpty }) else {
             throw ModelError.invalidInput(reason: "generation needs at least one non-empty prompt")
+        }
+        guard options.maximumNewTokens >= 0 else {
+            throw ModelError.invalidInput(reason: "maximumNewTokens is \(options.maximumNewTokens); it must not be negative")
         }
         return try Autograd.withoutRecording {
             let context = ForwardContext.inference

@@ -16,8 +16,6 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case mergeTokenNotInVocabulary(file: String, index: Int, token: String)
     /// Two entries of the vocabulary or of `added_tokens` claim the same id for different tokens.
     case conflictingTokenID(file: String, id: Int, tokens: [String])
-    /// `decode` was given an id that names no token.
-    case idOutOfRange(id: Int, vocabularySize: Int)
     /// The trainer was asked for fewer tokens than the special tokens plus the 256 byte symbols.
     case vocabularySizeTooSmall(requested: Int, minimum: Int)
     /// The trainer was given the same special token twice, or an empty one.
@@ -41,8 +39,6 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             return "\(file): model.merges[\(index)] uses or makes token \"\(token)\", which is not in model.vocab"
         case let .conflictingTokenID(file, id, tokens):
             return "\(file): id \(id) is given to several tokens: \(tokens.map { "\"\($0)\"" }.joined(separator: ", "))"
-        case let .idOutOfRange(id, vocabularySize):
-            return "token id \(id) names no token; ids run from 0 to \(vocabularySize - 1)"
         case let .vocabularySizeTooSmall(requested, minimum):
             return "vocabulary size \(requested) is too small: the special tokens and 256 byte symbols need \(minimum)"
         case let .invalidSpecialToken(token, reason):

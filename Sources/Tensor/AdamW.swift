@@ -65,14 +65,16 @@ public final class AdamW {
         return OptimizerState(step: step, tensors: tensors)
     }
 
-    /// Continues from a saved state.
+    /// Continues from a saved state; on an error nothing is changed.
     /// - Throws: ``OptimizerState/Error`` when a moment is missing or has the wrong size.
     public func restore(_ saved: OptimizerState) throws {
-        for (index, parameter) in parameters.enumerated() {
+        let restored = try parameters.enumerated().map { index, parameter in
             let name = parameter.name ?? "parameter.\(index)"
-            moments[index] = try saved.tensor(name + ".exp_avg", count: parameter.count)
-            squaredMoments[index] = try saved.tensor(name + ".exp_avg_sq", count: parameter.count)
+            return (first: try saved.tensor(name + ".exp_avg", count: parameter.count),
+                    second: try saved.tensor(name + ".exp_avg_sq", count: parameter.count))
         }
+        moments = restored.map(\.first)
+        squaredMoments = restored.map(\.second)
         step = saved.step
     }
 }

@@ -41,11 +41,10 @@ public final class SGD {
         return OptimizerState(step: step, tensors: tensors)
     }
 
-    /// Continues from a saved state.
+    /// Continues from a saved state; on an error nothing is changed.
     public func restore(_ saved: OptimizerState) throws {
-        for (index, parameter) in parameters.enumerated() {
-            buffers[index] = try saved.tensor((parameter.name ?? "parameter.\(index)") + ".momentum_buffer",
-                                              count: parameter.count)
+        buffers = try parameters.enumerated().map { index, parameter in
+            try saved.tensor((parameter.name ?? "parameter.\(index)") + ".momentum_buffer", count: parameter.count)
         }
         step = saved.step
     }

@@ -24,7 +24,7 @@ struct FederationAccuracyBench {
     func run() throws -> ResultsTable {
         var table = ResultsTable(title: "federated vs centralized vs local-only (closed accuracy on the global test set, points over the base)",
                                  columns: ["sites", "seed", "model", "closed acc %", "gain", "÷ central gain", "rounds to 95%"])
-        for siteCount in sites.split(separator: ",").compactMap({ Int($0) }) {
+        for siteCount in sites.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
             for seed in seeds {
                 let work = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-accuracy-\(UUID().uuidString)")
                 defer { try? FileManager.default.removeItem(at: work) }  // try?: a temporary directory
@@ -77,8 +77,10 @@ struct FederationAccuracyBench {
                     let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench").plan(for: description)
                     let curve = try simulate(plan: plan, evaluator: evaluator, initial: initial, examples: examples)
                     let final = curve.last ?? baseScore
+                    // 95% of the gain over the base; with no gain there is nothing to reach.
                     let target = baseScore + 0.95 * (final - baseScore)
-                    row("federated \(strategy)", final, roundsTo95: (curve.firstIndex { $0 >= target } ?? curve.count - 1) + 1)
+                    row("federated \(strategy)", final,
+                        roundsTo95: final > baseScore ? (curve.firstIndex { $0 >= target } ?? curve.count - 1) + 1 : nil)
                 }
             }
         }

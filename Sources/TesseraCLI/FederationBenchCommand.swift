@@ -45,6 +45,11 @@ struct FederationBenchCommand: ParsableCommand {
         guard sites >= 1, rounds >= 1, seeds >= 1, steps >= 1, firstSeed >= 1 else {
             throw ValidationError("--sites, --rounds, --seeds, --first-seed and --steps must be ≥ 1")
         }
+        let siteCounts = accuracySites.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard siteCounts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--accuracy-sites must be site counts ≥ 1, comma-separated (such as 3,10), not '\(accuracySites)'")
+        }
     }
 
     func run() throws {

@@ -34,6 +34,12 @@ struct ModelGenerateCommand: ParsableCommand {
     @Option(help: "Seed of the sampler.")
     var seed: UInt64 = 0
 
+    func validate() throws {
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more") }
+        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+    }
+
     func run() throws {
         let url = URL(fileURLWithPath: directory)
         let model = try LlavaModel.load(from: url)
@@ -45,6 +51,6 @@ struct ModelGenerateCommand: ParsableCommand {
         var options = GenerationOptions(maximumNewTokens: maxTokens, temperature: temperature, topP: topP, seed: seed)
         options.usesCache = true
         let answer = try model.generate(prompts: [ids], pixelValues: pixels, options: options)
-        print(try tokenizer.decode(answer.first ?? [], skipSpecialTokens: true).trimmingCharacters(in: .whitespaces))
+        print(tokenizer.decode(answer.first ?? [], skipSpecialTokens: true).trimmingCharacters(in: .whitespaces))
     }
 }

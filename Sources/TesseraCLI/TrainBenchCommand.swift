@@ -99,16 +99,16 @@ struct TrainBenchCommand: ParsableCommand {
         for seed in 1...UInt64(seeds) {
             for (name, share) in [("AR on 10% of site 1", 0.1), ("AR on 100% of site 1", 1.0)] {
                 let subset = Self.imageShare(labelled, share: share, seed: seed)
-                var seconds = 0.0, tokensPerSecond = 0.0
+                var seconds = 0.0, tokens = 0.0
                 let model = try FederationAccuracyBench.fineTune(base: base, tokenizer: evaluator.tokenizer, plan: plan, initial: initial,
                                                                  examples: subset, steps: steps, site: "site-1", seed: seed,
                                                                  threads: threads) { record in
                     seconds += record.seconds
-                    tokensPerSecond += record.tokensPerSecond / Double(steps)
+                    tokens += record.tokensPerSecond * record.seconds
                 }
                 var result = try scores(model)
                 result.secondsPerStep = seconds / Double(steps)
-                result.tokensPerSecond = tokensPerSecond
+                result.tokensPerSecond = seconds > 0 ? tokens / seconds : 0
                 runs[name, default: []].append(result)
                 print(String(format: "   seed %d, %@ (%d examples): global closed %.1f%%, open %.1f%%; site 1 closed %.1f%%, open %.1f%%; R@1 %.1f%%; %.3f s/step",
                              seed, name, subset.count, result.closed * 100, result.open * 100, result.siteClosed * 100, result.siteOpen * 100,
@@ -135,7 +135,7 @@ struct TrainBenchCommand: ParsableCommand {
         let measures: [(String, KeyPath<Scores, Double>)] = [("closed %", \.closed), ("open %", \.open), ("site 1 closed %", \.siteClosed),
                                                             ("site 1 open %", \.siteOpen), ("R@1 %", \.recallAt1)]
         var table = ResultsTable(title: "AR fine-tuning on MedSynth (\(preset.rawValue), \(examples.rawValue) examples, \(steps) steps, \(seeds) seeds; global test set, site 1's test set and reports)",
-                                 columns: ["model"] + measures.flatMap { [$0.0, "± sd"] } + ["s/step", "tokens/s"])
+                                 columns: ["model"] + measures.flatMap { [$0.0, "\($0.0.dropLast(2)) ± sd"] } + ["s/step", "tokens/s"])
         func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.count > 1 ? values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1) : 0
@@ -148,7 +148,7 @@ struct TrainBenchCommand: ParsableCommand {
             guard let scores = runs[name] else { continue }
             let cells: [ResultsTable.Cell] = measures.flatMap { measure -> [ResultsTable.Cell] in
                 let (mean, deviation) = meanAndDeviation(scores.map { $0[keyPath: measure.1] })
-                return [.number(mean, decimals: 1), .number(deviation, decimals: 1)]
+                return [.number(mean, decimals: 1), scores.count > 1 ? .number(deviation, decimals: 1) : .missing]
             }
             table.append([.text(name)] + cells + [.number(scores.compactMap(\.secondsPerStep).reduce(0, +) / Double(scores.count), decimals: 3),
                                                   .integer(Int(scores.compactMap(\.tokensPerSecond).reduce(0, +) / Double(scores.count)))])

@@ -107,15 +107,31 @@ extension LocalTrainer {
             throw TrainingError.checkpointOfOtherRun(
                 file: stateFile.path, reason: "written for other training data (fingerprint \(data)); this run's \(examples.count) examples give \(dataFingerprint)")
         }
-        // Values go into the tensors this trainer (and its optimizer) already holds.
-        let trained = try SafetensorsFile(contentsOf: directory.appendingPathComponent("trained.safetensors"))
-        for (name, tensor) in parameters {
-            guard let info = trained.tensors[name], info.shape == tensor.shape else {
-                throw TrainingError.checkpointMismatch(file: trained.source, reason: "tensor \(name) is missing or has another shape")
+        // Everything is read before anything is set, so a damaged checkpoint (a file cut short by
+        // a power loss) leaves this trainer as it was, to start over. The values go into the
+        // tensors this trainer (and its optimizer) already holds.
+        let values: [[Float]]
+        let trainedFile = directory.appendingPathComponent("trained.safetensors")
+        let optimizerFile = directory.appendingPathComponent("optimizer.safetensors")
+        do {
+            let trained = try SafetensorsFile(contentsOf: trainedFile)
+            values = try parameters.map { name, tensor in
+                guard let info = trained.tensors[name], info.shape == tensor.shape else {
+                    throw TrainingError.checkpointMismatch(file: trained.source, reason: "tensor \(name) is missing or has another shape")
+                }
+                return try trained.floats(name)
             }
-            tensor.values = try trained.floats(name)
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw TrainingError.checkpointMismatch(file: trainedFile.path, reason: "\(error)")
         }
-        try optimizer.restore(OptimizerState(decoding: SafetensorsFile(contentsOf: directory.appendingPathComponent("optimizer.safetensors"))))
+        do {
+            try optimizer.restore(OptimizerState(decoding: SafetensorsFile(contentsOf: optimizerFile)))
+        } catch {
+            throw TrainingError.checkpointMismatch(file: optimizerFile.path, reason: "\(error)")
+        }
+        for ((_, tensor), value) in zip(parameters, values) { tensor.values = value }
         restore(step: state.step, seen: state.examplesSeen)
         lastCheckpoint = directory.path
     }

@@ -16,11 +16,12 @@ public struct RetrievalEvaluator {
     public init() {}
 
     /// Recall@1/5/10 in both directions over the pairs of a reports JSON-lines file (`image`,
-    /// `report`; image paths relative to the file).
+    /// `report`; image paths relative to the file). Images with the same report text share it as
+    /// one candidate (``RetrievalMetrics/recall(images:texts:width:groups:ks:)``).
     /// - Parameter limit: score only the first `limit` pairs (recall depends on the pool size: say it).
     /// - Throws: ``DatasetError`` for unreadable data or fewer than two pairs; ``ModelError``.
     public func evaluate(model: LlavaModel, tokenizer: BPETokenizer, reportsFile: String,
-                         limit: Int? = nil) throws -> (pairs: Int, recall: RetrievalMetrics.Recall) {
+                         limit: Int? = nil) throws -> (pairs: Int, reports: Int, recall: RetrievalMetrics.Recall) {
         let pairs = Array(try ExampleLoader.captioned(reportsFile: reportsFile, imageSize: model.configuration.vision.imageSize)
             .prefix(limit ?? Int.max))
         guard pairs.count >= 2 else {
@@ -28,16 +29,24 @@ public struct RetrievalEvaluator {
         }
         let side = model.configuration.vision.imageSize
         var images: [Float] = [], texts: [Float] = []
+        let reports = pairs.map { $0.answers.joined(separator: ". ") }
+        var groupOfReport: [String: Int] = [:]
+        let groups = reports.map { report in
+            if let group = groupOfReport[report] { return group }
+            groupOfReport[report] = groupOfReport.count
+            return groupOfReport.count - 1
+        }
         try Autograd.withoutRecording {
             for start in stride(from: 0, to: pairs.count, by: batchSize) {
                 let batch = pairs[start..<Swift.min(pairs.count, start + batchSize)]
                 let pixels = Tensor(shape: [batch.count, 3, side, side], values: batch.flatMap { $0.pixels ?? [] })
                 images += model.imageFeatures(pixels, .inference).mean(alongAxis: 1).values
-                texts += try InfoNCEObjective.pooledTextStates(batch.map { $0.answers.joined(separator: ". ") }, model: model,
+                texts += try InfoNCEObjective.pooledTextStates(Array(reports[start..<start + batch.count]), model: model,
                                                                tokenizer: tokenizer, maximumLength: maximumTextLength,
                                                                context: .inference).values
             }
         }
-        return (pairs.count, try RetrievalMetrics.recall(images: images, texts: texts, width: model.configuration.text.hiddenSize))
+        return (pairs.count, groupOfReport.count, try RetrievalMetrics.recall(images: images, texts: texts, width: model.configuration.text.hiddenSize,
+                                                                             groups: groups))
     }
 }

@@ -155,15 +155,21 @@ final class CurlTransfer {
         if let proxy = configuration.proxy { try set(CURLOPT_PROXY, proxy) }
         if let noProxy = configuration.noProxy { try set(CURLOPT_NOPROXY, noProxy) }
         // No "Expect: 100-continue" round trip before uploads.
-        headers = curl_slist_append(headers, "Expect:")
-        headers = curl_slist_append(headers, "Content-Type: application/octet-stream")
+        var lines = ["Expect:", "Content-Type: application/octet-stream"]
         for (name, value) in extraHeaders.sorted(by: { $0.key < $1.key }) {
             guard !name.contains(where: { $0 == ":" || $0.isNewline }), !value.contains(where: \.isNewline) else {
                 throw TransportError.clientConfigurationInvalid(item: "header \(name)", reason: "names and values must be single-line, names without ':'")
             }
-            headers = curl_slist_append(headers, "\(name): \(value)")
+            lines.append("\(name): \(value)")
         }
-        guard headers != nil else { throw TransportError.clientConfigurationInvalid(item: "libcurl", reason: "cannot allocate headers") }
+        for line in lines {
+            // On a failed allocation curl_slist_append returns NULL and leaves the list as it was,
+            // which stays in `headers` to be freed with the transfer.
+            guard let extended = curl_slist_append(headers, line) else {
+                throw TransportError.clientConfigurationInvalid(item: "libcurl", reason: "cannot allocate headers")
+            }
+            headers = extended
+        }
         try check(tessera_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers), "CURLOPT_HTTPHEADER")
     }
 

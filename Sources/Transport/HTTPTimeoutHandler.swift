@@ -3,9 +3,11 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Closes connections whose client is too slow: a request head must arrive within `headTimeout`
-/// of the connection's start or of the previous response's end, and a request body must not stall
-/// longer than `bodyReadTimeout` between parts. Long polls are unaffected: the clock for the
-/// next head starts only when the response has been written.
+/// of the connection's start or of the previous response's end, a request body must not stall
+/// longer than `bodyReadTimeout` between parts, and a written response must reach the client
+/// within `responseDrainTimeout`. Long polls are unaffected: nothing runs while the server
+/// prepares a response. The clock for the next head starts only when the response has been sent
+/// (its last write completed), so a long download is not cut while its bytes are still queued.
 final class HTTPTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -14,11 +16,13 @@ final class HTTPTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let headTimeout: TimeAmount
     private let bodyReadTimeout: TimeAmount
+    private let responseDrainTimeout: TimeAmount
     private var deadline: Scheduled<Void>?
 
-    init(headTimeout: TimeAmount, bodyReadTimeout: TimeAmount) {
+    init(headTimeout: TimeAmount, bodyReadTimeout: TimeAmount, responseDrainTimeout: TimeAmount) {
         self.headTimeout = headTimeout
         self.bodyReadTimeout = bodyReadTimeout
+        self.responseDrainTimeout = responseDrainTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -38,8 +42,17 @@ final class HTTPTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { arm(headTimeout, context: context) }
-        context.write(data, promise: promise)
+        guard case .end = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
+        }
+        arm(responseDrainTimeout, context: context)
+        let sent = promise ?? context.eventLoop.makePromise(of: Void.self)
+        sent.futureResult.assumeIsolated().whenSuccess { [weak self] in
+            guard let self else { return }
+            self.arm(self.headTimeout, context: context)
+        }
+        context.write(data, promise: sent)
     }
 
     private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {

@@ -51,11 +51,15 @@ extension HTTPServerBuilder {
     ///   - limits: header sizes and timeouts (the body limit is `RequestSizeLimitMiddleware`'s).
     public static func mutualTLS(context: OpenSSLServerContext, limits: HTTPServerLimits = HTTPServerLimits()) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
+            // No Hummingbird idle timeout: it counts from when a response's last part is queued,
+            // not sent, so it would cut a download that takes longer; `HTTPTimeoutHandler` closes
+            // idle connections from when the response has been sent.
             var configuration = HTTP1Channel.Configuration(
                 additionalChannelHandlers: [
-                    HTTPTimeoutHandler(headTimeout: limits.requestHeadTimeout, bodyReadTimeout: limits.bodyReadTimeout)
+                    HTTPTimeoutHandler(headTimeout: limits.requestHeadTimeout, bodyReadTimeout: limits.bodyReadTimeout,
+                                       responseDrainTimeout: limits.responseDrainTimeout)
                 ],
-                idleTimeout: limits.idleTimeout)
+                idleTimeout: nil)
             configuration.httpDecoder = .init(maxHeaderFieldSize: limits.maxHeaderBytes,
                                               maxHeaderListSize: limits.maxHeaderBytes)
             return OpenSSLChannel(HTTP1Channel(responder: responder, configuration: configuration), context: context)

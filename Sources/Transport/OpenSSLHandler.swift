@@ -337,16 +337,18 @@ public final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler
         sendOutbound(context: context, promises: promises)
     }
 
-    /// Writes and flushes whatever OpenSSL has put in the outbound BIO.
+    /// Writes and flushes whatever OpenSSL has put in the outbound BIO. With nothing to send, the
+    /// promises go with an empty write all the same: NIO completes writes in order, so they are
+    /// fulfilled only once the records written before them have left (an HTTP response's final
+    /// part is such an empty write, and its promise says the response has been sent).
     private func sendOutbound(context: ChannelHandlerContext, promises: [EventLoopPromise<Void>]) {
         let pending = Int(BIO_ctrl_pending(outboundBIO))
-        guard pending > 0 else {
-            promises.forEach { $0.succeed() }
-            return
-        }
+        guard pending > 0 || !promises.isEmpty else { return }
         var buffer = context.channel.allocator.buffer(capacity: pending)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { space in
-            Int(max(0, BIO_read(outboundBIO, space.baseAddress, Int32(pending))))
+        if pending > 0 {
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { space in
+                Int(max(0, BIO_read(outboundBIO, space.baseAddress, Int32(pending))))
+            }
         }
         var writePromise: EventLoopPromise<Void>?
         if promises.count == 1 {

@@ -37,6 +37,13 @@ struct AggregatorCrashTests {
         defer { server.killAbruptly() }
         try server.waitUntilHealthy(harness.client(sites[0]))
 
+        // A second `serve` on the same state stops at once, naming the first one's process.
+        let second = try startServer(configurationFile: configurationFile, log: harness.directory.appendingPathComponent("serve-second.log"))
+        try waitUntil("the second aggregator to stop", seconds: 30) { !second.isRunning }
+        #expect(second.exitStatus != 0)
+        #expect(second.tail(5).contains("another tessera-aggregator serve (process \(server.processIdentifier)) runs on the state directory"),
+                "\(second.tail(5))")
+
         // Each site: for each round, wait for it to open, build an update from its global adapter,
         // and send the same bytes until a receipt comes back, whatever the server does meanwhile.
         let group = DispatchGroup()

@@ -39,7 +39,7 @@ struct AggregatorRoundTests {
         let before = Dictionary(uniqueKeysWithValues: global.map { ($0.name, $0.values) })
         for tensor in published.container.tensors {
             let origin = try #require(before[tensor.name])
-            let worst = zip(tensor.values, origin).map { abs($0 - ($1 + expectedShift)) }.max() ?? 0
+            let worst = largestDifference(tensor.values, origin.map { $0 + expectedShift })
             #expect(worst < 1e-6, "\(tensor.name): off by \(worst)")
         }
 

@@ -1,6 +1,7 @@
 import AggregatorCore
 import Foundation
 import Protocols
+import Security
 import Testing
 import Transport
 #if canImport(Glibc)
@@ -80,5 +81,35 @@ struct StorageFaultTests {
         #expect(try harness.aggregator.ledger.entries(after: 0, limit: 1000).allSatisfy { $0.kind != .updateAccepted })
         disk.fault = nil
         #expect(try await harness.upload("site-a", update).digest == update.digest)
+    }
+
+    @Test("a blob already present is fsynced again before it counts as stored (a first attempt may have died before its directory reached the disk)")
+    func presentBlobIsSyncedAgain() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let disk = FaultyDisk()
+        let store = try BlobStore(directory: directory, fileSystem: disk.fileSystem)
+        let bytes: [UInt8] = [1, 2, 3]
+        let digest = try SHA256.hash(bytes)
+        try store.write(bytes, as: digest)
+        disk.fault = .fsyncIO
+        #expect(throws: AggregatorError.storageFailed(path: store.url(for: digest).path, reason: "cannot fsync: \(String(cString: strerror(EIO)))")) {
+            try store.write(bytes, as: digest)
+        }
+        disk.fault = nil
+        try store.write(bytes, as: digest)
+        #expect(try store.read(digest) == Data(bytes))
+    }
+
+    @Test("opening the store removes the temporary files of processes that have ended, and keeps a live one's")
+    func abandonedTemporaryFilesAreRemoved() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Beyond any pid_max (2^22 at most), so no process has it.
+        let abandoned = "aa.tmp-99999999-1", live = "bb.tmp-\(getpid())-2", other = "cc.blob"
+        for name in [abandoned, live, other] { try Data([0]).write(to: directory.appendingPathComponent(name)) }
+        _ = try BlobStore(directory: directory)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [live, other])
     }
 }

@@ -39,7 +39,7 @@ struct MedSynthGeneratorTests {
             let yesShare = Double(items.filter { $0.answer == "yes" }.count) / Double(max(items.count, 1))
             print("closed \(type): \(items.count) items, yes share \(String(format: "%.3f", yesShare))")
             #expect(items.count > 200)
-            #expect(abs(yesShare - 0.5) < (type == "PRES" ? 0.12 : 0.05), "\(type): yes share \(yesShare)")
+            #expect(abs(yesShare - 0.5) < 0.05, "\(type): yes share \(yesShare)")
         }
     }
 

@@ -40,4 +40,17 @@ struct VQAEvaluationTests {
             try VQAEvaluation(items: [item("1", "yes", .closed, "ct")], predictions: [])
         }
     }
+
+    /// Closed outcomes in item order, and the paired error of a difference: a = 1100, b = 0101 gives
+    /// differences 1, 0, 0, −1 (mean 0, sample variance 2/3), so √(2/3 / 4).
+    @Test func pairsClosedOutcomesForTheErrorOfAGain() throws {
+        let items = ["a", "b", "c", "d"].map { item($0, "yes", .closed, "ct") } + [item("e", "lung", .open, "ct")]
+        let first = try VQAEvaluation(items: items, predictions: ["yes", "yes", "no", "no", "lung"])
+        let second = try VQAEvaluation(items: items, predictions: ["no", "yes", "no", "yes", "liver"])
+        #expect(first.closedOutcomes == [true, true, false, false] && second.closedOutcomes == [false, true, false, true])
+        let error = try #require(VQAEvaluation.pairedStandardError(of: first.closedOutcomes, minus: second.closedOutcomes))
+        #expect(abs(error - (2.0 / 3 / 4).squareRoot()) < 1e-12)
+        #expect(VQAEvaluation.pairedStandardError(of: [true], minus: [false]) == nil)
+        #expect(VQAEvaluation.pairedStandardError(of: [true, false], minus: [false]) == nil)
+    }
 }

@@ -1,6 +1,7 @@
 @testable import Federation
 import Protocols
 import Tensor
+import TestSupport
 
 /// Small random adapters for the strategy tests: two LoRA modules (`A: [r, 10]`, `B: [12, r]`)
 /// and one `modules_to_save` bias `[4]`, values N(0, 0.5²) from a seeded generator; and the
@@ -65,10 +66,9 @@ enum AdapterFixtures {
         }
     }
 
-    /// The largest `|a − b|`.
+    /// The largest `|a − b|` (+∞ for arrays of other lengths, empty ones or a NaN).
     static func maximumDifference(_ a: [Float], _ b: [Double]) -> Double {
-        precondition(a.count == b.count, "\(a.count) vs \(b.count) values")
-        return zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
+        largestDifference(a, b)
     }
 
     /// `C = A · B` of row-major Double matrices `A: (m, k)`, `B: (k, n)`.

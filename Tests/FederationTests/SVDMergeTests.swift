@@ -2,6 +2,7 @@
 import Protocols
 import Tensor
 import Testing
+import TestSupport
 
 struct SVDMergeTests {
     static let alpha = 8.0
@@ -63,7 +64,7 @@ struct SVDMergeTests {
         for module in AdapterFixtures.modules.indices {
             let dense = try Self.denseTruncation(Self.denseChange(updates, module: module, merge: merge), rank: 4)
             let merged = try Self.mergedChange(result.adapter, module: module, merge: merge)
-            let difference = zip(merged, dense.matrix).map { abs($0 - $1) }.max() ?? 0
+            let difference = largestDifference(merged, dense.matrix)
             let reported = try #require(result.report.truncationErrors[AdapterFixtures.modules[module]])
             print("svd-merge \(AdapterFixtures.modules[module]): max |Δ| = \(difference), error \(reported) vs dense \(dense.error)")
             #expect(difference < 1e-4)
@@ -80,7 +81,7 @@ struct SVDMergeTests {
         for module in AdapterFixtures.modules.indices {
             let exact = Self.denseChange(updates, module: module, merge: merge)
             let merged = try Self.mergedChange(result.adapter, module: module, merge: merge)
-            let difference = zip(merged, exact).map { abs($0 - $1) }.max() ?? 0
+            let difference = largestDifference(merged, exact)
             #expect(difference < 1e-5, "max |Δ| = \(difference)")
             #expect(try #require(result.report.truncationErrors[AdapterFixtures.modules[module]]) < 1e-5)
         }

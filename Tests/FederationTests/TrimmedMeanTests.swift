@@ -1,6 +1,7 @@
 @testable import Federation
 import Protocols
 import Testing
+import TestSupport
 
 struct TrimmedMeanTests {
     /// Five sites; coordinate-wise: sort the steps, drop k at each end, average the rest.
@@ -56,7 +57,7 @@ struct TrimmedMeanTests {
         let honest = try CoordinateMedian().aggregate(updates, onto: global)
         updates[4] = try AdapterFixtures.changing(updates[4], tensor: AdapterFixtures.bias) { $0 = $0.map { $0 * 1000 } }
         let attacked = try CoordinateMedian().aggregate(updates, onto: global)
-        let shift = zip(attacked.adapter[AdapterFixtures.bias]?.values ?? [], honest.adapter[AdapterFixtures.bias]?.values ?? []).map { abs($0 - $1) }.max() ?? 0
+        let shift = largestDifference(attacked.adapter[AdapterFixtures.bias]?.values ?? [], honest.adapter[AdapterFixtures.bias]?.values ?? [])
         #expect(shift < 2)
     }
 

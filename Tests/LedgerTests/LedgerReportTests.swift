@@ -50,6 +50,15 @@ struct LedgerReportTests {
         #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("url("))
     }
 
+    /// A prepended mark joins "<" into one character; the escaping works on scalars, so no tag survives.
+    @Test func escapesMarkupBehindPrependedMarks() throws {
+        let (report, fixture) = try Self.report()
+        defer { fixture.remove() }
+        let html = report.html(title: "\u{600}<img src=x onerror=alert(1) \u{600}>")
+        #expect(!html.contains("<img"))
+        #expect(html.contains("\u{600}&lt;img src=x onerror=alert(1) \u{600}&gt;"))
+    }
+
     /// CSV: a site table, an empty line, a round table; lists joined by ';'.
     @Test func writesCSV() throws {
         let (report, fixture) = try Self.report()

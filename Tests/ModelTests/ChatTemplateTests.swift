@@ -21,10 +21,34 @@ struct ChatTemplateTests {
         let encoded = try template.encode(Self.conversation, tokenizer: tokenizer)
         #expect(encoded.ids.count == encoded.labels.count)
         #expect(encoded.ids.filter { $0 == template.imageTokenID }.count == 4)
-        let text = try tokenizer.decode(encoded.ids.filter { $0 != template.imageTokenID }, skipSpecialTokens: false)
-        #expect(text == "<s>SYSTEM. USER: \nIs there a nodule? ASSISTANT: Yes.</s> USER: Which side? ASSISTANT: The right lung.</s>")
+        let text = tokenizer.decode(encoded.ids.filter { $0 != template.imageTokenID }, skipSpecialTokens: false)
+        #expect(text == "<s>SYSTEM. USER: \nIs there a nodule? ASSISTANT: Yes.</s>USER: Which side? ASSISTANT: The right lung.</s>")
         let labelled = encoded.labels.filter { $0 != CrossEntropy.ignoreIndex }
-        #expect(try tokenizer.decode(labelled, skipSpecialTokens: false) == " Yes.</s> The right lung.</s>")
+        #expect(tokenizer.decode(labelled, skipSpecialTokens: false) == " Yes.</s> The right lung.</s>")
+    }
+
+    /// The ids are the whole text's, tokenized at once with `<image>` as one token and then
+    /// expanded (LLaVA's `tokenizer_image_token`): no turn boundary splits a word from its space.
+    @Test func idsAreTheWholeTextTokenizedAtOnce() throws {
+        let tokenizer = try Self.tokenizer()
+        let image = try #require(tokenizer.imageTokenID)
+        let template = ChatTemplate(systemPrompt: "SYSTEM.", imageTokensPerImage: 3, imageTokenID: image)
+        let whole = tokenizer.encode("<s>SYSTEM. USER: <image>\nIs there a nodule? ASSISTANT: Yes.</s>USER: Which side? "
+                                     + "ASSISTANT: The right lung.</s>")
+        #expect(whole.filter { $0 == image }.count == 1)
+        let expanded = whole.flatMap { $0 == image ? [Int](repeating: image, count: 3) : [$0] }
+        #expect(try template.encode(Self.conversation, tokenizer: tokenizer).ids == expanded)
+    }
+
+    /// LLaVA moves a turn's image to its start: "Q\n<image>" encodes as "<image>\nQ".
+    @Test func movesTheImageToTheStartOfItsTurn() throws {
+        let tokenizer = try Self.tokenizer()
+        let template = ChatTemplate(imageTokensPerImage: 2, imageTokenID: try #require(tokenizer.imageTokenID))
+        var moved = Self.conversation
+        moved[0].text = "Is there a nodule?\n<image>"
+        #expect(try template.encode(moved, tokenizer: tokenizer) == template.encode(Self.conversation, tokenizer: tokenizer))
+        #expect(ChatTemplate.imageFirst("What is it? <image> ") == "<image>\nWhat is it?")
+        #expect(ChatTemplate.imageFirst("No image here.") == "No image here.")
     }
 
     /// A virtual-user turn's question is labelled, its `VUSER:` prefix is not.
@@ -35,14 +59,14 @@ struct ChatTemplateTests {
         turns[2].role = .virtualUser
         let encoded = try template.encode(turns, tokenizer: tokenizer)
         let labelled = encoded.labels.filter { $0 != CrossEntropy.ignoreIndex }
-        #expect(try tokenizer.decode(labelled, skipSpecialTokens: false) == " Yes.</s> Which side? The right lung.</s>")
+        #expect(tokenizer.decode(labelled, skipSpecialTokens: false) == " Yes.</s> Which side? The right lung.</s>")
     }
 
     @Test func promptEndsWithAssistantCue() throws {
         let tokenizer = try Self.tokenizer()
         let template = ChatTemplate(systemPrompt: "S.", imageTokensPerImage: 2, imageTokenID: try #require(tokenizer.imageTokenID))
         let ids = try template.prompt([.init(role: .human, text: "<image>\nWhat modality?")], tokenizer: tokenizer)
-        #expect(try tokenizer.decode(ids, skipSpecialTokens: true).hasSuffix("What modality? ASSISTANT:"))
+        #expect(tokenizer.decode(ids, skipSpecialTokens: true).hasSuffix("What modality? ASSISTANT:"))
     }
 
     @Test func rejectsConversationsItCannotEncode() throws {

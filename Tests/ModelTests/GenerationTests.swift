@@ -10,8 +10,14 @@ struct GenerationTests {
         return [[1] + image + [17, 42, 99], [1] + image + [5, 6]]
     }
 
-    /// Generation with the KV cache equals recomputing the whole sequence for every token.
+    /// Generation with the KV cache equals recomputing the whole sequence for every token. (The
+    /// comparisons here are exact, so each test holds one BLAS thread count: parallel tests may
+    /// change it, and another count rounds some products differently.)
     @Test func cachedGenerationEqualsRecomputation() throws {
+        try BLAS.holdingThreads(1) { try Self.compareCachedGenerationWithRecomputation() }
+    }
+
+    static func compareCachedGenerationWithRecomputation() throws {
         let model = LlavaModelTests.tinyModel(seed: 4)
         let pixels = LlavaModelTests.batch(for: model).pixelValues
         var options = GenerationOptions(maximumNewTokens: 8)
@@ -24,6 +30,10 @@ struct GenerationTests {
 
     /// Left padding with masks: a prompt generates the same tokens alone or batched with a longer one.
     @Test func batchedGenerationEqualsSingleGeneration() throws {
+        try BLAS.holdingThreads(1) { try Self.compareBatchedGenerationWithSingle() }
+    }
+
+    static func compareBatchedGenerationWithSingle() throws {
         let model = LlavaModelTests.tinyModel(seed: 4)
         let pixels = try #require(LlavaModelTests.batch(for: model).pixelValues)
         let options = GenerationOptions(maximumNewTokens: 6)
@@ -33,6 +43,10 @@ struct GenerationTests {
     }
 
     @Test func samplingIsSeeded() throws {
+        try BLAS.holdingThreads(1) { try Self.sampleTwice() }
+    }
+
+    static func sampleTwice() throws {
         let model = LlavaModelTests.tinyModel(seed: 4)
         let pixels = LlavaModelTests.batch(for: model).pixelValues
         let options = GenerationOptions(maximumNewTokens: 6, temperature: 1.2, topP: 0.95, seed: 11)

@@ -11,12 +11,15 @@ struct ParityTests {
         try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil))
     }
 
-    static func check(adapter: String?, caseFile: String) throws {
+    /// Runs the parity check; `expected` are the rows it must compare (besides `gradients` rows
+    /// named `grad.*`), so a row the check left out fails too.
+    static func check(adapter: String?, caseFile: String, expected: Set<String>, gradients: Int) throws {
         let model = try LlavaModel.load(from: fixture("llava-tiny"))
         if let adapter { try model.loadAdapter(from: fixture(adapter)) }
         let rows = try ParityCheck.run(model: model, caseFile: SafetensorsFile(contentsOf: fixture(caseFile)),
                                        withAdapter: adapter != nil)
-        #expect(!rows.isEmpty)
+        #expect(Set(rows.map(\.name).filter { !$0.hasPrefix("grad.") }) == expected)
+        #expect(rows.count { $0.name.hasPrefix("grad.") } == gradients)
         for row in rows {
             print(String(format: "parity %@: max abs %.3g, max rel %.3g", row.name, row.maximumAbsoluteDifference, row.maximumRelativeDifference))
             #expect(row.passed, "\(row.name): max abs \(row.maximumAbsoluteDifference)")
@@ -24,15 +27,15 @@ struct ParityTests {
     }
 
     @Test func baseModelLogitsAndLossMatchTransformers() throws {
-        try Self.check(adapter: nil, caseFile: "case.safetensors")
+        try Self.check(adapter: nil, caseFile: "case.safetensors", expected: ["logits_base", "loss_base"], gradients: 0)
     }
 
     @Test func loraLogitsLossAndGradientsMatchPEFT() throws {
-        try Self.check(adapter: "adapter", caseFile: "case.safetensors")
+        try Self.check(adapter: "adapter", caseFile: "case.safetensors", expected: ["logits_lora", "loss_lora"], gradients: 32)
     }
 
     @Test func projectorAsModulesToSaveMatchesPEFT() throws {
-        try Self.check(adapter: "adapter-projector", caseFile: "case-projector.safetensors")
+        try Self.check(adapter: "adapter-projector", caseFile: "case-projector.safetensors", expected: ["logits", "loss"], gradients: 12)
     }
 }
 

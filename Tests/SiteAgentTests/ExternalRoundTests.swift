@@ -85,19 +85,19 @@ struct ExternalRoundTests {
         defer { fixture.remove() }
         let global = try Self.globalTensors(fixture)
         let work = Self.round(fixture, command: Self.shell("trap 'echo stopped by SIGTERM >&2; exit 143' TERM; echo started >&2; while :; do sleep 0.05; done"))
-        let start = Date()
         #expect(throws: CancellationError.self) {
-            try work.run(globalAdapter: global, shouldStop: { Date().timeIntervalSince(start) > 0.5 })
+            try work.run(globalAdapter: global, shouldStop: { Self.exists("started", in: work.logFile) })
         }
         // The trainer's process group gets the signal: the shell's own `sleep` ends too (the shell says "Terminated").
         let log = try String(contentsOf: work.logFile, encoding: .utf8)
         #expect(log.hasPrefix("started\n") && log.hasSuffix("stopped by SIGTERM\n"), "\(log)")
 
         // A wrapper that does not exec: the child it started in the background is stopped with it.
-        let wrapper = Self.round(fixture, command: Self.shell("sleep 600 & echo $! > child.pid; wait"))
-        let started = Date()
+        let wrapper = Self.round(fixture, command: Self.shell("sleep 600 & echo $! > child.pid.part; mv child.pid.part child.pid; wait"))
         #expect(throws: CancellationError.self) {
-            try wrapper.run(globalAdapter: global, shouldStop: { Date().timeIntervalSince(started) > 0.5 })
+            try wrapper.run(globalAdapter: global, shouldStop: {
+                FileManager.default.fileExists(atPath: wrapper.directory.appendingPathComponent("child.pid").path)
+            })
         }
         let child = try #require(pid_t(try String(contentsOf: wrapper.directory.appendingPathComponent("child.pid"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -105,10 +105,11 @@ struct ExternalRoundTests {
 
         // The grace lasts while any of the group runs: a wrapper that dies at once does not cut short
         // the trainer it started, which takes a second to save after SIGTERM.
-        let saving = Self.round(fixture, command: Self.shell(#"(trap 'sleep 1; echo saved > saved.txt; exit 0' TERM; while :; do sleep 0.05; done) & wait"#))
-        let begun = Date()
+        let saving = Self.round(fixture, command: Self.shell(#"(trap 'sleep 1; echo saved > saved.txt; exit 0' TERM; touch ready; while :; do sleep 0.05; done) & wait"#))
         #expect(throws: CancellationError.self) {
-            try saving.run(globalAdapter: global, shouldStop: { Date().timeIntervalSince(begun) > 0.5 })
+            try saving.run(globalAdapter: global, shouldStop: {
+                FileManager.default.fileExists(atPath: saving.directory.appendingPathComponent("ready").path)
+            })
         }
         #expect(FileManager.default.fileExists(atPath: saving.directory.appendingPathComponent("saved.txt").path), "the trainer was killed before it saved")
 
@@ -128,6 +129,11 @@ struct ExternalRoundTests {
             leftover.waitUntilExit()
             #expect(leftover.terminationReason == .uncaughtSignal && leftover.terminationStatus == SIGTERM)
         }
+    }
+
+    /// Whether `file` exists and holds `text`.
+    static func exists(_ text: String, in file: URL) -> Bool {
+        (try? String(contentsOf: file, encoding: .utf8))?.contains(text) == true  // try?: not written yet
     }
 
     /// Whether process `pid` is gone (or a zombie) within 5 s.
@@ -165,15 +171,20 @@ struct ExternalRoundTests {
         let fixture = try SiteFixture()
         defer { fixture.remove() }
         let copy = Self.passThrough(metrics: #"{"examples": 1}"#)[2]
-        let script = #"echo 'Loading checkpoint shards: 100%'; echo '{"step": 1, "loss": 2.5, "learning_rate": 0.001}'; sleep 1; "#
+        // After step 1 the trainer waits (10 s at most) for the agent to have relayed it: the
+        // callback leaves a file. Without it the trainer notes that it went on unrelayed.
+        let script = #"echo 'Loading checkpoint shards: 100%'; echo '{"step": 1, "loss": 2.5, "learning_rate": 0.001}'; "#
+            + #"i=0; while [ ! -f relayed ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; [ -f relayed ] || touch unrelayed; "#
             + #"echo '{"step": 2, "loss": 2.25}' >&2; "# + copy
-        var seen: [(step: Int, loss: Float, learningRate: Float, at: Date)] = []
-        _ = try Self.round(fixture, command: Self.shell(script)).run(globalAdapter: try Self.globalTensors(fixture)) { record in
-            seen.append((record.step, record.loss, record.learningRate, Date()))
+        let work = Self.round(fixture, command: Self.shell(script))
+        var seen: [(step: Int, loss: Float, learningRate: Float)] = []
+        _ = try work.run(globalAdapter: try Self.globalTensors(fixture)) { record in
+            seen.append((record.step, record.loss, record.learningRate))
+            if record.step == 1 { FileManager.default.createFile(atPath: work.directory.appendingPathComponent("relayed").path, contents: nil) }
         }
-        let finished = Date()
         #expect(seen.map(\.step) == [1, 2] && seen.map(\.loss) == [2.5, 2.25] && seen.map(\.learningRate) == [0.001, 0])
-        #expect(finished.timeIntervalSince(seen[0].at) > 0.7, "step 1 was relayed only at the end")
+        #expect(!FileManager.default.fileExists(atPath: work.directory.appendingPathComponent("unrelayed").path),
+                "step 1 was relayed only after the trainer went on")
     }
 
     @Test("output without its example count, with a tensor the plan does not have, or without an upload tensor is refused by name")

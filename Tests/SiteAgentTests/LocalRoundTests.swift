@@ -57,6 +57,36 @@ struct LocalRoundTests {
         #expect(outcome.dataNotes.contains { $0.hasPrefix("the round's checkpoint cannot be resumed (written for other training data") })
     }
 
+    @Test("a damaged checkpoint (a tensor file cut short, as a power loss can leave it) is set aside: the round trains from its start to the uninterrupted run's update")
+    func damagedCheckpointStartsOver() throws {
+        let fixture = try SiteFixture { $0 = $0.replacingOccurrences(of: "steps = 2", with: "steps = 12") }
+        defer { fixture.remove() }
+        let global = try ExternalRoundTests.globalTensors(fixture)
+        let uninterrupted = try Self.round(fixture).run(globalAdapter: global).container.encoded()
+        let checkpoint = fixture.directory.appendingPathComponent("round-1/checkpoint")
+        let work = Self.round(fixture, checkpoint: checkpoint)
+        var steps: [Int] = []
+        #expect(throws: CancellationError.self) {
+            try work.run(globalAdapter: global, onStep: { steps.append($0.step) }, shouldStop: { !steps.isEmpty })
+        }
+        for name in ["trained.safetensors", "optimizer.safetensors"] {
+            let file = checkpoint.appendingPathComponent(name)
+            let bytes = try Data(contentsOf: file)
+            try bytes.prefix(bytes.count - 100).write(to: file)
+            steps = []
+            let outcome = try work.run(globalAdapter: global, onStep: { steps.append($0.step) })
+            #expect(steps == Array(1...12), "\(name)")
+            #expect(outcome.dataNotes.contains { $0.hasPrefix("the round's checkpoint cannot be resumed (") }, "\(name)")
+            #expect(try outcome.container.encoded() == uninterrupted, "\(name)")
+            // The next damage needs a checkpoint again: stop this run at its first.
+            try? FileManager.default.removeItem(at: checkpoint)
+            steps = []
+            #expect(throws: CancellationError.self) {
+                try work.run(globalAdapter: global, onStep: { steps.append($0.step) }, shouldStop: { !steps.isEmpty })
+            }
+        }
+    }
+
     @Test("an objective's own tensor starts from the global adapter's value, trains, and goes out in the update")
     func objectiveTensorsTravel() throws {
         let fixture = try SiteFixture {

@@ -3,6 +3,7 @@ import InMemoryLogging
 import Logging
 import Protocols
 import Security
+import Subprocesses
 @testable import SiteAgent
 import Testing
 import TestSupport
@@ -183,14 +184,14 @@ struct SiteAgentTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [], models: [:])
         do {
-            let held = try StateLock(directory: directory)
+            let held = try DirectoryLock(directory: directory, name: "agent.lock")
             await #expect(throws: SiteAgentError.stateInUse(directory: directory.path, holder: getpid())) {
                 try await Self.agent(fixture, aggregator).run()
             }
             withExtendedLifetime(held) {}
         }
         // Released (as when the first agent's process ends), the directory is free again.
-        _ = try StateLock(directory: directory)
+        _ = try DirectoryLock(directory: directory, name: "agent.lock")
     }
 
     @Test("each site and round trains with its own seed from the campaign seed")

@@ -4,7 +4,7 @@ import Testing
 
 struct LinearAlgebraTests {
     static func maximumDifference(_ a: [Float], _ b: [Float]) -> Float {
-        zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        Float(largestDifference(a, b))
     }
 
     /// `AᵀA` of a matrix whose columns should be orthonormal, minus the identity.

@@ -137,6 +137,11 @@ struct FederationEndToEndTests {
                 #expect(accepted.count == 1, "round \(round) \(site): \(accepted.count) accepted updates")
             }
         }
+        // The plan refuses a second, different update from a site (allow_replacement = false), so
+        // one accepted update per site and round alone would not show that none was sent: a
+        // refused upload leaves an update-rejected entry, and there must be none.
+        let rejected = entries.filter { $0.kind == .updateRejected }
+        #expect(rejected.isEmpty, "\(rejected.map { "round \($0.round ?? -1) \($0.site ?? "-")" })")
         try federation.waitForReceipts(aggregator: state)
         let result = DemoFederation.Result(consortium: consortium, rounds: [], plan: try state.campaign(of: try state.round(1)).decodedPlan(),
                                            initialAdapter: try SHA256.Digest(hex: try state.round(0).resultDigest ?? ""), aggregator: state)

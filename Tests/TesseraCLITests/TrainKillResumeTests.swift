@@ -12,18 +12,25 @@ struct TrainKillResumeTests {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> Int32 {
+        try runCapturingErrors(arguments).status
+    }
+
+    /// Runs `tessera` with `arguments`; its exit status and standard error (the progress lines).
+    static func runCapturingErrors(_ arguments: [String]) throws -> (status: Int32, errors: String) {
         let process = Process()
         process.executableURL = tessera
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
         try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return process.terminationStatus
+        return (process.terminationStatus, text)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: tessera.path)))
-    func killedTrainingResumesToTheSameAdapter() async throws {
+    @Test func killedTrainingResumesToTheSameAdapter() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.tessera.path), "\(Self.tessera.path) is not built")
         try await onOwnThread { try Self.killedTrainingRun() }
     }
 
@@ -59,7 +66,15 @@ struct TrainKillResumeTests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
-        #expect(try Self.run(trainArguments(out: "\(work.path)/resumed", checkpoint: "\(work.path)/resumed-checkpoint")) == 0)
+        let resumedRun = try Self.runCapturingErrors(trainArguments(out: "\(work.path)/resumed", checkpoint: "\(work.path)/resumed-checkpoint"))
+        #expect(resumedRun.status == 0, "\(resumedRun.errors)")
+        // It went on from the step-8 checkpoint: its first step is 9 (a run from scratch would
+        // end with the same bytes, so the steps are what tell a resumption).
+        let steps = resumedRun.errors.split(separator: "\n").compactMap { line -> Int? in
+            guard let range = line.range(of: "\"step\":") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(steps.first == 9 && steps.last == 16, "steps \(steps)")
 
         let whole = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/whole/adapter_model.safetensors"))
         let resumed = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/resumed/adapter_model.safetensors"))

@@ -53,9 +53,11 @@ public enum GradientCheck {
                 let minus = loss()
                 input.values[element] = original
                 let numeric = (plus - minus) / (2 * Double(step))
-                let error = abs(numeric - Double(analytic[element]))
+                // A NaN on either side is an error of +∞: it fails, and shows as the worst.
+                let difference = abs(numeric - Double(analytic[element]))
+                let error = difference.isNaN ? Double.infinity : difference
                 if error > worst.error { worst = (error, element) }
-                if error > absoluteTolerance + relativeTolerance * abs(Double(analytic[element])) { passed = false }
+                if !(error <= absoluteTolerance + relativeTolerance * abs(Double(analytic[element]))) { passed = false }
             }
             return Report(input: index, maximumError: worst.error, worstElement: worst.element, passed: passed)
         }

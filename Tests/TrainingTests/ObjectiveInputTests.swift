@@ -2,6 +2,7 @@ import Model
 import Tensor
 @testable import Training
 import Testing
+import TestSupport
 
 struct ObjectiveInputTests {
     /// The main pass is lazy: reading the image view runs the tower and projector alone, and the
@@ -29,7 +30,7 @@ struct ObjectiveInputTests {
 
         let eager = try model.forward(batch.model, context: .inference)
         #expect(eager.hiddenStates.shape == output.hiddenStates.shape)
-        let difference = zip(eager.hiddenStates.values, output.hiddenStates.values).map { abs($0 - $1) }.max() ?? .infinity
+        let difference = largestDifference(eager.hiddenStates.values, output.hiddenStates.values)
         #expect(difference == 0)
     }
 }

@@ -43,10 +43,9 @@ struct PublicLayoutTests {
         let tokenizer = try TrainingFixtures.tokenizer()
         var evaluator = VQAEvaluator()
         evaluator.maximumNewTokens = 3
-        let (predictions, evaluation) = try evaluator.evaluate(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer,
-                                                               vqaFile: file)
-        #expect(predictions.count == 2)
-        #expect(evaluation.groups.first { $0.name == "all" }?.count == 2)
+        let result = try evaluator.evaluate(model: TrainingFixtures.model(tokenizer: tokenizer), tokenizer: tokenizer, vqaFile: file)
+        #expect(result.predictions.count == 2)
+        #expect(result.evaluation.groups.first { $0.name == "all" }?.count == 2)
     }
 
     /// VQA-RAD: one JSON beside `VQA_RAD Image Folder/`, "NULL" answers skipped, its extra fields known.

@@ -36,7 +36,7 @@ struct RetrievalEvaluatorTests {
         let model = TrainingFixtures.model(tokenizer: tokenizer)
         var evaluator = RetrievalEvaluator()
         evaluator.batchSize = 3
-        let (pairs, recall) = try evaluator.evaluate(model: model, tokenizer: tokenizer, reportsFile: file.path)
+        let (pairs, _, recall) = try evaluator.evaluate(model: model, tokenizer: tokenizer, reportsFile: file.path)
 
         let examples = try ExampleLoader.captioned(reportsFile: file.path, imageSize: 16)
         let pixels = Tensor(shape: [8, 3, 16, 16], values: examples.flatMap { $0.pixels ?? [] })

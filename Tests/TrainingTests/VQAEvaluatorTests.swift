@@ -30,4 +30,12 @@ struct VQAEvaluatorTests {
         #expect(one.count == 22)
         #expect(three == one)
     }
+
+    /// A limit takes items spread over the file, not its first ones (test files are sorted).
+    @Test func aLimitSpreadsOverTheFile() {
+        #expect(VQAEvaluator.sample(count: 10, limit: 4) == [0, 2, 5, 7])
+        #expect(VQAEvaluator.sample(count: 3, limit: nil) == [0, 1, 2])
+        #expect(VQAEvaluator.sample(count: 3, limit: 5) == [0, 1, 2])
+        #expect(VQAEvaluator.sample(count: 3, limit: 0) == [])
+    }
 }

@@ -68,6 +68,22 @@ struct OpenSSLChannelTests {
         }
     }
 
+    /// 24 MB answered as one buffer, read at 12 MB/s: about 2 s, most of it after the server has
+    /// written the response's last part. The head timeout (300 ms) must not start until the bytes
+    /// have left, or the connection closes with megabytes still queued.
+    @Test("a download longer than the head timeout arrives whole")
+    func slowDownloadArrivesWhole() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let count = 24_000_000
+        try await TestServer.run(pki: pki, limits: HTTPServerLimits(requestHeadTimeout: .milliseconds(300))) { server in
+            let output = try await Self.curl(port: server.port, pki: pki, path: "/blob/\(count)",
+                                             extra: ["--limit-rate", "12M", "--output", "/dev/null", "--write-out", "\n%{http_code}\n%{size_download}"])
+            #expect(output.status == 0, "\(output.combined)")
+            #expect(output.standardOutput.hasSuffix("\n200\n\(count)"), "\(output.combined)")
+        }
+    }
+
     @Test("a client that completes the handshake but sends no request is cut off at the head timeout")
     func cutsOffSilentClient() async throws {
         let pki = try TestPKI()

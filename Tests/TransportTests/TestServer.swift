@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import InMemoryLogging
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Security
 import ServiceLifecycle
@@ -12,11 +13,14 @@ import Transport
 ///
 /// Routes: `GET /healthz` answers "ok <site id>"; `PUT /upload` streams the body and answers
 /// "<byte count> <sha256 hex>"; `GET /bytes/{count}` streams `TestServer.pattern` bytes;
+/// `GET /blob/{count}` answers them as one buffer, as the aggregator serves files;
 /// everything else is 404 through `JSONErrorMiddleware`.
 struct TestServer {
     let port: Int
     /// What the server logged (the TLS refusals among it).
     let logs: InMemoryLogHandler
+    /// How many `/hold` requests have reached the handler, and how many it has answered.
+    let holds: HoldEvents
 
     static func run<Result: Sendable>(
         pki: TestPKI, certificate: String = "server", revokedSerials: @escaping @Sendable () -> Set<String> = { [] },
@@ -47,9 +51,16 @@ struct TestServer {
             return "\(count) \(try hasher.finalize().hex)"
         }
         // A long poll that nothing ends early: answers after 10 s.
+        let holds = HoldEvents()
         router.get("/hold") { _, _ in
+            holds.entered.withLockedValue { $0 += 1 }
             try await Task.sleep(for: .seconds(10))
+            holds.answered.withLockedValue { $0 += 1 }
             return "held"
+        }
+        router.get("/blob/{count}") { _, context in
+            let count = try context.parameters.require("count", as: Int.self)
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: pattern(offset: 0, count: count))))
         }
         router.get("/bytes/{count}") { _, context in
             let count = try context.parameters.require("count", as: Int.self)
@@ -82,7 +93,7 @@ struct TestServer {
                 throw TestServerError.didNotStart
             }
             do {
-                let result = try await body(TestServer(port: port, logs: logs))
+                let result = try await body(TestServer(port: port, logs: logs, holds: holds))
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 return result
@@ -98,6 +109,12 @@ struct TestServer {
     var tlsErrors: [String] {
         logs.entries.compactMap { $0.metadata["tls.error"].map { "\($0)" } }
     }
+}
+
+/// The `/hold` route's events, counted under locks.
+final class HoldEvents: Sendable {
+    let entered = NIOLockedValueBox(0)
+    let answered = NIOLockedValueBox(0)
 }
 
 /// Deterministic test bytes: byte `i` of a stream is `(i * 7 + i / 4096) % 251`.

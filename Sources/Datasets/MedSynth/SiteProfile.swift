@@ -68,6 +68,8 @@ public struct SiteProfile: Sendable, Equatable, Codable {
             blurPasses: Int((2 * hf * generator.uniform(0, 1)).rounded()))
         let preferredStyle = index % ReportStyle.allCases.count
         styleWeights = ReportStyle.allCases.indices.map { $0 == preferredStyle ? 1.0 / 3 + 2 * h / 3 : (1 - h) / 3 }
-        centimetreShare = index % 2 == 1 ? 0.5 * h : 0
+        // The public split's 0.1 at h = 0; at the odd-numbered sites (site-2, site-4, …) half of all
+        // reports at h = 1, none at the others.
+        centimetreShare = (1 - h) * SiteProfile.reference.centimetreShare + h * (index % 2 == 1 ? 0.5 : 0)
     }
 }

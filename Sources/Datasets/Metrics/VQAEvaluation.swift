@@ -34,6 +34,9 @@ public struct VQAEvaluation: Sendable, Equatable {
     /// The groups: "all", each answer type, each answer type × modality (modalities sorted), then each
     /// answer type × question type (sorted) when the items have more than one question type.
     public let groups: [Group]
+    /// Whether each closed item was answered correctly, in item order: for paired comparisons of
+    /// two models on the same items (``pairedStandardError(of:minus:)``).
+    public let closedOutcomes: [Bool]
 
     /// Scores `predictions[i]` against `items[i]`.
     /// - Throws: `DatasetError.invalidOption` when the counts differ.
@@ -65,6 +68,20 @@ public struct VQAEvaluation: Sendable, Equatable {
             }
         }
         self.groups = groups
+        closedOutcomes = scored.filter { $0.0.answerType == .closed }
+            .map { VQAMetrics.closedCorrect(prediction: $0.1, groundTruth: $0.0.answer) }
+    }
+
+    /// The standard error of the difference in closed accuracy between two models that answered the
+    /// same closed items, `sd(aᵢ − bᵢ) / √n` with aᵢ, bᵢ ∈ {0, 1}: pairing removes the items both
+    /// get right or wrong, so it is smaller than either model's own error combined. `nil` unless
+    /// both have the same number (at least 2) of closed items.
+    public static func pairedStandardError(of a: [Bool], minus b: [Bool]) -> Double? {
+        guard a.count == b.count, a.count >= 2 else { return nil }
+        let differences = zip(a, b).map { Double(($0 ? 1 : 0) - ($1 ? 1 : 0)) }
+        let mean = differences.reduce(0, +) / Double(differences.count)
+        let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(differences.count - 1)
+        return (variance / Double(differences.count)).squareRoot()
     }
 
     private static func group(_ name: String, _ scored: [(VQAItem, String)]) -> Group {

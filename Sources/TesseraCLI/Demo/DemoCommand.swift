@@ -105,12 +105,14 @@ struct DemoCommand: ParsableCommand {
             print("state: \(consortium.stateDirectory.path)\nledger: \(Aggregator.databaseURL(in: consortium.stateDirectory).path)\naudit report: \(audit.report.path)")
         }
         let gain = (scores.federated.closedAccuracy - scores.base.closedAccuracy) * 100
+        let gainError = scores.federated.gainStandardError(over: scores.base) * 100
         guard audit.passed else { throw DemoFailure("the ledger did not verify") }
         guard gain >= minimumGain else {
-            throw DemoFailure(String(format: "the federated model gained %.1f points of closed accuracy over the base model; the demo requires %.1f",
-                                     gain, minimumGain))
+            throw DemoFailure(String(format: "the federated model gained %.1f points of closed accuracy over the base model (± %.1f, paired "
+                                     + "standard error); the demo requires %.1f", gain, gainError, minimumGain))
         }
-        print(String(format: "federated − base: %+.1f points closed accuracy (± %.1f)", gain, scores.federated.closedStandardError * 100))
+        print(String(format: "federated − base: %+.1f points closed accuracy (± %.1f, the paired standard error over the same items)",
+                     gain, gainError))
     }
 
     /// The campaign: the example plan with the demo's rounds, steps and strategy.

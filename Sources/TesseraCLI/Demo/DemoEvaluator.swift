@@ -13,6 +13,13 @@ struct DemoEvaluator {
         var closedStandardError: Double
         var openRecall: Double
         var closedMajority: Double
+        /// Each closed item's correctness, for the paired standard error of a gain.
+        var closedOutcomes: [Bool]
+
+        /// The standard error of `self`'s closed accuracy minus `other`'s, paired by item.
+        func gainStandardError(over other: Score) -> Double {
+            VQAEvaluation.pairedStandardError(of: closedOutcomes, minus: other.closedOutcomes) ?? .nan
+        }
     }
 
     let baseDirectory: URL
@@ -41,6 +48,7 @@ struct DemoEvaluator {
         let closed = evaluation.groups.first { $0.name == VQAItem.AnswerType.closed.rawValue }
         let open = evaluation.groups.first { $0.name == VQAItem.AnswerType.open.rawValue }
         return Score(closedAccuracy: closed?.closedAccuracy ?? 0, closedStandardError: closed?.closedStandardError ?? 0,
-                     openRecall: open?.openRecall ?? 0, closedMajority: closed?.closedMajorityBaseline ?? 0)
+                     openRecall: open?.openRecall ?? 0, closedMajority: closed?.closedMajorityBaseline ?? 0,
+                     closedOutcomes: evaluation.closedOutcomes)
     }
 }

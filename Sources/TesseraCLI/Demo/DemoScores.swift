@@ -77,11 +77,14 @@ struct DemoScores {
                                                      log: logs.appendingPathComponent("\(next.name).log"), environment: ["OPENBLAS_NUM_THREADS": "1"]))
             }
             Thread.sleep(forTimeInterval: 0.1)
-            for process in running where !process.isRunning {
+            // One reading of which have exited, for the check and the removal alike: a job that
+            // exits between two readings would be dropped unchecked.
+            let exited = running.filter { !$0.isRunning }
+            for process in exited {
                 guard process.exitStatus == 0 else { throw DemoFailure("baseline \(process.name) failed:\n\(process.tail())") }
                 print("   \(process.name) trained")
             }
-            running.removeAll { !$0.isRunning }
+            running.removeAll { process in exited.contains { $0 === process } }
         }
     }
 
