@@ -8,8 +8,11 @@ import Reporting
 enum Opening {
     /// The configuration and an ``Aggregator`` over its state directory.
     static func aggregator(_ option: ConfigOption, label: String = "tessera.aggregator") throws -> Aggregator {
-        let configuration = try AggregatorConfiguration(contentsOf: URL(fileURLWithPath: option.config))
-        return try Aggregator(configuration: configuration, logger: logger(label: label, format: configuration.logFormat))
+        try aggregator(configuration: try AggregatorConfiguration(contentsOf: URL(fileURLWithPath: option.config)), label: label)
+    }
+
+    static func aggregator(configuration: AggregatorConfiguration, label: String = "tessera.aggregator") throws -> Aggregator {
+        try Aggregator(configuration: configuration, logger: logger(label: label, format: configuration.logFormat))
     }
 
     static func logger(label: String, format: String) -> Logger {

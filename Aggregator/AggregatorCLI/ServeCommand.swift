@@ -14,16 +14,23 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
-        let aggregator = try Opening.aggregator(options)
+        // The state directory is held before anything in it is opened (the database, the blobs'
+        // leftover temporaries): two servers on one state would publish a round twice.
+        let configuration = try AggregatorConfiguration(contentsOf: URL(fileURLWithPath: options.config))
         let lock: DirectoryLock
         do {
-            lock = try DirectoryLock(directory: aggregator.configuration.stateDirectory, name: "aggregator.lock")
-        } catch let .held(directory, holder) {
-            throw AggregatorError.stateInUse(directory: directory, holder: holder)
-        } catch let .unopenable(file, reason) {
-            throw AggregatorError.storageFailed(path: file, reason: reason)
+            try FileManager.default.createDirectory(at: configuration.stateDirectory, withIntermediateDirectories: true)
+            lock = try DirectoryLock(directory: configuration.stateDirectory, name: "aggregator.lock")
+        } catch let error as DirectoryLock.Failure {
+            switch error {
+            case let .held(directory, holder): throw AggregatorError.stateInUse(directory: directory, holder: holder)
+            case let .unopenable(file, reason): throw AggregatorError.storageFailed(path: file, reason: reason)
+            }
+        } catch {
+            throw AggregatorError.storageFailed(path: configuration.stateDirectory.path, reason: error.localizedDescription)
         }
         defer { withExtendedLifetime(lock) {} }
+        let aggregator = try Opening.aggregator(configuration: configuration)
         let host = aggregator.configuration.host
         try await AggregatorServer(aggregator: aggregator, logger: Opening.logger(label: "tessera.aggregator", format: aggregator.configuration.logFormat))
             .run { port in

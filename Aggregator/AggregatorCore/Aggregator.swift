@@ -66,6 +66,8 @@ public final class Aggregator: Sendable {
             throw AggregatorError.storageFailed(path: state.path, reason: error.localizedDescription)
         }
         blobs = try BlobStore(directory: state.appendingPathComponent("blobs"), fileSystem: fileSystem)
+        let stored = (try? FileManager.default.contentsOfDirectory(at: state.appendingPathComponent("base"), includingPropertiesForKeys: nil)) ?? []  // try?: nothing stored yet
+        for directory in stored { BlobStore.removeAbandonedTemporaryFiles(in: directory) }
         database = try DatabasePool(path: Self.databaseURL(in: state).path, configuration: LedgerStore.configuration())
         try StateSchema.migrator().migrate(database)
         ledger = try LedgerStore(database: database, key: ledgerKey, certificate: ledgerCertificate, clock: clock)

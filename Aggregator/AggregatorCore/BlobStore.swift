@@ -32,18 +32,23 @@ public struct BlobStore: Sendable {
         self.directory = directory
         self.fileSystem = fileSystem
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        removeAbandonedTemporaryFiles()
+        Self.removeAbandonedTemporaryFiles(in: directory)
     }
 
-    /// Removes the temporary files (`NAME.tmp-PID-N`) of processes that have ended: a process
-    /// stopped mid-write leaves one behind. A live writer's, another process's or this one's, stays.
-    private func removeAbandonedTemporaryFiles() {
+    /// Removes the temporary files (`NAME.tmp-PID-N`) that ``writeDurably(_:to:)`` left in
+    /// `directory` when its process was stopped mid-write: those of processes that have ended and
+    /// untouched for an hour (a writer in another PID namespace, as in a container sharing the
+    /// directory, looks ended from here, but its file keeps changing while it writes).
+    public static func removeAbandonedTemporaryFiles(in directory: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []  // try?: nothing to sweep
+        let stale = Date().addingTimeInterval(-3600)
         for name in names {
             let parts = name.components(separatedBy: ".tmp-")
             guard parts.count == 2, let pid = parts[1].split(separator: "-").first.flatMap({ pid_t($0) }), pid > 0,
                   pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            unlink(directory.appendingPathComponent(name).path)
+            let file = directory.appendingPathComponent(name)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.modificationDate] as? Date  // try?: gone already
+            if let modified, modified < stale { unlink(file.path) }
         }
     }
 

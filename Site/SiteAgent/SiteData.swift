@@ -62,7 +62,7 @@ public struct SiteData: Sendable {
         let notes = [instructions.flatMap { $0.summary.note(file: $0.file) }, questions.flatMap { $0.summary.note(file: $0.file) },
                      test.summary.note(file: test.file)]
         return ["labelled: " + held.joined(separator: ", "),
-                "test: \(test.items.count) questions (\(Self.vqaFile)), the first \(evaluated) evaluated after each round"]
+                "test: \(test.items.count) questions (\(Self.vqaFile)), \(evaluated) of them (spread over the file) evaluated after each round"]
             + notes.compactMap { $0 } + [sitsOut].compactMap { $0 }
     }
 

@@ -93,10 +93,12 @@ public struct ChatTemplate: Sendable {
         return encoded
     }
 
-    /// `text` with its `<image>` moved to the start and a newline after it (unchanged without one).
+    /// `text` with its `<image>` moved to the start and a newline after it, as LLaVA strips and
+    /// joins them (`"<image>"` alone stays so; text without one is unchanged).
     static func imageFirst(_ text: String) -> String {
         guard text.contains("<image>") else { return text }
-        return "<image>\n" + text.replacingOccurrences(of: "<image>", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let rest = text.replacingOccurrences(of: "<image>", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return rest.isEmpty ? "<image>" : "<image>\n" + rest
     }
 
     /// The prompt for generation: the conversation so far (its answers included) and

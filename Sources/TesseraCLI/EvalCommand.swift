@@ -67,12 +67,17 @@ struct EvalCommand: ParsableCommand {
         let llava = try LlavaModel.load(from: directory)
         if let adapter { try llava.loadAdapter(from: URL(fileURLWithPath: adapter)) }
         let tokenizer = try BPETokenizer(contentsOf: directory.appendingPathComponent("tokenizer.json"))
+        // Text tables print as each part finishes (a failing retrieval part keeps the VQA table);
+        // JSON is one document, printed at the end.
         var tables: [ResultsTable] = []
-        if let vqa { tables.append(try answerQuestions(vqa, model: llava, tokenizer: tokenizer)) }
-        if let retrieval { tables.append(try scoreRetrieval(retrieval, model: llava, tokenizer: tokenizer)) }
-        switch format {
-        case .text: print(tables.map { $0.rendered(as: .text) }.joined(separator: "\n"), terminator: "")
-        case .json: print("[" + tables.map { $0.rendered(as: .json).trimmingCharacters(in: .newlines) }.joined(separator: ",") + "]")
+        func add(_ table: ResultsTable) {
+            if format == .text { print(table.rendered(as: .text)) }
+            tables.append(table)
+        }
+        if let vqa { add(try answerQuestions(vqa, model: llava, tokenizer: tokenizer)) }
+        if let retrieval { add(try scoreRetrieval(retrieval, model: llava, tokenizer: tokenizer)) }
+        if format == .json {
+            print("[" + tables.map { $0.rendered(as: .json).trimmingCharacters(in: .newlines) }.joined(separator: ",") + "]")
         }
     }
 

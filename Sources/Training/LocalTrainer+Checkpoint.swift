@@ -121,19 +121,27 @@ extension LocalTrainer {
                 }
                 return try trained.floats(name)
             }
-        } catch let error as TrainingError {
-            throw error
         } catch {
-            throw TrainingError.checkpointMismatch(file: trainedFile.path, reason: "\(error)")
+            throw Self.damaged(trainedFile, error)
         }
         do {
             try optimizer.restore(OptimizerState(decoding: SafetensorsFile(contentsOf: optimizerFile)))
         } catch {
-            throw TrainingError.checkpointMismatch(file: optimizerFile.path, reason: "\(error)")
+            throw Self.damaged(optimizerFile, error)
         }
         for ((_, tensor), value) in zip(parameters, values) { tensor.values = value }
         restore(step: state.step, seen: state.examplesSeen)
         lastCheckpoint = directory.path
+    }
+
+    /// The error to throw for a checkpoint file that did not read: ``TrainingError/checkpointMismatch(file:reason:)``
+    /// when the file is missing or its content is wrong (a power loss can cut it short), the error
+    /// itself when the file is there and reading failed (an I/O error: the checkpoint may be whole,
+    /// and a later attempt can read it).
+    private static func damaged(_ file: URL, _ error: any Error) -> any Error {
+        if error is TrainingError { return error }
+        if case .unreadable? = error as? SafetensorsError, FileManager.default.fileExists(atPath: file.path) { return error }
+        return TrainingError.checkpointMismatch(file: file.path, reason: "\(error)")
     }
 
     /// Writes the run's result and `metrics.json`: the PEFT adapter directory (or, for a run that

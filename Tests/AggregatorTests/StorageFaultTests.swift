@@ -101,15 +101,21 @@ struct StorageFaultTests {
         #expect(try store.read(digest) == Data(bytes))
     }
 
-    @Test("opening the store removes the temporary files of processes that have ended, and keeps a live one's")
+    @Test("opening the store removes the temporary files of ended processes untouched for an hour, and keeps the others")
     func abandonedTemporaryFilesAreRemoved() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        // Beyond any pid_max (2^22 at most), so no process has it.
-        let abandoned = "aa.tmp-99999999-1", live = "bb.tmp-\(getpid())-2", other = "cc.blob"
-        for name in [abandoned, live, other] { try Data([0]).write(to: directory.appendingPathComponent(name)) }
+        // 99999999 is beyond any pid_max (2^22 at most), so no process has it.
+        let abandoned = "aa.tmp-99999999-1", recent = "ab.tmp-99999999-2", live = "bb.tmp-\(getpid())-3", other = "cc.blob"
+        for name in [abandoned, recent, live, other] {
+            let file = directory.appendingPathComponent(name)
+            try Data([0]).write(to: file)
+            if name != recent {
+                try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: file.path)
+            }
+        }
         _ = try BlobStore(directory: directory)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [live, other])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [recent, live, other])
     }
 }

@@ -37,9 +37,9 @@ struct RetrievalMetricsTests {
 
     /// Image 0 is NaN: its own pair is a miss, and as text 1's competitor it ranks above text 1's own.
     @Test func nonFiniteEmbeddingsAreMisses() throws {
-        let recall = try RetrievalMetrics.recall(images: [.nan, 0, 0, 1], texts: [1, 0, 0, 1], width: 2, ks: [1, 2])
-        #expect(recall.imageToText == [1: 0.5, 2: 0.5])
-        #expect(recall.textToImage == [1: 0, 2: 0.5])
+        let recall = try RetrievalMetrics.recall(images: [.nan, 0, 0, 1], texts: [1, 0, 0, 1], width: 2, ks: [1, 2, 5])
+        #expect(recall.imageToText == [1: 0.5, 2: 0.5, 5: 0.5])
+        #expect(recall.textToImage == [1: 0, 2: 0.5, 5: 0.5])
     }
 
     @Test func rejectsMismatchedMatrices() {

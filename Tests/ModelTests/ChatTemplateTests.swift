@@ -49,6 +49,7 @@ struct ChatTemplateTests {
         #expect(try template.encode(moved, tokenizer: tokenizer) == template.encode(Self.conversation, tokenizer: tokenizer))
         #expect(ChatTemplate.imageFirst("What is it? <image> ") == "<image>\nWhat is it?")
         #expect(ChatTemplate.imageFirst("No image here.") == "No image here.")
+        #expect(ChatTemplate.imageFirst(" <image>\n") == "<image>")
     }
 
     /// A virtual-user turn's question is labelled, its `VUSER:` prefix is not.

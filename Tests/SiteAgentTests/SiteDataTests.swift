@@ -21,7 +21,7 @@ struct SiteDataTests {
         let questions = try Self.items(in: fixture.configuration.data.labelled.appendingPathComponent("vqa.json")).count
         #expect(try data.check() == [
             "labelled: 4 conversations (llava_instruct.json), \(questions) questions (vqa.json)",
-            "test: 4 questions (vqa.json), the first 2 evaluated after each round",
+            "test: 4 questions (vqa.json), 2 of them (spread over the file) evaluated after each round",
         ])
 
         var test = try Self.items(in: data.testFile)

@@ -66,15 +66,19 @@ struct TrainKillResumeTests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
+        // The checkpoint the kill left: step 8, or a later one if the run got further first.
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(work.path)/resumed-checkpoint/trainer_state.json")))
+        let checkpointStep = try #require((state as? [String: Any])?["step"] as? Int)
+        #expect(checkpointStep >= 8 && checkpointStep < 16, "checkpoint at step \(checkpointStep)")
         let resumedRun = try Self.runCapturingErrors(trainArguments(out: "\(work.path)/resumed", checkpoint: "\(work.path)/resumed-checkpoint"))
         #expect(resumedRun.status == 0, "\(resumedRun.errors)")
-        // It went on from the step-8 checkpoint: its first step is 9 (a run from scratch would
+        // It went on from that checkpoint: its first step is the next (a run from scratch would
         // end with the same bytes, so the steps are what tell a resumption).
         let steps = resumedRun.errors.split(separator: "\n").compactMap { line -> Int? in
             guard let range = line.range(of: "\"step\":") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }
-        #expect(steps.first == 9 && steps.last == 16, "steps \(steps)")
+        #expect(steps.first == checkpointStep + 1 && steps.last == 16, "steps \(steps)")
 
         let whole = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/whole/adapter_model.safetensors"))
         let resumed = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/resumed/adapter_model.safetensors"))

@@ -48,6 +48,26 @@ struct RetrievalEvaluatorTests {
         #expect(recall == expected)
     }
 
+    /// Ten pairs over eight reports (pairs 8 and 9 repeat 0's and 1's text): the evaluator groups
+    /// them by text, so each shared report is one candidate.
+    @Test func pairsSharingAReportAreGrouped() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try Self.writePairs(to: directory, count: 10)
+        let tokenizer = try TrainingFixtures.tokenizer()
+        let model = TrainingFixtures.model(tokenizer: tokenizer)
+        let (pairs, reports, recall) = try RetrievalEvaluator().evaluate(model: model, tokenizer: tokenizer, reportsFile: file.path)
+        #expect(pairs == 10 && reports == 8)
+
+        let examples = try ExampleLoader.captioned(reportsFile: file.path, imageSize: 16)
+        let pixels = Tensor(shape: [10, 3, 16, 16], values: examples.flatMap { $0.pixels ?? [] })
+        let images = model.imageFeatures(pixels, .inference).mean(alongAxis: 1).values
+        let texts = try InfoNCEObjective.pooledTextStates(examples.map { $0.answers[0] }, model: model, tokenizer: tokenizer,
+                                                          maximumLength: RetrievalEvaluator().maximumTextLength, context: .inference).values
+        let width = model.configuration.text.hiddenSize
+        #expect(recall == (try RetrievalMetrics.recall(images: images, texts: texts, width: width, groups: [0, 1, 2, 3, 4, 5, 6, 7, 0, 1])))
+    }
+
     /// Training the alignment objective alone on the pairs (150 steps) finds every pair's partner
     /// first, both ways; the untrained model finds 3 of 8.
     @Test func alignmentTrainingRaisesRecall() throws {

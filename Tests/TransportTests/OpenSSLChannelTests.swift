@@ -84,6 +84,21 @@ struct OpenSSLChannelTests {
         }
     }
 
+    @Test("a keep-alive connection left idle after its response is closed at the head timeout")
+    func closesIdleKeepAliveConnection() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        try await TestServer.run(pki: pki, limits: HTTPServerLimits(requestHeadTimeout: .milliseconds(300))) { server in
+            // -ign_eof keeps the connection open after the request: only the server can end it.
+            let output = try await ExternalTool.run("/usr/bin/openssl", [
+                "s_client", "-connect", "127.0.0.1:\(server.port)", "-CAfile", pki.caFile.path,
+                "-cert", pki.file("site-a.pem").path, "-key", pki.file("site-a-key.pem").path, "-ign_eof", "-quiet",
+            ], input: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout: 20)
+            #expect(output.standardOutput.contains("ok site-a"), "\(output.combined)")
+            #expect(!output.wasKilledAtDeadline, "\(output.combined)")
+        }
+    }
+
     @Test("a client that completes the handshake but sends no request is cut off at the head timeout")
     func cutsOffSilentClient() async throws {
         let pki = try TestPKI()

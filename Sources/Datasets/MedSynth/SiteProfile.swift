@@ -12,7 +12,8 @@ import Tensor
 ///   site's seed stream), noise `0.02 + 0.05 · h · u` (u uniform in [0, 1]), blur passes `round(2 · h · b)`
 ///   with b uniform in [0, 1];
 /// - report style: the site's preferred style (k mod 3) with probability `1/3 + 2h/3`, others equally;
-///   sizes in centimetres instead of millimetres with probability `0.5 · h` on odd sites.
+///   sizes in centimetres instead of millimetres with probability `0.1 · (1 − h) + 0.5 · h` on odd k
+///   (site-2, site-4, …) and `0.1 · (1 − h)` on the others.
 public struct SiteProfile: Sendable, Equatable, Codable {
     /// The probability of each modality, in `Modality.allCases` order.
     public var modalityWeights: [Double]

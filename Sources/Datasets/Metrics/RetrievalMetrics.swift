@@ -47,12 +47,13 @@ public enum RetrievalMetrics {
         // similarity (N, N) = images (N, C) · textsᵀ (C, N): cos(image i, text j) at [i, j] (sgemm, B transposed).
         let similarity = Tensor(shape: [count, width], values: imageRows)
             .matmul(Tensor(shape: [count, width], values: textRows), transposeOther: true).values
-        func rank(own: Float, among others: [Float]) -> (higher: Int, tied: Int) {
-            guard own.isFinite else { return (others.count + 1, 0) }
+        /// (others higher, others tied), or nil for a miss at every k (a non-finite own similarity).
+        func rank(own: Float, among others: [Float]) -> (higher: Int, tied: Int)? {
+            guard own.isFinite else { return nil }
             return (others.count { !($0 <= own) }, others.count { $0 == own })
         }
-        // (others higher, others tied) for each true pair, by row (image → text) and by column.
-        var imageRanks: [(higher: Int, tied: Int)] = [], textRanks: [(higher: Int, tied: Int)] = []
+        // The rank of each true pair, by row (image → text) and by column.
+        var imageRanks: [(higher: Int, tied: Int)?] = [], textRanks: [(higher: Int, tied: Int)?] = []
         for i in 0..<count {
             let own = similarity[i * count + i]
             let row = textCandidates.filter { groups[$0] != groups[i] }.map { similarity[i * count + $0] }
@@ -60,9 +61,12 @@ public enum RetrievalMetrics {
             imageRanks.append(rank(own: own, among: row))
             textRanks.append(rank(own: own, among: column))
         }
-        func shares(_ ranks: [(higher: Int, tied: Int)]) -> [Int: Double] {
+        func shares(_ ranks: [(higher: Int, tied: Int)?]) -> [Int: Double] {
             Dictionary(uniqueKeysWithValues: ks.map { k in
-                let hits = ranks.reduce(0.0) { $0 + min(max(Double(k - $1.higher) / Double($1.tied + 1), 0), 1) }
+                let hits = ranks.reduce(0.0) { total, rank in
+                    guard let rank else { return total }
+                    return total + min(max(Double(k - rank.higher) / Double(rank.tied + 1), 0), 1)
+                }
                 return (k, count == 0 ? 0 : hits / Double(count))
             })
         }
