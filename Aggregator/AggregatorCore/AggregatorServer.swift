@@ -117,10 +117,17 @@ public struct AggregatorServer: Sendable {
         guard try aggregator.rounds().contains(where: { $0.resultDigest == digest.hex }), aggregator.blobs.contains(digest) else {
             throw apiError(.notFound, "no global adapter has digest \(digest.hex)")
         }
-        let bytes = try aggregator.blobs.read(digest)
-        aggregator.metrics.bytesSent.increment(by: Int64(bytes.count))
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream", Self.digestHeader: digest.hex],
-                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return try await fileResponse(aggregator.blobs.url(for: digest), context: context,
+                                      headers: [.contentType: "application/octet-stream", Self.digestHeader: digest.hex])
+    }
+
+    /// A file streamed from disk in chunks of 1 MiB: a base model's weights run to gigabytes, which
+    /// read whole would hold several copies per download (and past 4 GiB overflow a ByteBuffer).
+    private func fileResponse(_ url: URL, context: MutualTLSRequestContext, headers: HTTPFields) async throws -> Response {
+        let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0
+        let body = try await FileIO().loadFile(path: url.path, context: context, chunkLength: 1 << 20)
+        aggregator.metrics.bytesSent.increment(by: size)
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     private func baseFile(_ context: MutualTLSRequestContext) async throws -> Response {
@@ -131,9 +138,7 @@ public struct AggregatorServer: Sendable {
         guard BaseModelDirectory.fileNames.contains(file), FileManager.default.fileExists(atPath: url.path) else {
             throw apiError(.notFound, "base model \(digest.hex) has no file \(file)")
         }
-        let bytes = try Data(contentsOf: url)
-        aggregator.metrics.bytesSent.increment(by: Int64(bytes.count))
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return try await fileResponse(url, context: context, headers: [.contentType: "application/octet-stream"])
     }
 
     private func upload(_ request: Request, _ context: MutualTLSRequestContext) async throws -> Response {

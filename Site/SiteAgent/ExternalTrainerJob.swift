@@ -144,14 +144,15 @@ extension ExternalTrainerJob {
     /// - Throws: what ``LocalRound/run(globalAdapter:onStep:shouldStop:)`` throws,
     ///   ``SiteAgentError/externalTrainerOutput(file:reason:)`` for an unreadable global adapter,
     ///   and the system's error when the output cannot be written.
-    public func trainInProcess(onStep: (LocalTrainer.StepRecord) -> Void = { _ in }) throws -> LocalRound.Outcome {
+    public func trainInProcess(onStep: (LocalTrainer.StepRecord) -> Void = { _ in },
+                               shouldStop: () -> Bool = { false }) throws -> LocalRound.Outcome {
         let global = try Self.readAdapter(in: URL(fileURLWithPath: globalAdapter))
         // The agent is the privacy boundary (it checks what it reads back); this guard only builds the update.
         let work = LocalRound(plan: plan, round: round, baseDirectory: URL(fileURLWithPath: baseModel), baseDigest: baseDigest,
                               data: SiteData(dataDirectories), threads: threads,
                               privacyGuard: PrivacyGuard(site: site, modulesToSaveAllowed: plan.lora.modulesToSave),
                               checkpointDirectory: URL(fileURLWithPath: checkpointDirectory))
-        let outcome = try work.run(globalAdapter: global, onStep: onStep)
+        let outcome = try work.run(globalAdapter: global, onStep: onStep, shouldStop: shouldStop)
         let output = URL(fileURLWithPath: outputDirectory)
         try Self.writeAdapter(outcome.container.tensors, plan: plan, to: output)
         let metrics = outcome.metrics.merging([Self.examplesMetric: Double(outcome.container.header.sampleCount)]) { $1 }

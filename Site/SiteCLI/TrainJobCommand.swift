@@ -15,7 +15,9 @@ struct TrainJobCommand: ParsableCommand {
             writes adapter_model.safetensors, adapter_config.json (objective_params.safetensors when the plan \
             has objective tensors) and metrics.json into its output directory. Prints a JSON line per step. \
             `[training] command = ["tessera-site", "train-job"]` runs rounds in a separate process; a wrapper \
-            script can run it on another host that sees the same paths.
+            script can run it on another host that sees the same paths. SIGTERM or SIGINT (the agent \
+            stopping) ends it at its next checkpoint, within 10 steps, with status 143 or 130: the next \
+            run resumes there.
             """)
 
     @Argument(help: ArgumentHelp("The job file the site agent wrote.", valueName: "JOB.json"))
@@ -26,10 +28,43 @@ struct TrainJobCommand: ParsableCommand {
         let job = try ExternalTrainerJob(contentsOf: URL(fileURLWithPath: job))
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase  // step, loss, learning_rate, …: the contract's progress line
-        let outcome = try job.trainInProcess { record in
-            // try?: a number JSON cannot hold (NaN) costs a progress line; the trainer stops on it anyway.
-            if let line = try? encoder.encode(record) { print(String(decoding: line, as: UTF8.self)) }
+        let stop = StopRequest()
+        let outcome: LocalRound.Outcome
+        do {
+            outcome = try job.trainInProcess(onStep: { record in
+                // try?: a number JSON cannot hold (NaN) costs a progress line; the trainer stops on it anyway.
+                if let line = try? encoder.encode(record) { print(String(decoding: line, as: UTF8.self)) }
+            }, shouldStop: { stop.received != nil })
+        } catch is CancellationError {
+            let signal = stop.received ?? SIGTERM
+            FileHandle.standardError.write(Data("stopped by signal \(signal) at a checkpoint; the next run resumes there\n".utf8))
+            throw ExitCode(128 + signal)
         }
         for note in outcome.dataNotes { FileHandle.standardError.write(Data("training data: \(note)\n".utf8)) }
     }
+}
+
+/// SIGTERM and SIGINT, noted instead of ending the process, so that training stops at its next
+/// checkpoint (the agent gives its trainer 30 s before SIGKILL).
+private final class StopRequest: @unchecked Sendable {
+    // @unchecked: `signalNumber` is read and written under `lock`; the sources are only kept.
+    private let lock = NSLock()
+    private var signalNumber: Int32?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.withLock { self.signalNumber = number }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// The signal received, if any.
+    var received: Int32? { lock.withLock { signalNumber } }
 }

@@ -38,6 +38,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         try process.run()
+        LiveProcesses.shared.add(self)
     }
 
     public var isRunning: Bool { process.isRunning }
@@ -63,8 +64,7 @@ public final class BackgroundProcess: @unchecked Sendable {
     /// last of them has exited (a wrapper that exits at once does not cut a trainer's checkpoint
     /// short).
     public static func stop(_ pid: pid_t, grace: Double, isRunning: () -> Bool) {
-        let group = getpgid(pid) == pid
-        let target = group ? -pid : pid
+        let target = signalTarget(pid), group = target < 0
         // kill(−pgid, 0) succeeds while any member of the group remains.
         func running() -> Bool { isRunning() || (group && kill(target, 0) == 0) }
         kill(target, SIGTERM)
@@ -72,6 +72,9 @@ public final class BackgroundProcess: @unchecked Sendable {
         while running() && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
         if running() { kill(target, SIGKILL) }
     }
+
+    /// What to signal for `pid`: its whole group when it leads one, else the process alone.
+    static func signalTarget(_ pid: pid_t) -> pid_t { getpgid(pid) == pid ? -pid : pid }
 
     /// SIGKILL, as a crash or `kill -9` would, and waits for the exit.
     public func killAbruptly() {
@@ -98,4 +101,65 @@ public final class BackgroundProcess: @unchecked Sendable {
         }
         return nil
     }
+}
+
+extension BackgroundProcess {
+    /// Makes SIGINT and SIGTERM stop every background process this one has started, each with its
+    /// process group (Foundation starts children in groups of their own, which a terminal's Ctrl-C
+    /// does not reach), then run `cleanup` and exit with 128 + the signal's number, as a shell
+    /// reports it. Without this, interrupting `tessera demo` left its aggregator, site agents and
+    /// trainers running.
+    public static func stopAllOnInterrupt(cleanup: @escaping @Sendable () -> Void = {}) {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                let running = LiveProcesses.shared.interrupt()
+                // Every group gets SIGTERM at once, before anything waits.
+                for process in running { kill(signalTarget(process.processIdentifier), SIGTERM) }
+                for process in running { process.stop(grace: 5) }
+                cleanup()
+                exit(128 + signalNumber)
+            }
+            source.resume()
+            LiveProcesses.shared.keep(source)
+        }
+    }
+
+    /// Whether an interrupt handler (``stopAllOnInterrupt(cleanup:)``) is stopping everything: the
+    /// caller's own failure (a child it watched has gone) is then the interrupt's doing, and the
+    /// handler exits with the signal's status when it is done.
+    public static var isInterrupted: Bool { LiveProcesses.shared.isInterrupted }
+}
+
+/// The background processes started in this process (weakly), and the signal sources that stop them.
+private final class LiveProcesses: @unchecked Sendable {
+    // @unchecked: every member is read and written under `lock`.
+    static let shared = LiveProcesses()
+    private struct Entry { weak var process: BackgroundProcess? }
+    private let lock = NSLock()
+    private var entries: [Entry] = []
+    private var sources: [any DispatchSourceSignal] = []
+    private var interrupted = false
+
+    func add(_ process: BackgroundProcess) {
+        lock.withLock {
+            entries.removeAll { $0.process == nil }
+            entries.append(Entry(process: process))
+        }
+    }
+
+    func keep(_ source: any DispatchSourceSignal) {
+        lock.withLock { sources.append(source) }
+    }
+
+    /// Marks the process interrupted; the processes still running.
+    func interrupt() -> [BackgroundProcess] {
+        lock.withLock {
+            interrupted = true
+            return entries.compactMap(\.process).filter(\.isRunning)
+        }
+    }
+
+    var isInterrupted: Bool { lock.withLock { interrupted } }
 }

@@ -27,7 +27,11 @@ struct BenchConsortium {
         for site in sites { try aggregator.enrol(certificateFile: consortium.siteCertificate(site)) }
         try aggregator.startCampaign(baseDirectory: base, definition: try CampaignDefinition(contentsOf: consortium.campaignFile))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = Task { try await AggregatorServer(aggregator: aggregator, logger: logger).run(handlesSignals: false) { continuation.yield($0) } }
+        // The stream ends when the server does, so a server that fails before it listens ends the wait.
+        let server = Task {
+            defer { continuation.finish() }
+            try await AggregatorServer(aggregator: aggregator, logger: logger).run(handlesSignals: false) { continuation.yield($0) }
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
             server.cancel()

@@ -103,7 +103,10 @@ struct TransportBenchCommand: ParsableCommand {
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                defer { portContinuation.finish() }  // a server that fails before it listens ends the wait below
+                try await group.run()
+            }
             defer { tasks.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next(), port > 0 else {

@@ -137,15 +137,7 @@ struct ExternalRoundTests {
     }
 
     /// Whether process `pid` is gone (or a zombie) within 5 s.
-    static func exits(_ pid: pid_t) -> Bool {
-        let deadline = Date().addingTimeInterval(5)
-        func running() -> Bool {
-            guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }  // try?: gone
-            return !status.contains(") Z ")
-        }
-        while running() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        return !running()
-    }
+    static func exits(_ pid: pid_t) -> Bool { processExits(pid, within: 5) }
 
     @Test("the job names the plan, base, adapter, data and directories; a trainer's output is read back as the update")
     func jobAndOutput() throws {

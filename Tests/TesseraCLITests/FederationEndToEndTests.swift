@@ -41,6 +41,41 @@ struct FederationEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("demo/audit-report.html").path))
     }
 
+    @Test("Ctrl-C (SIGINT) during the rounds stops the demo's aggregator and site agents with it, and removes its work directory")
+    func interruptedDemoStopsItsProcesses() async throws {
+        try await onOwnThread { try Self.interruptedDemoRun() }
+    }
+
+    static func interruptedDemoRun() throws {
+        let work = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
+        let demo = try BackgroundProcess(name: "demo", executable: builtProductsDirectory.appendingPathComponent("tessera"), arguments: [
+            "demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "50", "--steps", "3", "--batch-size", "4",
+            "--images-per-site", "40", "--test-items", "40", "--cache", work.appendingPathComponent("cache").path,
+        ], log: work.appendingPathComponent("demo.log"))
+        defer { demo.killAbruptly() }
+        let directory = try #require(demo.waitForLine(startingWith: "working in ", seconds: 60)?.components(separatedBy: " (").first)
+        // The aggregator and both site agents, children of the demo.
+        func children() -> [pid_t] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []  // try?: /proc is always there on Linux
+            return entries.compactMap { pid_t($0) }.filter { pid in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),  // try?: it may have exited
+                      let close = stat.lastIndex(of: ")") else { return false }
+                return stat[stat.index(close, offsetBy: 2)...].split(separator: " ").dropFirst().first == "\(demo.processIdentifier)"
+            }
+        }
+        try waitUntil("the aggregator and two site agents to run", seconds: 120) {
+            guard demo.isRunning else { throw DemoFailure("the demo exited: \(demo.tail())") }
+            return children().count >= 3 && demo.output().contains("aggregator on https://")
+        }
+        let started = children()
+        kill(demo.processIdentifier, SIGINT)
+        demo.waitUntilExit()
+        #expect(demo.exitStatus == 128 + SIGINT, "\(demo.tail())")
+        for pid in started { #expect(processExits(pid, within: 10), "process \(pid) still runs") }
+        #expect(!FileManager.default.fileExists(atPath: directory), "\(directory) is left")
+    }
+
     @Test("kill -9 of a site and of the aggregator mid-round: both rounds finish, one accepted update per site and round, receipts verify; a site behind an HTTP CONNECT proxy works through it; a revoked site is refused at the handshake")
     func killedMidRound() async throws {
         let proxy = try await ConnectProxy.start()

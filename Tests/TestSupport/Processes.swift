@@ -49,3 +49,14 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
     process.waitUntilExit()
     return (process.terminationStatus, output)
 }
+
+/// Whether process `pid` is gone (or a zombie) within `seconds`.
+public func processExits(_ pid: pid_t, within seconds: Double) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    func running() -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }  // try?: gone
+        return !status.contains(") Z ")
+    }
+    while running() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    return !running()
+}

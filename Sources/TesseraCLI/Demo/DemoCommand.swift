@@ -8,6 +8,7 @@ import PlanBinding
 import Protocols
 import Reporting
 import Security
+import Subprocesses
 import Training
 
 /// `tessera demo`: a consortium of hospitals on this machine, end to end (issue #10).
@@ -57,9 +58,31 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            try runDemo()
+        } catch {
+            // Interrupted: the handler is stopping the processes (so the rounds failed) and exits
+            // with the signal's status when it is done.
+            while BackgroundProcess.isInterrupted { Thread.sleep(forTimeInterval: 1) }
+            throw error
+        }
+    }
+
+    private func runDemo() throws {
         let work = URL(fileURLWithPath: keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("tessera-demo-\(UUID().uuidString)").path)
         if keep == nil { print("working in \(work.path) (removed at the end; --keep DIR keeps it)") }
         defer { if keep == nil { try? FileManager.default.removeItem(at: work) } }  // try?: a temporary directory
+        // Ctrl-C stops the aggregator, the site agents and the trainers too, and removes the work
+        // directory as the end of the run would. This thread may meanwhile still read the ledger in
+        // it, and SQLite re-creates its -wal and -shm files, so a removal can meet a directory
+        // that is no longer empty and stop: it is tried again until the directory is gone.
+        BackgroundProcess.stopAllOnInterrupt { [keep] in
+            guard keep == nil else { return }
+            for _ in 0..<40 where FileManager.default.fileExists(atPath: work.path) {
+                try? FileManager.default.removeItem(at: work)  // try?: checked by the loop
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let siteIDs = (1...sites).map { "site-\($0)" }
         let executables = try DemoExecutables()

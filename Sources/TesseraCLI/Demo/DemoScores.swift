@@ -81,7 +81,10 @@ struct DemoScores {
             // exits between two readings would be dropped unchecked.
             let exited = running.filter { !$0.isRunning }
             for process in exited {
-                guard process.exitStatus == 0 else { throw DemoFailure("baseline \(process.name) failed:\n\(process.tail())") }
+                guard process.exitStatus == 0 else {
+                    for other in running where other.isRunning { other.stop(grace: 5) }
+                    throw DemoFailure("baseline \(process.name) failed:\n\(process.tail())")
+                }
                 print("   \(process.name) trained")
             }
             running.removeAll { process in exited.contains { $0 === process } }
