@@ -21,6 +21,9 @@ public struct AggregatorServer: Sendable {
     /// Uploads being received now, at most the configuration's `maximum_concurrent_uploads`.
     let uploadsInFlight = NIOLockedValueBox(0)
 
+    /// How long a graceful shutdown may drain before what is left is cancelled.
+    public static let maximumDrain: Duration = .seconds(60)
+
     public init(aggregator: Aggregator, logger: Logger, tick: Duration = .milliseconds(250)) {
         self.aggregator = aggregator
         self.logger = logger
@@ -48,7 +51,14 @@ public struct AggregatorServer: Sendable {
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         let driver = RoundDriver(aggregator: aggregator, logger: logger, tick: tick)
-        let group = ServiceGroup(configuration: .init(services: [app, driver], gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [], logger: logger))
+        // Services stop in reverse order: the server drains first (no new connection; requests in
+        // flight finish), then the driver stops between steps. A drain waits for requests in
+        // flight, and an upload over a slow link can take an hour: after a minute what is left is
+        // cancelled (its site sends the same bytes again, to the same receipt).
+        var groupConfiguration = ServiceGroupConfiguration(services: [driver, app], gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
+                                                           logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = Self.maximumDrain
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 
@@ -123,11 +133,16 @@ public struct AggregatorServer: Sendable {
 
     /// A file streamed from disk in chunks of 1 MiB: a base model's weights run to gigabytes, which
     /// read whole would hold several copies per download (and past 4 GiB overflow a ByteBuffer).
+    /// Bytes count as sent chunk by chunk, as they are handed on (a cut download counts what went).
     private func fileResponse(_ url: URL, context: MutualTLSRequestContext, headers: HTTPFields) async throws -> Response {
-        let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0
-        let body = try await FileIO().loadFile(path: url.path, context: context, chunkLength: 1 << 20)
-        aggregator.metrics.bytesSent.increment(by: size)
-        return Response(status: .ok, headers: headers, body: body)
+        let file = try await FileIO().loadFile(path: url.path, context: context, chunkLength: 1 << 20)
+        let sent = aggregator.metrics.bytesSent
+        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: file.contentLength) { writer in
+            try await file.write(writer.map { chunk in
+                sent.increment(by: Int64(chunk.readableBytes))
+                return chunk
+            })
+        })
     }
 
     private func baseFile(_ context: MutualTLSRequestContext) async throws -> Response {

@@ -98,6 +98,9 @@ public struct LocalRound: Sendable {
                 if record.step == configuration.steps { lastLoss = record.loss }
             }
         }
+        // A stop asked for during the last steps comes before the evaluation (the last step's
+        // checkpoint is written; a restart evaluates from it).
+        if checkpointDirectory != nil, shouldStop() { throw CancellationError() }
 
         var metrics = ["train.steps": Double(configuration.steps)]
         if let lastLoss { metrics["train.loss"] = Double(lastLoss) }

@@ -53,8 +53,16 @@ private final class StopRequest: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
 
     init() {
+        // Blocked on this thread (which starts no process) until read: one that arrives before
+        // libdispatch has registered its source waits for it instead of ending the process.
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for number in [SIGTERM, SIGINT] { sigaddset(&blocked, number) }
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
         for number in [SIGTERM, SIGINT] {
-            signal(number, SIG_IGN)
+            #if canImport(Darwin)
+            signal(number, SIG_IGN)  // Linux's libdispatch installs its own handler; SIG_IGN there would drop the signal
+            #endif
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in
                 guard let self else { return }

@@ -104,22 +104,33 @@ public final class BackgroundProcess: @unchecked Sendable {
 }
 
 extension BackgroundProcess {
-    /// Makes SIGINT and SIGTERM stop every background process this one has started, each with its
-    /// process group (Foundation starts children in groups of their own, which a terminal's Ctrl-C
-    /// does not reach), then run `cleanup` and exit with 128 + the signal's number, as a shell
-    /// reports it. Without this, interrupting `tessera demo` left its aggregator, site agents and
-    /// trainers running.
+    /// Makes SIGINT, SIGTERM and SIGHUP stop every background process this one has started, each
+    /// with its process group (Foundation starts children in groups of their own, which a
+    /// terminal's Ctrl-C does not reach), then run `cleanup` and end this process by the same
+    /// signal, as a shell expects (a loop of demos stops at Ctrl-C). One signal does it; more are
+    /// ignored. A process started after the signal is stopped as it starts. Without this,
+    /// interrupting `tessera demo` left its aggregator, site agents and trainers running.
     public static func stopAllOnInterrupt(cleanup: @escaping @Sendable () -> Void = {}) {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            #if canImport(Darwin)
+            signal(signalNumber, SIG_IGN)  // Linux's libdispatch installs its own handler; SIG_IGN there would drop the signal
+            #endif
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                let running = LiveProcesses.shared.interrupt()
-                // Every group gets SIGTERM at once, before anything waits.
+                guard let running = LiveProcesses.shared.interrupt() else { return }  // a second signal: the first one's work goes on
+                // Every group gets SIGTERM at once, then each is awaited (polled: the main thread
+                // may be waiting on the same processes) and killed if it outlasts the grace.
                 for process in running { kill(signalTarget(process.processIdentifier), SIGTERM) }
-                for process in running { process.stop(grace: 5) }
+                for process in running { stop(process.processIdentifier, grace: 5) { process.isRunning } }
                 cleanup()
-                exit(128 + signalNumber)
+                fflush(nil)  // every output stream: what the demo printed reaches its log or terminal
+                signal(signalNumber, SIG_DFL)
+                var unblocked = sigset_t()
+                sigemptyset(&unblocked)
+                sigaddset(&unblocked, signalNumber)
+                pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
+                raise(signalNumber)
+                _exit(128 + signalNumber)  // if the signal did not end it
             }
             source.resume()
             LiveProcesses.shared.keep(source)
@@ -142,20 +153,25 @@ private final class LiveProcesses: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private var interrupted = false
 
+    /// Keeps `process`, or, once interrupted, stops its group at once (it started after the
+    /// interrupt took its list).
     func add(_ process: BackgroundProcess) {
-        lock.withLock {
+        let stopNow = lock.withLock {
             entries.removeAll { $0.process == nil }
             entries.append(Entry(process: process))
+            return interrupted
         }
+        if stopNow { kill(BackgroundProcess.signalTarget(process.processIdentifier), SIGTERM) }
     }
 
     func keep(_ source: any DispatchSourceSignal) {
         lock.withLock { sources.append(source) }
     }
 
-    /// Marks the process interrupted; the processes still running.
-    func interrupt() -> [BackgroundProcess] {
+    /// Marks the process interrupted: the processes still running, or nil when it already was.
+    func interrupt() -> [BackgroundProcess]? {
         lock.withLock {
+            guard !interrupted else { return nil }
             interrupted = true
             return entries.compactMap(\.process).filter(\.isRunning)
         }

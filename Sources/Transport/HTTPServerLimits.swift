@@ -12,9 +12,9 @@ public struct HTTPServerLimits: Sendable, Equatable {
     public var requestHeadTimeout: TimeAmount
     /// How long a request body may stall between two reads (default: 30 s).
     public var bodyReadTimeout: TimeAmount
-    /// How long a client may take to receive a response once the server has written all of it
-    /// (default: 1 hour, the site agent's transfer timeout: a 64 MiB adapter over a slow hospital
-    /// link takes minutes, a base model longer).
+    /// How long a client may take to receive a response, from its head to its last byte, a
+    /// streamed file included (default: 1 hour, the site agent's transfer timeout: a 64 MiB adapter
+    /// over a slow hospital link takes minutes, a base model longer).
     public var responseDrainTimeout: TimeAmount
 
     /// Limits; see each property for its default.

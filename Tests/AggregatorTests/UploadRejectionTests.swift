@@ -22,12 +22,18 @@ struct UploadRejectionTests {
         try await harness.serve()
 
         func expect(_ status: Int, _ code: ErrorCode, site: String = "site-a", round: Int = 1,
-                    _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                    _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), headers: [String: String]? = nil,
+                    naming: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws {
             do {
-                _ = try await harness.upload(site, update, round: round)
+                if let headers {
+                    _ = try await harness.client(site).upload(file: update.file, to: "/v1/rounds/\(round)/updates", headers: headers)
+                } else {
+                    _ = try await harness.upload(site, update, round: round)
+                }
                 Issue.record("accepted; expected \(status) \(code)", sourceLocation: sourceLocation)
             } catch let TransportError.httpStatus(_, found, foundCode, message) {
                 #expect(found == status && foundCode == code.rawValue, "\(found) \(foundCode ?? "-"): \(message ?? "")", sourceLocation: sourceLocation)
+                if let naming { #expect(message?.contains(naming) == true, "\(message ?? "")", sourceLocation: sourceLocation) }
             }
             let last = try #require(try harness.aggregator.ledger.entries(after: 0, limit: 1000).last, sourceLocation: sourceLocation)
             #expect(last.kind == .updateRejected && last.site == site && last.payload["reason"] == .string(code.rawValue),
@@ -37,9 +43,12 @@ struct UploadRejectionTests {
         try await expect(403, .notEnrolled, site: "site-c", try harness.update(site: "site-c", samples: 3, shift: 0.01))
         try await expect(409, .wrongRound, round: 7, try harness.update(site: "site-a", samples: 3, shift: 0.01, round: 7))
         try await expect(409, .staleBase, try harness.update(site: "site-a", samples: 3, shift: 0.01, baseDigest: try SHA256.hash([1, 2, 3])))
-        var missingHeader = try harness.update(site: "site-a", samples: 3, shift: 0.01)
-        missingHeader.metadata.protocolVersion = 99
-        try await expect(400, .unsupportedProtocolVersion, missingHeader)
+        var otherVersion = try harness.update(site: "site-a", samples: 3, shift: 0.01)
+        otherVersion.metadata.protocolVersion = 99
+        try await expect(400, .unsupportedProtocolVersion, otherVersion)
+        let unannounced = try harness.update(site: "site-a", samples: 3, shift: 0.01)
+        try await expect(400, .badRequest, unannounced, headers: unannounced.metadata.httpHeaderFields.filter { $0.key != UploadMetadata.Header.sampleCount },
+                         naming: "header \(UploadMetadata.Header.sampleCount) is missing")
         var otherDigest = try harness.update(site: "site-a", samples: 3, shift: 0.01)
         otherDigest.metadata.digest = try harness.update(site: "site-a", samples: 3, shift: 0.02).digest
         try await expect(422, .digestMismatch, otherDigest)
@@ -47,6 +56,10 @@ struct UploadRejectionTests {
         try Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }).write(to: corrupt.file)
         try await expect(422, .corruptBody, corrupt)
         try await expect(422, .wrongTensors, try harness.update(site: "site-a", samples: 3, shift: 0.01) { $0.removeLast() })
+        try await expect(422, .wrongTensors, try harness.update(site: "site-a", samples: 3, shift: 0.01) { $0[0].shape = [1] + $0[0].shape })
+        try await expect(422, .wrongTensors, try harness.update(site: "site-a", samples: 3, shift: 0.01) {
+            $0.append(NamedTensor(name: "base_model.model.vision_tower.extra.weight", shape: [2], values: [0, 0]))
+        })
         try await expect(422, .nonFinite, try Self.withNaN(try harness.update(site: "site-a", samples: 3, shift: 0.01), directory: harness.directory))
         try await expect(422, .normOutlier, try harness.update(site: "site-a", samples: 3, shift: 1))
         var large = try harness.update(site: "site-a", samples: 3, shift: 0.01)

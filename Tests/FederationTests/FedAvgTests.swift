@@ -60,7 +60,10 @@ struct FedAvgTests {
         let bad = try AdapterFixtures.changing(updates[1], tensor: AdapterFixtures.bias) { $0[0] = .infinity }
         var accumulator = try #require(try FedAvg().accumulator(onto: global))
         try accumulator.add(updates[0])
-        #expect(throws: AggregationError.self) { try accumulator.add(bad) }
+        #expect { try accumulator.add(bad) } throws: { error in
+            guard case let .nonFiniteValue(site, tensor, index, _)? = error as? AggregationError else { return false }
+            return site == bad.site && tensor == AdapterFixtures.bias && index == 0
+        }
         try accumulator.add(updates[2])
         #expect(try accumulator.finished() == FedAvg().aggregate([updates[0], updates[2]], onto: global))
     }

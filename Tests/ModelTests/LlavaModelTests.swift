@@ -210,6 +210,31 @@ struct LlavaModelTests {
         #expect(other.adapterTensors.map(\.tensor.values) == model.adapterTensors.map(\.tensor.values))
     }
 
+    /// An adapter whose factor has another shape than the model's (made for another model, or
+    /// with another rank than its config says) is refused naming the tensor and both shapes, and
+    /// the model keeps no part of it.
+    @Test func rejectsAnAdapterThatDoesNotFitTheModel() throws {
+        let model = Self.tinyModel()
+        try model.addLoRA(LoRAConfiguration(rank: 4, alpha: 16, targets: .pattern(#".*language_model.*\.(q_proj|v_proj)"#)), seed: 5)
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.saveAdapter(to: directory)
+        let weights = directory.appendingPathComponent("adapter_model.safetensors")
+        let saved = try SafetensorsFile(contentsOf: weights)
+        let factor = try #require(saved.names.first { $0.contains("lora_A") })
+        let shape = try saved.info(factor).shape
+        let wider = [shape[0] + 1] + shape.dropFirst()
+        try Data(Safetensors.encode(try saved.names.map { name in
+            name == factor ? .float32(name: name, shape: wider, values: [Float](repeating: 0.5, count: wider.reduce(1, *)))
+                : .float32(name: name, shape: try saved.info(name).shape, values: try saved.floats(name))
+        })).write(to: weights)
+        let other = Self.tinyModel()
+        #expect(throws: ModelError.shapeMismatch(file: weights.path, tensor: factor, found: wider, expected: shape)) {
+            try other.loadAdapter(from: directory)
+        }
+        #expect(other.lora == nil && other.adapterTensors.isEmpty)
+    }
+
     @Test func rejectsAdapterSettingsItDoesNotImplement() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -15,6 +15,22 @@ struct OpenAPIDocumentTests {
         #expect(lines.first == "openapi: 3.1.0")
     }
 
+    /// And the other way: every operation under `paths` is one of APIRoute's (so, with the
+    /// aggregator's own test, one the server registers): the document promises nothing more.
+    @Test func describesNoOtherRoute() throws {
+        let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+        var operations: Set<String> = []
+        var path: String?
+        var inPaths = false
+        for line in try OpenAPIDocument.yaml().split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if !line.hasPrefix(" "), !line.isEmpty { inPaths = line == "paths:"; path = nil; continue }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()); continue }
+            if let path, let method = methods.first(where: { line == "    \($0):" }) { operations.insert("\(method.uppercased()) \(path)") }
+        }
+        #expect(operations == Set(APIRoute.allCases.map(\.rawValue)))
+    }
+
     /// Every JSON key the message types write is named in the document, and every upload header.
     @Test func namesEveryFieldTheTypesWrite() throws {
         let yaml = try OpenAPIDocument.yaml()

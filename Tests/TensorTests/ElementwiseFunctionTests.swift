@@ -45,6 +45,20 @@ struct ElementwiseFunctionTests {
         expectGradientsMatch("swiglu", GradientCheck.check([x, up]) { Tensor.swiGLU(gate: $0[0], up: $0[1]) })
     }
 
+    /// The same on 60,033 elements: two chunks of the kernels' parallel split (32,768 each) and an
+    /// odd width, so the chunked forward and backward paths training runs meet finite differences
+    /// too (49 elements checked, one in 1,250, across both chunks).
+    @Test func elementwiseGradientsMatchAcrossParallelChunks() {
+        let x = GradientCheck.random([3, 20_011], seed: 6, scale: 2)
+        let up = GradientCheck.random([3, 20_011], seed: 7)
+        expectGradientsMatch("exp", GradientCheck.check([x], maximumElements: 48) { $0[0].exp() })
+        expectGradientsMatch("tanh", GradientCheck.check([x], maximumElements: 48) { $0[0].tanh() })
+        for activation in Activation.allCases {
+            expectGradientsMatch(activation.rawValue, GradientCheck.check([x], maximumElements: 48) { $0[0].activated(activation) })
+        }
+        expectGradientsMatch("swiglu", GradientCheck.check([x, up], maximumElements: 48) { Tensor.swiGLU(gate: $0[0], up: $0[1]) })
+    }
+
     @Test func readsActivationNamesAsHuggingFaceWritesThem() {
         #expect(Activation(huggingFaceName: "quick_gelu") == .quickGELU)
         #expect(Activation(huggingFaceName: "gelu") == .gelu)

@@ -51,6 +51,9 @@ struct LinearAlgebraTests {
 
     @Test func svdReportsNonFiniteInputAsLapackFailure() {
         let a = Tensor(shape: [3, 3], values: [1, .nan, 0, 0, 1, 0, 0, 0, 1])
-        #expect(throws: TensorError.self) { try LinearAlgebra.svd(a) }
+        #expect { try LinearAlgebra.svd(a) } throws: { error in
+            guard case let .lapackFailure(routine, info, shape)? = error as? TensorError else { return false }
+            return routine == "sgesdd" && info != 0 && shape == [3, 3]
+        }
     }
 }

@@ -27,6 +27,21 @@ struct NormalizationTests {
         expectClose(Tensor.cosineSimilarities(a, b).values, [0.6, 0])
     }
 
+    /// Past the kernels' row chunks: RMSNorm's 40 rows in chunks of 16 (the last one short), each
+    /// chunk with its own partial weight gradient; LayerNorm's 4,100 rows of 8 past its
+    /// 32,768-element chunk.
+    @Test func normalizationGradientsMatchAcrossRowChunks() {
+        let x = GradientCheck.random([40, 13], seed: 53, scale: 2)
+        let w = GradientCheck.random([13], seed: 54, offset: 1)
+        expectGradientsMatch("rmsnorm", GradientCheck.check([x, w]) { $0[0].rmsNormalized(weight: $0[1], epsilon: 1e-6) })
+        let wide = GradientCheck.random([4_100, 8], seed: 55, scale: 2)
+        let lw = GradientCheck.random([8], seed: 56, offset: 1)
+        let lb = GradientCheck.random([8], seed: 57)
+        expectGradientsMatch("layernorm", GradientCheck.check([wide, lw, lb], maximumElements: 48) {
+            $0[0].layerNormalized(weight: $0[1], bias: $0[2], epsilon: 1e-5)
+        })
+    }
+
     @Test func normalizationGradientsMatchFiniteDifferences() {
         let x = GradientCheck.random([3, 8], seed: 50, scale: 2)
         let w = GradientCheck.random([8], seed: 51, offset: 1)

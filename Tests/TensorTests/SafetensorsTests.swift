@@ -180,6 +180,9 @@ struct SafetensorsTests {
     }
 
     @Test func reportsAnUnreadablePath() {
-        #expect(throws: SafetensorsError.self) { try SafetensorsFile(contentsOf: URL(fileURLWithPath: "/nonexistent/x.safetensors")) }
+        #expect { try SafetensorsFile(contentsOf: URL(fileURLWithPath: "/nonexistent/x.safetensors")) } throws: { error in
+            guard case let .unreadable(file, reason)? = error as? SafetensorsError else { return false }
+            return file == "/nonexistent/x.safetensors" && !reason.isEmpty
+        }
     }
 }

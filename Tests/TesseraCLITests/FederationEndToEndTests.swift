@@ -53,7 +53,13 @@ struct FederationEndToEndTests {
             "demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "50", "--steps", "3", "--batch-size", "4",
             "--images-per-site", "40", "--test-items", "40", "--cache", work.appendingPathComponent("cache").path,
         ], log: work.appendingPathComponent("demo.log"))
-        defer { demo.killAbruptly() }
+        // Should the handler fail, its children (groups of their own, 50 rounds) must not run on
+        // beside the other suites.
+        var started: [pid_t] = []
+        defer {
+            demo.killAbruptly()
+            for pid in started { kill(-pid, SIGKILL) }
+        }
         let directory = try #require(demo.waitForLine(startingWith: "working in ", seconds: 60)?.components(separatedBy: " (").first)
         // The aggregator and both site agents, children of the demo.
         func children() -> [pid_t] {
@@ -68,7 +74,7 @@ struct FederationEndToEndTests {
             guard demo.isRunning else { throw DemoFailure("the demo exited: \(demo.tail())") }
             return children().count >= 3 && demo.output().contains("aggregator on https://")
         }
-        let started = children()
+        started = children()
         kill(demo.processIdentifier, SIGINT)
         demo.waitUntilExit()
         #expect(demo.exitStatus == 128 + SIGINT, "\(demo.tail())")

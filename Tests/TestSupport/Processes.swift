@@ -26,12 +26,36 @@ public func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
     return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
 
-/// A free loopback port, bound and released at once: a server restarted by a test must come back
-/// on the same port, which a configured port 0 would not give.
+/// A free loopback port for a server that a test restarts on the same port (a configured port 0
+/// would not give the same one again). It is drawn below the kernel's ephemeral range, which the
+/// other suites running meanwhile take their client and port-0 ports from, so no connection of
+/// theirs can occupy it between a kill and the restart; it is checked free by binding it.
 public func freeLoopbackPort() throws -> Int {
-    let (descriptor, port) = try boundLoopbackSocket()
-    close(descriptor)
-    return port
+    let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?  // try?: the usual default below
+        .split(whereSeparator: \.isWhitespace).compactMap { Int($0) } ?? []
+    let (ephemeralStart, ephemeralEnd) = range.count == 2 ? (range[0], range[1]) : (32_768, 60_999)
+    // Below the range when it leaves room there, else above it; failing both, any free port.
+    let outside = ephemeralStart - 10_000 >= 1_000 ? 10_000..<ephemeralStart
+        : 65_535 - ephemeralEnd >= 1_000 ? (ephemeralEnd + 1)..<65_536 : nil
+    guard let outside else {
+        let (descriptor, port) = try boundLoopbackSocket()
+        close(descriptor)
+        return port
+    }
+    for _ in 0..<200 {
+        let port = Int.random(in: outside)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        close(descriptor)
+        if bound { return port }
+    }
+    throw LoopbackPortUnavailable()
 }
 
 /// Runs `executable` with `arguments` (in `directory` when given) and waits: its exit status and

@@ -148,6 +148,17 @@ struct LocalTrainerTests {
         let projector = try #require(model.parameters["model.multi_modal_projector.linear_1.bias"])
         projector.values[0] = .nan
         #expect(throws: TrainingError.nonFiniteLoss(step: 3, component: "ar", lastCheckpoint: checkpoint.path)) { try resumed.train() }
+
+        // The NaN step wrote nothing: the checkpoint it names still resumes at step 2, with step 2's
+        // values (no NaN among them), and an infinite value stops the same way.
+        let fresh = TrainingFixtures.model(tokenizer: tokenizer)
+        let again = try LocalTrainer(model: fresh, tokenizer: tokenizer, configuration: configuration, examples: examples)
+        try again.resume(from: checkpoint)
+        #expect(again.step == 2)
+        #expect(again.parameters.allSatisfy { $0.tensor.values.allSatisfy(\.isFinite) })
+        let bias = try #require(fresh.parameters["model.multi_modal_projector.linear_1.bias"])
+        bias.values[0] = .infinity
+        #expect(throws: TrainingError.nonFiniteLoss(step: 3, component: "ar", lastCheckpoint: checkpoint.path)) { try again.train() }
     }
 
     /// A checkpoint that cannot be written is named with the operating system's reason, not

@@ -61,11 +61,12 @@ struct DemoCommand: ParsableCommand {
         do {
             try runDemo()
         } catch {
-            // Interrupted: the handler is stopping the processes (so the rounds failed) and exits
-            // with the signal's status when it is done.
+            // Interrupted: the handler is stopping the processes (so the rounds failed) and ends
+            // the process by the signal when it is done.
             while BackgroundProcess.isInterrupted { Thread.sleep(forTimeInterval: 1) }
             throw error
         }
+        while BackgroundProcess.isInterrupted { Thread.sleep(forTimeInterval: 1) }
     }
 
     private func runDemo() throws {
