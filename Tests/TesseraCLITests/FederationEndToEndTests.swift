@@ -25,14 +25,18 @@ struct FederationEndToEndTests {
         try await onOwnThread { try Self.demoRun() }
     }
 
+    /// `tessera demo` on the tiny preset with two sites and `rounds` rounds, caching its base model in `work`.
+    static func tinyDemoArguments(rounds: Int, work: URL) -> [String] {
+        ["demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "\(rounds)", "--steps", "3", "--batch-size", "4",
+         "--images-per-site", "40", "--test-items", "40", "--cache", work.appendingPathComponent("cache").path]
+    }
+
     static func demoRun() throws {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
-        let run = try ChildProcess.run(builtProductsDirectory.appendingPathComponent("tessera").path, [
-            "demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "2", "--steps", "3", "--batch-size", "4",
-            "--images-per-site", "40", "--test-items", "40", "--minimum-gain=-100",
-            "--keep", work.appendingPathComponent("demo").path, "--cache", work.appendingPathComponent("cache").path,
-        ], showsErrors: true)
+        let run = try ChildProcess.run(builtProductsDirectory.appendingPathComponent("tessera").path,
+                                       tinyDemoArguments(rounds: 2, work: work) + ["--minimum-gain=-100", "--keep", work.appendingPathComponent("demo").path],
+                                       showsErrors: true)
         #expect(run.status == 0, "\(run.output.suffix(3000))")
         #expect(run.output.contains("ledger /") && run.output.contains(": verified"))
         #expect(run.output.contains("receipts     4 checked"))
@@ -49,10 +53,8 @@ struct FederationEndToEndTests {
     static func interruptedDemoRun() throws {
         let work = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }  // best effort: a temporary directory
-        let demo = try BackgroundProcess(name: "demo", executable: builtProductsDirectory.appendingPathComponent("tessera"), arguments: [
-            "demo", "--preset", "tiny", "--base-step-scale", "0.05", "--sites", "2", "--rounds", "50", "--steps", "3", "--batch-size", "4",
-            "--images-per-site", "40", "--test-items", "40", "--cache", work.appendingPathComponent("cache").path,
-        ], log: work.appendingPathComponent("demo.log"))
+        let demo = try BackgroundProcess(name: "demo", executable: builtProductsDirectory.appendingPathComponent("tessera"),
+                                         arguments: tinyDemoArguments(rounds: 50, work: work), log: work.appendingPathComponent("demo.log"))
         // Should the handler fail, its children (groups of their own, 50 rounds) must not run on
         // beside the other suites.
         var started: [pid_t] = []

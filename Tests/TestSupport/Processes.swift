@@ -9,12 +9,13 @@ public struct LoopbackPortUnavailable: Error, CustomStringConvertible {
     public var description: String { "cannot bind a loopback port" }
 }
 
-/// A TCP socket bound to a free port on 127.0.0.1 (the caller closes it).
-public func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
+/// A TCP socket bound to `port` on 127.0.0.1, or to a free port for 0 (the caller closes it).
+public func boundLoopbackSocket(port: Int = 0) throws -> (descriptor: Int32, port: Int) {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
@@ -43,17 +44,10 @@ public func freeLoopbackPort() throws -> Int {
         return port
     }
     for _ in 0..<200 {
-        let port = Int.random(in: outside)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        if let (descriptor, port) = try? boundLoopbackSocket(port: Int.random(in: outside)) {  // try?: taken, draw another
+            close(descriptor)
+            return port
         }
-        close(descriptor)
-        if bound { return port }
     }
     throw LoopbackPortUnavailable()
 }

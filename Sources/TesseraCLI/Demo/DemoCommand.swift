@@ -58,15 +58,10 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try runDemo()
-        } catch {
-            // Interrupted: the handler is stopping the processes (so the rounds failed) and ends
-            // the process by the signal when it is done.
-            while BackgroundProcess.isInterrupted { Thread.sleep(forTimeInterval: 1) }
-            throw error
-        }
-        while BackgroundProcess.isInterrupted { Thread.sleep(forTimeInterval: 1) }
+        // Interrupted, whether the run then failed (its processes stopped under it) or ended: the
+        // handler ends the process by the signal when it is done.
+        defer { while BackgroundProcess.isInterrupted { Thread.sleep(forTimeInterval: 1) } }
+        try runDemo()
     }
 
     private func runDemo() throws {
