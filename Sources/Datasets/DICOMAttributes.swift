@@ -25,6 +25,24 @@ struct DICOMAttributes {
         return Int(try reader.readUInt16())
     }
 
+    /// Every 16-bit value of a US, SS or OW element, as stored (SS values as their bit patterns); `nil`
+    /// when absent.
+    /// - Throws: `DataError.invalidAttribute` when the value's length is odd.
+    func unsignedShorts(_ tag: DICOMTag, name: String) throws(DataError) -> [UInt16]? {
+        guard let element = elements[tag], case .bytes(let range) = element.value else { return nil }
+        guard range.count % 2 == 0 else {
+            throw .invalidAttribute(file: file, tag: tag, name: name, found: "\(range.count) bytes",
+                                    expected: "2-byte values")
+        }
+        var reader = ByteReader(bytes: bytes, file: file, offset: range.lowerBound, isBigEndian: isBigEndian)
+        var values: [UInt16] = []
+        values.reserveCapacity(range.count / 2)
+        for _ in 0..<(range.count / 2) {
+            values.append(try reader.readUInt16())
+        }
+        return values
+    }
+
     /// The first value of a DS (decimal string) element, e.g. `600` from `600\1000`; `nil` when absent or empty.
     /// - Throws: `DataError.invalidAttribute` when the text is not a number.
     func firstDecimal(_ tag: DICOMTag, name: String) throws(DataError) -> Double? {

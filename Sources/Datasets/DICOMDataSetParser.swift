@@ -1,7 +1,11 @@
 /// Walks the data elements of a DICOM data set (PS3.5 §7), recording the top-level ones and skipping
 /// sequences of defined and undefined length, so that attributes nested in sequence items never
-/// shadow the image's own.
+/// shadow the image's own. The first item of a sequence in ``recordedSequences`` is read into
+/// ``firstItems`` instead.
 struct DICOMDataSetParser {
+    /// Top-level sequences whose first item's elements are recorded: the VOI LUT Sequence, which
+    /// maps an image to display as its first view (pydicom's `apply_voi_lut` default).
+    static let recordedSequences: Set<DICOMTag> = [.voiLUTSequence]
     /// Sequences nested deeper than this are refused, so a hostile file cannot exhaust the stack.
     static let maximumNestingDepth = 32
     /// The length value meaning "undefined length, ended by a delimiter".
@@ -18,6 +22,9 @@ struct DICOMDataSetParser {
 
     private var reader: ByteReader
     private var isExplicitVR: Bool
+    /// The elements of the first item of each top-level sequence in ``recordedSequences`` the data
+    /// set holds (none for a sequence without items).
+    private(set) var firstItems: [DICOMTag: [DICOMTag: DICOMElement]] = [:]
 
     /// Creates a parser starting at `offset` of `bytes`.
     /// - Parameters:
@@ -48,6 +55,10 @@ struct DICOMDataSetParser {
                 guard peek.remaining >= 2, try peek.readUInt16() == group else { break }
             }
             let header = try readHeader()
+            if Self.recordedSequences.contains(header.tag), header.vr == nil || header.vr == "SQ" {
+                firstItems[header.tag] = try readFirstItem(of: header)
+                continue
+            }
             if let value = try readValue(of: header, depth: 0) {
                 elements[header.tag] = DICOMElement(tag: header.tag, vr: header.vr, offset: header.offset,
                                                     value: value)
@@ -134,6 +145,61 @@ struct DICOMDataSetParser {
                 _ = try readItemValue(item)
             }
         }
+    }
+
+    /// Reads a top-level sequence of defined or undefined length, returning the elements of its first
+    /// item (their nested sequences skipped); `nil` for a sequence without items.
+    private mutating func readFirstItem(of sequence: Header) throws(DataError) -> [DICOMTag: DICOMElement]? {
+        let end = try definedEnd(of: sequence)
+        var first: [DICOMTag: DICOMElement]?
+        while end.map({ reader.offset < $0 }) ?? true {
+            let item = try readItemHeader()
+            if end == nil, item.tag == .sequenceDelimitation {
+                break
+            }
+            guard item.tag == .item else {
+                throw .malformedElement(file: reader.file, tag: item.tag, offset: item.offset,
+                                        reason: "expected an item (FFFE,E000) in sequence \(sequence.tag)")
+            }
+            let elements = try readItemElements(item)
+            if first == nil { first = elements }
+        }
+        try requireEnd(end, of: sequence)
+        return first
+    }
+
+    /// The elements of a sequence item of defined or undefined length, nested sequences skipped.
+    private mutating func readItemElements(_ item: Header) throws(DataError) -> [DICOMTag: DICOMElement] {
+        let end = try definedEnd(of: item)
+        var elements: [DICOMTag: DICOMElement] = [:]
+        while end.map({ reader.offset < $0 }) ?? true {
+            let header = try readHeader()
+            if end == nil, header.tag == .itemDelimitation {
+                break
+            }
+            if let value = try readValue(of: header, depth: 1) {
+                elements[header.tag] = DICOMElement(tag: header.tag, vr: header.vr, offset: header.offset, value: value)
+            }
+        }
+        try requireEnd(end, of: item)
+        return elements
+    }
+
+    /// Where the value after `header` ends when its length is defined; `nil` when undefined.
+    private func definedEnd(of header: Header) throws(DataError) -> Int? {
+        guard header.length != Self.undefinedLength else { return nil }
+        guard Int(header.length) <= reader.remaining else {
+            throw .truncatedElement(file: reader.file, tag: header.tag, offset: header.offset,
+                                    declaredLength: Int(header.length), availableBytes: reader.remaining)
+        }
+        return reader.offset + Int(header.length)
+    }
+
+    /// Checks that the contents of a sequence or item of defined length ended exactly at `end`.
+    private func requireEnd(_ end: Int?, of header: Header) throws(DataError) {
+        guard let end, reader.offset != end else { return }
+        throw .malformedElement(file: reader.file, tag: header.tag, offset: header.offset,
+                                reason: "its contents run \(reader.offset - end) bytes past its length of \(header.length)")
     }
 
     /// Reads an item or delimiter header (FFFE,xxxx): a tag and a 32-bit length, never a VR.

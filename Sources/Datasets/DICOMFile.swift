@@ -40,6 +40,11 @@ public struct DICOMFile: Sendable {
     public let windowCenter: Double?
     /// The first Window Width (0028,1051) value; `nil` when absent.
     public let windowWidth: Double?
+    /// VOI LUT Function (0028,1056): how the window maps values; `.linear` when absent.
+    public let voiLUTFunction: VOILUTFunction
+    /// The first VOI LUT Sequence (0028,3010) item's table; `nil` when the file has none. Display
+    /// prefers it to the window, as pydicom's `apply_voi_lut` does.
+    public let voiLUT: VOILUT?
 
     /// The whole file.
     let bytes: [UInt8]

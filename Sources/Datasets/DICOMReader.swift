@@ -56,11 +56,14 @@ public enum DICOMReader {
         let elements = try parser.parseElements()
         let attributes = DICOMAttributes(elements: elements, bytes: bytes, file: file,
                                          isBigEndian: syntax.isBigEndian)
-        return try makeFile(attributes, transferSyntax: syntax)
+        let voiItem = parser.firstItems[.voiLUTSequence].map {
+            DICOMAttributes(elements: $0, bytes: bytes, file: file, isBigEndian: syntax.isBigEndian)
+        }
+        return try makeFile(attributes, voiItem: voiItem, transferSyntax: syntax)
     }
 
-    /// Collects and validates the Image Pixel attributes.
-    private static func makeFile(_ attributes: DICOMAttributes, transferSyntax: DICOMTransferSyntax)
+    /// Collects and validates the Image Pixel and VOI LUT attributes.
+    private static func makeFile(_ attributes: DICOMAttributes, voiItem: DICOMAttributes?, transferSyntax: DICOMTransferSyntax)
         throws(DataError) -> DICOMFile
     {
         let file = attributes.file
@@ -103,6 +106,11 @@ public enum DICOMReader {
         guard let pixelData = attributes.elements[.pixelData] else {
             throw .missingPixelData(file: file)
         }
+        let functionName = attributes.string(.voiLUTFunction).map { $0.uppercased() }
+        guard let voiLUTFunction = functionName.map({ $0.isEmpty ? .linear : VOILUTFunction(rawValue: $0) }) ?? .linear else {
+            throw .invalidAttribute(file: file, tag: .voiLUTFunction, name: "VOI LUT Function", found: "\"\(functionName ?? "")\"",
+                                    expected: "LINEAR, LINEAR_EXACT or SIGMOID")
+        }
         return DICOMFile(
             file: file, transferSyntax: transferSyntax, modality: attributes.string(.modality),
             photometricInterpretation: photometric, rows: rows, columns: columns, samplesPerPixel: samplesPerPixel,
@@ -112,6 +120,8 @@ public enum DICOMReader {
             rescaleIntercept: try attributes.firstDecimal(.rescaleIntercept, name: "Rescale Intercept"),
             windowCenter: try attributes.firstDecimal(.windowCenter, name: "Window Center"),
             windowWidth: try attributes.firstDecimal(.windowWidth, name: "Window Width"),
+            voiLUTFunction: voiLUTFunction,
+            voiLUT: try voiItem.flatMap { item throws(DataError) in try VOILUT(item: item, isSignedImage: pixelRepresentation == 1) },
             bytes: attributes.bytes, pixelData: pixelData.value)
     }
 }

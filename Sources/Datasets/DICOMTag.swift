@@ -44,6 +44,11 @@ extension DICOMTag {
     static let windowWidth = DICOMTag(0x0028, 0x1051)
     static let rescaleIntercept = DICOMTag(0x0028, 0x1052)
     static let rescaleSlope = DICOMTag(0x0028, 0x1053)
+    // VOI LUT module (PS3.3 C.11.2).
+    static let voiLUTFunction = DICOMTag(0x0028, 0x1056)
+    static let voiLUTSequence = DICOMTag(0x0028, 0x3010)
+    static let lutDescriptor = DICOMTag(0x0028, 0x3002)
+    static let lutData = DICOMTag(0x0028, 0x3006)
     static let pixelData = DICOMTag(0x7FE0, 0x0010)
     // Encapsulation delimiters (PS3.5 §7.5), which carry no VR even in explicit VR syntaxes.
     static let item = DICOMTag(0xFFFE, 0xE000)

@@ -96,7 +96,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .imageTooLarge(file, decodedBytes, limit):
             "\(file): the header declares \(decodedBytes) bytes of decoded pixels, more than the limit of \(limit)"
         case let .invalidWindow(center, width):
-            "window center \(center) width \(width) is invalid: both must be finite, the width at least 1"
+            "window center \(center) width \(width) is invalid: both must be finite, the width at least 1 (above 0 for LINEAR_EXACT and SIGMOID)"
         case let .unusableImage(file, reason):
             "\(file): \(reason)"
         }

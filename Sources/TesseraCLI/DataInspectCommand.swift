@@ -6,7 +6,7 @@ import Reporting
 struct DataInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Print a DICOM, PNG or JPEG file's format, transfer syntax, modality, geometry, bits, rescale and window."
+        abstract: "Print a DICOM, PNG or JPEG file's format, transfer syntax, modality, geometry, bits, rescale, window and VOI LUT."
     )
 
     @Argument(help: "The image file (format recognised from its bytes).")
@@ -43,6 +43,8 @@ struct DataInspectCommand: ParsableCommand {
         row("rescale intercept", number(dicom?.rescaleIntercept))
         row("window center", number(dicom?.windowCenter))
         row("window width", number(dicom?.windowWidth))
+        row("VOI LUT function", text(dicom?.voiLUTFunction.rawValue))
+        row("VOI LUT", text(dicom?.voiLUT.map { "\($0.entries.count) entries from \($0.firstMappedValue), \($0.bitsPerEntry) bits (display uses it, not the window)" }))
         return table
     }
 }

@@ -38,7 +38,7 @@ struct DecodedImageTests {
             try image.windowed(center: 100, width: 0.5)
         }
         let rgb = try DecodedImage(rows: 1, columns: 1, colorModel: .rgb, samples: .uint8([1, 2, 3]))
-        #expect(throws: DataError.unsupportedImageLayout(reason: "a VOI window applies to monochrome images, not rgb")) {
+        #expect(throws: DataError.unsupportedImageLayout(reason: "a VOI window or LUT applies to monochrome images, not rgb")) {
             try rgb.windowed(center: 100, width: 10)
         }
     }

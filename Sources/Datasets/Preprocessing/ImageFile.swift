@@ -58,29 +58,34 @@ public struct ImageFile: Sendable {
     /// Whether the file carries a modality rescale (DICOM Rescale Slope or Intercept).
     public var hasRescale: Bool { dicom?.rescaleSlope != nil || dicom?.rescaleIntercept != nil }
 
-    /// Frame `frame` as an 8-bit image for display and for the model: DICOM grey frames go through the
-    /// file's VOI window after the rescale (or, without a window, a window spanning the frame's
-    /// rescaled range), and MONOCHROME1 is inverted; 16-bit PNG keeps its top 8 bits; 8-bit images pass
-    /// through.
+    /// Frame `frame` as an 8-bit image for display and for the model: DICOM grey frames go, after the
+    /// rescale, through the file's VOI LUT, else its window with its VOI LUT Function, else a linear
+    /// window spanning the frame's rescaled range (pydicom's `apply_voi_lut` order, the LUT preferred),
+    /// and MONOCHROME1 is inverted; 16-bit PNG keeps its top 8 bits; 8-bit images pass through.
     /// - Throws: `DatasetError.imageDecoding` for a frame out of range or an unsupported layout.
     public func displayImage(frame: Int = 0) throws(DatasetError) -> DecodedImage {
         do {
             let single = try frameImage(frame)
             if let dicom, single.colorModel.isMonochrome {
                 let slope = dicom.rescaleSlope ?? 1, intercept = dicom.rescaleIntercept ?? 0
-                var center = dicom.windowCenter, width = dicom.windowWidth
-                if center == nil || width == nil || (width ?? 0) < 1 {
+                let display: DecodedImage
+                if let lut = dicom.voiLUT {
+                    display = try single.lookedUp(through: lut, slope: slope, intercept: intercept)
+                } else if let center = dicom.windowCenter, let width = dicom.windowWidth,
+                          width >= 1 || (dicom.voiLUTFunction != .linear && width > 0) {
+                    display = try single.windowed(center: center, width: width, slope: slope, intercept: intercept,
+                                                  function: dicom.voiLUTFunction)
+                } else {
                     let values = single.rescaledValues(slope: slope, intercept: intercept)
                     let low = Double(values.min() ?? 0), high = Double(values.max() ?? 1)
                     guard low.isFinite, high.isFinite else {
                         throw DataError.unusableImage(file: path, reason: "Rescale Slope \(slope) and Intercept \(intercept) take the pixel values "
                                                       + "beyond float32's range")
                     }
-                    center = (low + high) / 2 + 0.5
-                    width = max(high - low + 1, 1)
+                    display = try single.windowed(center: (low + high) / 2 + 0.5, width: max(high - low + 1, 1),
+                                                  slope: slope, intercept: intercept)
                 }
-                let windowed = try single.windowed(center: center ?? 0, width: width ?? 1, slope: slope, intercept: intercept)
-                return windowed.colorModel == .monochrome1 ? windowed.inverted() : windowed
+                return display.colorModel == .monochrome1 ? display.inverted() : display
             }
             switch single.samples {
             case .uint8: return single
