@@ -192,7 +192,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Protocols", "Security", "Tensor", "TestSupport"]),
-        .testTarget(name: "PlanBindingTests", dependencies: ["PlanBinding", "Model", "Protocols", "Training"]),
+        .testTarget(name: "PlanBindingTests", dependencies: ["PlanBinding", "Federation", "Model", "Protocols", "Training"]),
         .testTarget(
             name: "AggregatorTests",
             dependencies: ["AggregatorCore", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model", "Federation", "CZstd",

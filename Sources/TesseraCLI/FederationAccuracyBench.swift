@@ -15,7 +15,13 @@ import Training
 struct FederationAccuracyBench {
     let cache: URL
     let sites: String
-    let strategies: String
+    /// A strategy to simulate, at the baselines' learning rate unless it names its own.
+    struct StrategyRun {
+        var strategy: String
+        var learningRate: Double?
+    }
+
+    let strategies: [StrategyRun]
     let seeds: Range<UInt64>
     let rounds: Int
     let steps: Int
@@ -72,14 +78,16 @@ struct FederationAccuracyBench {
                                                       steps: rounds * steps, site: "site-\(index + 1)").closedAccuracy)
                 }
                 row("local-only (mean of sites)", local.reduce(0, +) / Double(local.count))
-                for strategy in strategies.split(separator: ",").map(String.init) {
-                    settings.strategy = strategy
+                for run in strategies {
+                    settings.strategy = run.strategy
+                    settings.learningRate = run.learningRate ?? learningRate
+                    let name = run.learningRate.map { "\(run.strategy) (lr \($0))" } ?? run.strategy
                     let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench").plan(for: description)
                     let curve = try simulate(plan: plan, evaluator: evaluator, initial: initial, examples: examples)
                     let final = curve.last ?? baseScore
                     // 95% of the gain over the base; with no gain there is nothing to reach.
                     let target = baseScore + 0.95 * (final - baseScore)
-                    row("federated \(strategy)", final,
+                    row("federated \(name)", final,
                         roundsTo95: final > baseScore ? (curve.firstIndex { $0 >= target } ?? curve.count - 1) + 1 : nil)
                 }
             }

@@ -33,7 +33,7 @@ struct FederationBenchCommand: ParsableCommand {
     @Option(help: "Rounds: of the overhead measurement, and of each strategy with --accuracy.") var rounds = 5
     @Flag(help: "Also run the accuracy comparison (slow: sites × rounds × steps of training per strategy and seed).") var accuracy = false
     @Option(help: "Accuracy: site counts, comma-separated.") var accuracySites = "3,10"
-    @Option(help: "Accuracy: strategies, comma-separated.") var strategies = "fedavg,ffa,svd-merge"
+    @Option(help: "Accuracy: strategies, comma-separated; `ffa@0.004` runs one at its own learning rate.") var strategies = "fedavg,ffa,svd-merge"
     @Option(help: "Accuracy: seeds.") var seeds = 3
     @Option(help: "Accuracy: the first seed (the campaign seed; the data and the base model keep seed 1), to run seeds separately.") var firstSeed: UInt64 = 1
     @Option(help: "Accuracy: local steps per round (the demo's 80 by default).") var steps = 80
@@ -50,11 +50,24 @@ struct FederationBenchCommand: ParsableCommand {
         guard siteCounts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
             throw ValidationError("--accuracy-sites must be site counts ≥ 1, comma-separated (such as 3,10), not '\(accuracySites)'")
         }
+        _ = try strategyRuns()
+    }
+
+    /// `--strategies` read: each strategy, with the learning rate given after its `@`, if any.
+    func strategyRuns() throws -> [FederationAccuracyBench.StrategyRun] {
+        try strategies.split(separator: ",").map { entry in
+            let parts = entry.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { return .init(strategy: parts[0], learningRate: nil) }
+            guard let rate = Double(parts[1]), rate > 0, rate.isFinite else {
+                throw ValidationError("--strategies: '\(entry)' needs a positive learning rate after '@', such as ffa@0.004")
+            }
+            return .init(strategy: parts[0], learningRate: rate)
+        }
     }
 
     func run() throws {
         print(try runBlocking { try await overheadTable() }.rendered(as: .text))
-        if accuracy { print(try FederationAccuracyBench(cache: URL(fileURLWithPath: cache), sites: accuracySites, strategies: strategies,
+        if accuracy { print(try FederationAccuracyBench(cache: URL(fileURLWithPath: cache), sites: accuracySites, strategies: try strategyRuns(),
                                                         seeds: firstSeed..<(firstSeed + UInt64(seeds)), rounds: rounds, steps: steps,
                                                         learningRate: learningRate).run().rendered(as: .text)) }
     }

@@ -74,6 +74,29 @@ struct UploadRejectionTests {
         #expect(harness.aggregator.metrics.text().contains("tessera_updates_rejected_total{reason=\"non-finite\"} 1"))
     }
 
+    /// Under FFA every site keeps the round-0 global lora_A: the plan leaves those tensors out of the
+    /// upload, and an update carrying one is refused by name before it can reach the aggregation.
+    @Test("an FFA campaign refuses an update that carries a lora_A tensor")
+    func ffaRefusesLoraA() async throws {
+        let harness = try AggregatorHarness()
+        try harness.enrol("site-a")
+        try harness.aggregator.startCampaign(baseDirectory: harness.baseDirectory, definition: try harness.campaign([
+            ("strategy = \"fedavg\"", "strategy = \"ffa\""), ("ffa = false", "ffa = true"),
+        ]))
+        try await harness.serve()
+        let (status, global) = try harness.currentGlobal()
+        let loraA = try #require(global.first { $0.name.hasSuffix("lora_A.weight") })
+        #expect(!status.plan.tensors.upload.contains { $0.name == loraA.name })
+        do {
+            _ = try await harness.upload("site-a", try harness.update(site: "site-a", samples: 3, shift: 0.01) { $0.append(loraA) })
+            Issue.record("accepted an update carrying \(loraA.name)")
+        } catch let TransportError.httpStatus(_, found, code, message) {
+            #expect(found == 422 && code == ErrorCode.wrongTensors.rawValue)
+            #expect(message?.contains(loraA.name) == true, "\(message ?? "")")
+        }
+        #expect(try await harness.upload("site-a", try harness.update(site: "site-a", samples: 3, shift: 0.01)).site == "site-a")
+    }
+
     @Test("a revoked site is refused at the TLS handshake, counted, and left out of the next round")
     func revokedAtHandshake() async throws {
         let harness = try AggregatorHarness()

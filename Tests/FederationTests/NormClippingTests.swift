@@ -40,6 +40,29 @@ struct NormClippingTests {
         return squared.squareRoot()
     }
 
+    /// Median over clipped steps: `g + median_i(min(1, C/‖Δᵢ‖) Δᵢ)` per coordinate, against a direct
+    /// computation in Double, with the clipped sites and their norms in the report.
+    @Test func clippedStepsTakeTheMedianOfClippedSteps() throws {
+        let global = try AdapterFixtures.adapter(seed: 1)
+        let updates = try AdapterFixtures.updates()
+        let norms = try updates.map { try Self.stepNorm(of: $0, from: global) }
+        let bound = norms.sorted()[1]
+        let result = try ClippedSteps(bound: bound, base: CoordinateMedian()).aggregate(updates, onto: global)
+        #expect(result.report.strategy == "median+clip")
+        for tensor in result.adapter.tensors {
+            let origin = try #require(global[tensor.name]).values
+            let steps = try zip(updates, norms).map { update, norm in
+                try #require(update.adapter[tensor.name]).values.enumerated().map { j, x in
+                    min(1, bound / norm) * (Double(x) - Double(origin[j]))
+                }
+            }
+            let expected = origin.indices.map { j in Double(origin[j]) + steps.map { $0[j] }.sorted()[steps.count / 2] }
+            let difference = AdapterFixtures.maximumDifference(tensor.values, expected)
+            #expect(difference < 1e-5, "\(tensor.name): max |Δ| = \(difference)")
+        }
+        #expect(result.report.contributions.map(\.clipped) == norms.map { $0 > bound })
+    }
+
     /// A bound above every step's norm changes nothing but rounding: the fedavg result.
     @Test func largeBoundIsFedAvg() throws {
         let global = try AdapterFixtures.adapter(seed: 1)
@@ -76,6 +99,10 @@ struct NormClippingTests {
         #expect(throws: AggregationError.invalidOption(strategy: "clip", option: "step-norm bound", value: "0.0",
                                                        requirement: "the bound must be finite and > 0")) {
             try NormClipping(bound: 0, ffa: false)
+        }
+        #expect(throws: AggregationError.invalidOption(strategy: "clip", option: "step-norm bound", value: "inf",
+                                                       requirement: "the bound must be finite and > 0")) {
+            try ClippedSteps(bound: .infinity, base: CoordinateMedian())
         }
     }
 }

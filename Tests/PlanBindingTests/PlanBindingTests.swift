@@ -1,3 +1,4 @@
+import Federation
 import Foundation
 import Model
 import PlanBinding
@@ -32,6 +33,28 @@ struct PlanBindingTests {
         try FileManager.default.removeItem(at: directory.appendingPathComponent("tokenizer.json"))
         #expect(throws: PlanBindingError.missingBaseFile(directory: directory.path, file: "tokenizer.json")) {
             try BaseModelDirectory(directory)
+        }
+    }
+
+    /// The plan's strategy and step-norm policy pick the aggregation: `clip` wraps the averaging
+    /// strategies in streaming clipping and the others in ``ClippedSteps``; `reject` leaves the strategy
+    /// alone (the intake refuses such updates before they are aggregated).
+    @Test("each strategy and step-norm policy of a plan maps to its aggregation")
+    func strategyTable() throws {
+        let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        for strategy in ["fedavg", "ffa", "svd-merge", "median", "trimmed-mean"] {
+            for policy in ["clip", "reject"] {
+                var settings = CampaignDefinition.ExampleSettings()
+                settings.strategy = strategy
+                var toml = CampaignDefinition.exampleTOML(settings).replacingOccurrences(of: #"on_exceed = "clip""#, with: #"on_exceed = "\#(policy)""#)
+                if strategy == "trimmed-mean" { toml += "\n[round.strategy_options]\ntrim_fraction = 0.2\n" }
+                let plan = try CampaignDefinition(toml: toml, source: "example").plan(for: model.baseModelDescription)
+                let aggregation = try plan.aggregationStrategy()
+                #expect(aggregation.name == (policy == "clip" ? strategy + "+clip" : strategy))
+                let wrapped = (aggregation as? ClippedSteps)?.base.name
+                #expect(wrapped == (policy == "clip" && !["fedavg", "ffa"].contains(strategy) ? strategy : nil), "\(strategy) \(policy)")
+                #expect((aggregation as? NormClipping)?.bound ?? (aggregation as? ClippedSteps)?.bound == (policy == "clip" ? 50 : nil))
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import InMemoryLogging
 import Logging
+import Model
 import Protocols
 import Security
 import Subprocesses
@@ -112,6 +113,29 @@ struct SiteAgentTests {
         }
         #expect(aggregator.recordedUploads.isEmpty && aggregator.recordedDownloads.isEmpty)
         #expect(try agent.state.storedUpdate(1) == nil)
+    }
+
+    /// The stored update is what a restarted agent sends; one changed on disk to carry the token
+    /// embeddings is refused by the guard before a byte leaves, and is left for the operator to see.
+    @Test("a stored update changed on disk to carry another tensor is refused before anything is sent")
+    func privacyGuardChecksStoredUpdate() async throws {
+        let fixture = try SiteFixture()
+        defer { fixture.remove() }
+        let global = try fixture.initialGlobalAdapter()
+        let model = try LlavaModel.load(from: fixture.baseDirectory)
+        _ = try model.initialGlobalAdapter(plan: fixture.plan)  // attaches the plan's adapter
+        let header = DeltaContainer.Header(round: 1, site: SiteFixture.siteID, baseDigest: fixture.baseDigest, sampleCount: 4,
+                                           encoding: fixture.plan.wire.encoding)
+        let embeddings = NamedTensor(name: "base_model.model.model.language_model.embed_tokens.weight", shape: [1, 2], values: [0.5, 0.25])
+        let tampered = try DeltaContainer(header: header, tensors: try model.adapterTensors(fixture.plan.tensors.upload) + [embeddings]).encoded()
+        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [], models: [global.digest: global.bytes])
+        let agent = try Self.agent(fixture, aggregator)
+        try agent.state.storeUpdate(tampered.bytes, round: 1)
+        await #expect(throws: PrivacyGuardError.unexpectedTensor(tensor: embeddings.name)) {
+            try await agent.participate(in: fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest))
+        }
+        #expect(aggregator.recordedUploads.isEmpty)
+        #expect(try agent.state.storedUpdate(1) == tampered.bytes && agent.state.receipt(1) == nil)
     }
 
     @Test("the loop waits after 404, skips round 0 and settled rounds, long-polls after the last round, and records a refusal")
