@@ -8,6 +8,7 @@ import PlanBinding
 import Protocols
 import Security
 import ServiceLifecycle
+import Synchronization
 import Transport
 
 /// The HTTPS API of ARCHITECTURE.md (mutual TLS through OpenSSL) over an ``Aggregator``, and the
@@ -20,6 +21,8 @@ public struct AggregatorServer: Sendable {
     let tick: Duration
     /// Uploads being received now, at most the configuration's `maximum_concurrent_uploads`.
     let uploadsInFlight = NIOLockedValueBox(0)
+    /// Wakes the round driver before its next tick when an upload may have completed the round.
+    let roundDriverWakeUp = RoundDriver.WakeUp()
 
     /// How long a graceful shutdown may drain before what is left is cancelled.
     public static let maximumDrain: Duration = .seconds(60)
@@ -50,7 +53,7 @@ public struct AggregatorServer: Sendable {
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
-        let driver = RoundDriver(aggregator: aggregator, logger: logger, tick: tick)
+        let driver = RoundDriver(aggregator: aggregator, logger: logger, tick: tick, wakeUp: roundDriverWakeUp)
         // Services stop in reverse order: the server drains first (no new connection; requests in
         // flight finish), then the driver stops between steps. A drain waits for requests in
         // flight, and an upload over a slow link can take an hour: after a minute what is left is
@@ -189,14 +192,8 @@ public struct AggregatorServer: Sendable {
             aggregator.metrics.bytesReceived.increment(by: Int64(body.readableBytes))
             // Decoding, checking and fsync block: on a thread of their own, not the pool's.
             let receipt = try await CancellationFlag.onOwnThread { [aggregator] _ in try aggregator.accept(admission, body: Array(buffer: body)) }
-            // The update may complete the round: close it now rather than at the driver's next tick.
-            Task { [aggregator, logger] in
-                do {
-                    _ = try await CancellationFlag.onOwnThread { _ in try aggregator.advance() }
-                } catch {
-                    logger.error("round step failed", metadata: ["error": "\(error)"])
-                }
-            }
+            // The update may complete the round: the driver closes it now rather than at its next tick.
+            roundDriverWakeUp.wake()
             return try json(receipt)
         } catch let rejection as UploadRejection {
             throw apiError(rejection.code, rejection.message)
@@ -235,23 +232,55 @@ public struct AggregatorServer: Sendable {
     }
 }
 
-/// Looks at the current round every tick and moves it on (``Aggregator/advance()``, on a thread
-/// of its own: aggregating blocks, and the handlers must keep answering meanwhile); a failing
-/// step (a full disk while publishing) is logged and retried, the round staying as it was.
+/// Looks at the current round every tick, or sooner when woken, and moves it on
+/// (``Aggregator/advance()``, on a thread of its own: aggregating blocks, and the handlers must keep
+/// answering meanwhile). Every step runs here, one at a time, so a graceful shutdown waits for the
+/// one under way. A failing step (a full disk while publishing) is logged and retried, the round
+/// staying as it was.
 struct RoundDriver: Service {
     let aggregator: Aggregator
     let logger: Logger
     let tick: Duration
+    let wakeUp: WakeUp
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 _ = try await CancellationFlag.onOwnThread { [aggregator] _ in try aggregator.advance() }
-                try? await Task.sleep(for: tick)  // try?: cancellation ends the loop at the check above
+                await wakeUp.pause(upTo: tick)
             } catch {
                 logger.error("round step failed; retrying in 5 s", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(5))
+                try? await Task.sleep(for: .seconds(5))  // try?: cancellation ends the loop at the check above
             }
+        }
+    }
+
+    /// Ends the driver's pause early. A wake-up during a step is kept, so the step after it runs at
+    /// once: none is lost.
+    final class WakeUp: Sendable {
+        private struct State {
+            var pending = false
+            var sleeper: Task<Void, Never>?
+        }
+        private let state = Mutex(State())
+
+        func wake() {
+            state.withLock { state in
+                state.pending = true
+                state.sleeper?.cancel()
+            }
+        }
+
+        /// Waits `duration`, less if woken (or already woken since the last pause), or until cancelled.
+        func pause(upTo duration: Duration) async {
+            let sleeper = Task { _ = try? await Task.sleep(for: duration) }  // try?: cancelled = woken
+            let woken: Bool = state.withLock { state in
+                if !state.pending { state.sleeper = sleeper }
+                return state.pending
+            }
+            if woken { sleeper.cancel() }
+            await withTaskCancellationHandler { await sleeper.value } onCancel: { sleeper.cancel() }
+            state.withLock { $0 = State() }
         }
     }
 }
