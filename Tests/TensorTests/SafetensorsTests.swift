@@ -43,6 +43,28 @@ struct SafetensorsTests {
         for entry in Self.everyDType { #expect(try file.bytes(entry.name) == entry.bytes) }
     }
 
+    /// A file the official writer made (safetensors 0.8, Rust: data laid out by alignment, header
+    /// not in name order, an empty tensor at another's offset) with every dtype, read as Python reads it.
+    @Test func readsEveryDTypeAsTheOfficialWriterLaysItOut() throws {
+        let directory = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("safetensors-dtypes")
+        let file = try SafetensorsFile(contentsOf: directory.appendingPathComponent("every_dtype.safetensors"))
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("every_dtype.json")))
+            as? [String: [String: Any]])
+        #expect(Set(file.names) == Set(expected.keys) && Set(Safetensors.DType.allCases.map(\.rawValue)).isSubset(of: Set(expected.values.compactMap { $0["dtype"] as? String })))
+        #expect(file.metadata == ["format": "pt", "source": "safetensors 0.8"])
+        for (name, fields) in expected {
+            let info = try file.info(name)
+            let values = try #require(fields["values"] as? [NSNumber])
+            #expect(info.dtype.rawValue == fields["dtype"] as? String && info.shape == fields["shape"] as? [Int], "\(name)")
+            switch info.dtype {
+            case .F64, .F32, .F16, .BF16:
+                #expect(try file.floats(name) == values.map { Float($0.doubleValue) }, "\(name)")
+            default:
+                #expect(try file.integers(name) == values.map { $0.intValue }, "\(name)")
+            }
+        }
+    }
+
     @Test func roundsToBFloat16ToNearestEven() {
         // 1 + 2⁻⁸ is halfway between two bf16 values: ties go to the even one (1.0).
         #expect(Safetensors.bfloat16Bits(1 + 0x1p-8) == 0x3F80)
