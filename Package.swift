@@ -193,16 +193,22 @@ let package = Package(
         ),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Protocols", "Security", "Tensor", "TestSupport"]),
         .testTarget(name: "PlanBindingTests", dependencies: ["PlanBinding", "Federation", "Model", "Protocols", "Training"]),
+        .target(
+            name: "AggregatorTestSupport",
+            dependencies: ["AggregatorCore", "PlanBinding", "Transport", "Security", "Protocols", "Model", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/AggregatorTestSupport"
+        ),
         .testTarget(
             name: "AggregatorTests",
-            dependencies: ["AggregatorCore", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model", "Federation", "CZstd",
-                           "Subprocesses", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AggregatorCore", "AggregatorTestSupport", "PlanBinding", "Ledger", "Transport", "Security", "Protocols", "Model",
+                           "Federation", "CZstd", "Subprocesses", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SiteAgentTests",
             dependencies: [
                 "SiteAgent", "PlanBinding", "Protocols", "Security", "Model", "Ledger", "Training", "Datasets", "Transport", "Tensor",
-                "TestSupport", "Subprocesses",
+                "TestSupport", "Subprocesses", "AggregatorCore", "AggregatorTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]

@@ -1,4 +1,5 @@
 @testable import AggregatorCore
+import AggregatorTestSupport
 import Foundation
 import Protocols
 import Testing

@@ -1,4 +1,5 @@
 import AggregatorCore
+import AggregatorTestSupport
 import Foundation
 import Ledger
 import Protocols

@@ -1,4 +1,5 @@
 import AggregatorCore
+import AggregatorTestSupport
 import Foundation
 import Protocols
 import Security

@@ -1,4 +1,5 @@
 import AggregatorCore
+import AggregatorTestSupport
 import CZstd
 import Foundation
 import Ledger

@@ -5,8 +5,11 @@ import Security
 @testable import SiteAgent
 import Transport
 
-/// An in-process aggregator for the agent's tests: scripted round answers, the models it
-/// publishes, and uploads recorded and answered with real signed receipts from a ledger.
+/// Scripted aggregator answers for the agent's loop tests: a sequence of round answers (404 before a
+/// campaign, round 0, a round it lists but cannot serve) and upload refusals the real aggregator
+/// cannot be made to give on cue; uploads are recorded and answered with real signed receipts from
+/// a ledger, but not checked. What the real aggregator checks and answers is tested against it
+/// (`SiteAgentAggregatorTests`, and the federation end-to-end tests).
 /// `@unchecked Sendable`: every mutable field is touched only under `lock`.
 final class FakeAggregator: AggregatorConnection, @unchecked Sendable {
     /// An upload as the aggregator received it.

@@ -26,42 +26,6 @@ struct SiteAgentTests {
                       timing: timing())
     }
 
-    @Test("a round is trained, its update stored before upload, sent with retries, and its verified receipt kept; a restart re-sends the same bytes")
-    func roundAndRestart() async throws {
-        let fixture = try SiteFixture()
-        defer { fixture.remove() }
-        let global = try fixture.initialGlobalAdapter()
-        let status = fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest)
-        let outage = TransportError.connectionFailed(url: "https://aggregator.test:8443/v1/rounds/1/updates", detail: "refused")
-        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID, rounds: [],
-                                        models: [global.digest: global.bytes], uploadFailures: [outage])
-        let agent = try Self.agent(fixture, aggregator)
-        try await agent.participate(in: status)
-
-        let state = agent.state
-        let stored = try #require(try state.storedUpdate(1))
-        let uploads = aggregator.recordedUploads
-        #expect(uploads.count == 2)  // one refused connection, then the same bytes again
-        #expect(uploads.allSatisfy { $0.bytes == stored && $0.round == 1 })
-        let receipt = try #require(try state.receipt(1))
-        #expect(receipt.digest == uploads[0].metadata.digest && receipt.site == SiteFixture.siteID)
-        #expect(uploads[0].metadata.baseDigest == fixture.baseDigest && uploads[0].metadata.encoding == fixture.plan.wire.encoding)
-        let metrics = try #require(try state.metrics(1))
-        #expect(metrics["train.steps"] == 2 && metrics["eval.items"] == 2 && metrics["train.loss"] != nil)
-        #expect(Double(uploads[0].metadata.sampleCount) == metrics["train.samples"])
-        #expect(try state.isSettled(1))
-
-        // Killed after the upload, before the receipt was kept: the restarted agent trains
-        // nothing and sends the stored bytes again, which the aggregator answers idempotently.
-        try FileManager.default.removeItem(at: state.receiptFile(1))
-        let restarted = try Self.agent(fixture, aggregator)
-        try await restarted.participate(in: status)
-        #expect(try state.storedUpdate(1) == stored)
-        #expect(aggregator.recordedUploads.count == 3 && aggregator.recordedUploads[2].bytes == stored)
-        #expect(try state.receipt(1) == receipt)
-        #expect(aggregator.recordedDownloads == ["models/\(global.digest.hex)"])  // the adapter was not fetched again
-    }
-
     /// The state directory on a 1 MB tmpfs, filled to the last block.
     @Test("a full disk: the round fails naming the checkpoint and the system's reason before anything is sent, leaves no partial file, and finishes once there is space")
     func fullDisk() async throws {
@@ -179,25 +143,6 @@ struct SiteAgentTests {
         await #expect(throws: CancellationError.self) { try await agent.pollRounds() }
         let retries = logs.entries.filter { $0.message == "this site could not finish the round; retrying" }
         #expect(retries.map { $0.metadata["retry.failures"]?.description } == ["1", "2", "3"])
-    }
-
-    @Test("a receipt lost to a kill is collected after a restart even when the round has closed")
-    func receiptOfAClosedRound() async throws {
-        let fixture = try SiteFixture()
-        defer { fixture.remove() }
-        let global = try fixture.initialGlobalAdapter()
-        let aggregator = FakeAggregator(ledger: fixture.ledger, site: SiteFixture.siteID,
-                                        rounds: [.success(fixture.status(round: 1, state: .published, globalAdapterDigest: global.digest))],
-                                        models: [global.digest: global.bytes])
-        let agent = try Self.agent(fixture, aggregator)
-        try await agent.participate(in: fixture.status(round: 1, state: .collecting, globalAdapterDigest: global.digest))
-        let receipt = try #require(try agent.state.receipt(1))
-        try FileManager.default.removeItem(at: agent.state.receiptFile(1))  // killed before the receipt was kept
-
-        let restarted = try Self.agent(fixture, aggregator)
-        await #expect(throws: CancellationError.self) { try await restarted.pollRounds() }
-        #expect(try restarted.state.receipt(1) == receipt)
-        #expect(aggregator.recordedUploads.count == 2 && aggregator.recordedUploads[1].bytes == aggregator.recordedUploads[0].bytes)
     }
 
     @Test("a second agent on the same state directory is refused, naming the first one's process")

@@ -50,18 +50,23 @@ struct SiteFixture {
         baseDirectory = directory.appendingPathComponent("base")
         let model = try Self.writeBaseModel(to: baseDirectory, corpusFile: data.appendingPathComponent("sites/site-1/labelled/llava_instruct.json"))
         baseDigest = try BaseModelDirectory(baseDirectory).digest()
-        var settings = CampaignDefinition.ExampleSettings()
-        settings.steps = 2
-        settings.batchSize = 2
-        settings.warmupSteps = 0
-        settings.maxSequenceLength = 48
-        var toml = CampaignDefinition.exampleTOML(settings)
+        var toml = CampaignDefinition.exampleTOML(Self.campaignSettings)
         editPlan(&toml)
         plan = try CampaignDefinition(toml: toml, source: "test campaign").plan(for: model.baseModelDescription)
 
         let configurationFile = directory.appendingPathComponent("site.toml")
         try Data(Self.configurationText(baseModel: "base").utf8).write(to: configurationFile)
         configuration = try SiteConfiguration(contentsOf: configurationFile)
+    }
+
+    /// The example campaign sized for tests: rounds of 2 steps of 2 examples, 48 tokens each.
+    static var campaignSettings: CampaignDefinition.ExampleSettings {
+        var settings = CampaignDefinition.ExampleSettings()
+        settings.steps = 2
+        settings.batchSize = 2
+        settings.warmupSteps = 0
+        settings.maxSequenceLength = 48
+        return settings
     }
 
     /// The configuration file of the fixture, relative paths and all; `baseModel` nil leaves `[model]` empty.

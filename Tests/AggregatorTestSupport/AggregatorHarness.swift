@@ -11,27 +11,27 @@ import Transport
 /// A consortium in a temporary directory: a CA, the server and ledger credentials, site
 /// bundles, a tiny base model and an ``Aggregator`` over a fresh state directory; `serve`
 /// runs the real HTTPS server on a free loopback port.
-final class AggregatorHarness: @unchecked Sendable {
-    let directory: URL
-    let authority: CertificateAuthority
-    let configuration: AggregatorConfiguration
+package final class AggregatorHarness: @unchecked Sendable {
+    package let directory: URL
+    package let authority: CertificateAuthority
+    package let configuration: AggregatorConfiguration
     /// The configuration's TOML text (paths relative to ``directory``; `port = 0`).
-    let configurationTOML: String
-    let aggregator: Aggregator
-    let baseDirectory: URL
-    let model: LlavaModel
-    var port = 0
+    package let configurationTOML: String
+    package let aggregator: Aggregator
+    package let baseDirectory: URL
+    package let model: LlavaModel
+    package var port = 0
     private var server: Task<Void, Error>?
     private let clock = TestClock()
 
-    static let logger: Logger = {
+    package static let logger: Logger = {
         var logger = Logger(label: "tessera.aggregator.test")
         logger.logLevel = .critical
         return logger
     }()
 
     /// - Parameter sites: site ids to issue bundles for (enrol them with ``enrol(_:)``).
-    init(sites: [String] = ["site-a", "site-b", "site-c"], maximumPollSeconds: Int = 5, maximumConcurrentUploads: Int = 32,
+    package init(sites: [String] = ["site-a", "site-b", "site-c"], maximumPollSeconds: Int = 5, maximumConcurrentUploads: Int = 32,
          fileSystem: BlobStore.FileSystem = .system) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-aggregator-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -71,19 +71,19 @@ final class AggregatorHarness: @unchecked Sendable {
 
     /// Moves the aggregator's clock `seconds` ahead, so a deadline passes when the test says
     /// rather than when a loaded machine gets there.
-    func passTime(_ seconds: TimeInterval) {
+    package func passTime(_ seconds: TimeInterval) {
         clock.offset.withLock { $0 += seconds }
     }
 
-    func certificateFile(_ site: String) -> URL { directory.appendingPathComponent("pki/\(site).pem") }
+    package func certificateFile(_ site: String) -> URL { directory.appendingPathComponent("pki/\(site).pem") }
 
-    func enrol(_ sites: String...) throws {
+    package func enrol(_ sites: String...) throws {
         for site in sites { try aggregator.enrol(certificateFile: certificateFile(site)) }
     }
 
-    /// The example campaign with `edits` applied to its TOML text.
-    func campaign(_ edits: [(String, String)] = []) throws -> CampaignDefinition {
-        var toml = CampaignDefinition.exampleTOML()
+    /// The example campaign of `settings` with `edits` applied to its TOML text.
+    package func campaign(_ edits: [(String, String)] = [], settings: CampaignDefinition.ExampleSettings = .init()) throws -> CampaignDefinition {
+        var toml = CampaignDefinition.exampleTOML(settings)
         for (old, new) in edits {
             precondition(toml.contains(old), "the example campaign has no \(old)")
             toml = toml.replacingOccurrences(of: old, with: new)
@@ -92,7 +92,7 @@ final class AggregatorHarness: @unchecked Sendable {
     }
 
     /// Starts the HTTPS server and waits for its port.
-    func serve() async throws {
+    package func serve() async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = AggregatorServer(aggregator: aggregator, logger: Self.logger, tick: .milliseconds(50))
         self.server = Task { try await server.run(handlesSignals: false) { continuation.yield($0) } }
@@ -101,7 +101,7 @@ final class AggregatorHarness: @unchecked Sendable {
     }
 
     /// - Parameter connectTimeout: seconds for the TCP and TLS handshake (raised by the load test).
-    func client(_ site: String, connectTimeout: Double? = nil, retry: RetryPolicy = RetryPolicy(maximumAttempts: 1)) throws -> CurlClient {
+    package func client(_ site: String, connectTimeout: Double? = nil, retry: RetryPolicy = RetryPolicy(maximumAttempts: 1)) throws -> CurlClient {
         var configuration = CurlClientConfiguration(
             baseURL: "https://127.0.0.1:\(port)", certificateFile: certificateFile(site),
             privateKeyFile: directory.appendingPathComponent("pki/\(site)-key.pem"),
@@ -112,7 +112,7 @@ final class AggregatorHarness: @unchecked Sendable {
     }
 
     /// The global adapter of the current round, decoded.
-    func currentGlobal() throws -> (status: RoundStatus, tensors: [NamedTensor]) {
+    package func currentGlobal() throws -> (status: RoundStatus, tensors: [NamedTensor]) {
         let status = try aggregator.status(of: try aggregator.currentRound()!)
         let decoded = try DeltaContainer.decode(try aggregator.blobs.read(status.globalAdapterDigest), source: "global",
                                                 expecting: .init(maximumDecompressedBytes: 1 << 30, digest: status.globalAdapterDigest))
@@ -121,7 +121,7 @@ final class AggregatorHarness: @unchecked Sendable {
 
     /// An update of `site` for the current round: the global adapter's upload tensors plus `shift`
     /// added to every value, encoded as the plan says, written to a file.
-    func update(site: String, samples: Int, shift: Float, round: Int? = nil, baseDigest: SHA256.Digest? = nil,
+    package func update(site: String, samples: Int, shift: Float, round: Int? = nil, baseDigest: SHA256.Digest? = nil,
                 edit: (inout [NamedTensor]) -> Void = { _ in }) throws -> (file: URL, metadata: UploadMetadata, digest: SHA256.Digest) {
         let (status, global) = try currentGlobal()
         let uploadNames = Set(status.plan.tensors.upload.map(\.name))
@@ -140,7 +140,7 @@ final class AggregatorHarness: @unchecked Sendable {
 
     /// Uploads and decodes the receipt. (Async: libcurl runs on a thread of its own, never on the
     /// cooperative pool the server's handlers need.)
-    func upload(_ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), round: Int? = nil,
+    package func upload(_ site: String, _ update: (file: URL, metadata: UploadMetadata, digest: SHA256.Digest), round: Int? = nil,
                 connectTimeout: Double? = nil, retry: RetryPolicy = RetryPolicy(maximumAttempts: 1)) async throws -> Receipt {
         let id = try round ?? aggregator.currentRound()!.id
         let response = try await client(site, connectTimeout: connectTimeout, retry: retry).upload(file: update.file, to: "/v1/rounds/\(id)/updates", headers: update.metadata.httpHeaderFields)
