@@ -260,7 +260,7 @@ struct RoundDriver: Service {
     final class WakeUp: Sendable {
         private struct State {
             var pending = false
-            var sleeper: Task<Void, Never>?
+            var sleeper: Task<Bool, Never>?
         }
         private let state = Mutex(State())
 
@@ -272,15 +272,18 @@ struct RoundDriver: Service {
         }
 
         /// Waits `duration`, less if woken (or already woken since the last pause), or until cancelled.
-        func pause(upTo duration: Duration) async {
-            let sleeper = Task { _ = try? await Task.sleep(for: duration) }  // try?: cancelled = woken
+        /// - Returns: whether the pause ended early.
+        @discardableResult
+        func pause(upTo duration: Duration) async -> Bool {
+            let sleeper = Task { (try? await Task.sleep(for: duration)) == nil }  // nil: cancelled, that is woken
             let woken: Bool = state.withLock { state in
                 if !state.pending { state.sleeper = sleeper }
                 return state.pending
             }
             if woken { sleeper.cancel() }
-            await withTaskCancellationHandler { await sleeper.value } onCancel: { sleeper.cancel() }
+            let early = await withTaskCancellationHandler { await sleeper.value } onCancel: { sleeper.cancel() }
             state.withLock { $0 = State() }
+            return early
         }
     }
 }

@@ -3,36 +3,29 @@ import Foundation
 import Testing
 
 /// The round driver pauses a tick between steps; an upload that may complete a round wakes it, and a
-/// wake-up that arrives during a step is kept for the pause after it.
+/// wake-up that arrives during a step is kept for the pause after it. (Whether a pause ended early
+/// is what it returns: a loaded machine may delay when it ends, never whether.)
 struct RoundDriverWakeUpTests {
     @Test func aWakeUpEndsThePause() async throws {
         let wakeUp = RoundDriver.WakeUp()
-        let start = ContinuousClock.now
-        async let paused: Void = wakeUp.pause(upTo: .seconds(60))
+        async let paused = wakeUp.pause(upTo: .seconds(600))
         try await Task.sleep(for: .milliseconds(100))
         wakeUp.wake()
-        await paused
-        #expect(ContinuousClock.now - start < .seconds(30))
+        #expect(await paused)
     }
 
     @Test func aWakeUpDuringAStepIsKeptForTheNextPause() async {
         let wakeUp = RoundDriver.WakeUp()
         wakeUp.wake()  // arrives while the driver is stepping, before it pauses
-        let start = ContinuousClock.now
-        await wakeUp.pause(upTo: .seconds(60))
-        #expect(ContinuousClock.now - start < .seconds(30))
+        #expect(await wakeUp.pause(upTo: .seconds(600)))
         // Consumed: the pause after it lasts its tick.
-        let second = ContinuousClock.now
-        await wakeUp.pause(upTo: .milliseconds(200))
-        #expect(ContinuousClock.now - second >= .milliseconds(200))
+        #expect(await !wakeUp.pause(upTo: .milliseconds(100)))
     }
 
     @Test func cancellationEndsThePause() async {
         let wakeUp = RoundDriver.WakeUp()
-        let start = ContinuousClock.now
-        let pausing = Task { await wakeUp.pause(upTo: .seconds(60)) }
+        let pausing = Task { await wakeUp.pause(upTo: .seconds(600)) }
         pausing.cancel()
-        await pausing.value
-        #expect(ContinuousClock.now - start < .seconds(30))
+        #expect(await pausing.value)
     }
 }
