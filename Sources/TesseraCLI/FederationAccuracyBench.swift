@@ -25,7 +25,8 @@ struct FederationAccuracyBench {
     let seeds: Range<UInt64>
     let rounds: Int
     let steps: Int
-    let learningRate: Double
+    /// Of the baselines and of each strategy without its own; nil: the campaign's default (the strategy's).
+    let learningRate: Double?
 
     func run() throws -> ResultsTable {
         var table = ResultsTable(title: "federated vs centralized vs local-only (closed accuracy on the global test set, points over the base)",
@@ -81,7 +82,9 @@ struct FederationAccuracyBench {
                 for run in strategies {
                     settings.strategy = run.strategy
                     settings.learningRate = run.learningRate ?? learningRate
-                    let name = run.learningRate.map { "\(run.strategy) (lr \($0))" } ?? run.strategy
+                    // Named with its learning rate where it is not the baselines' (ffa's own, or given).
+                    let name = settings.resolvedLearningRate == evaluator.plan.schedule.learningRate ? run.strategy
+                        : "\(run.strategy) (lr \(settings.resolvedLearningRate))"
                     let plan = try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "bench").plan(for: description)
                     let curve = try simulate(plan: plan, evaluator: evaluator, initial: initial, examples: examples)
                     let final = curve.last ?? baseScore

@@ -37,7 +37,8 @@ struct FederationBenchCommand: ParsableCommand {
     @Option(help: "Accuracy: seeds.") var seeds = 3
     @Option(help: "Accuracy: the first seed (the campaign seed; the data and the base model keep seed 1), to run seeds separately.") var firstSeed: UInt64 = 1
     @Option(help: "Accuracy: local steps per round (the demo's 80 by default).") var steps = 80
-    @Option(help: "Accuracy: the sites' (and the baselines') peak learning rate.") var learningRate = CampaignDefinition.ExampleSettings().learningRate
+    @Option(help: "Accuracy: the peak learning rate of the baselines and of every strategy without its own (default: the campaign's, 0.002; ffa's 0.008).")
+    var learningRate: Double?
     @Option(help: ArgumentHelp("Where the demo base model is cached (as `tessera demo` does).", valueName: "DIR"))
     var cache = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/tessera")
 
@@ -51,6 +52,9 @@ struct FederationBenchCommand: ParsableCommand {
             throw ValidationError("--accuracy-sites must be site counts ≥ 1, comma-separated (such as 3,10), not '\(accuracySites)'")
         }
         _ = try strategyRuns()
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+            throw ValidationError("--learning-rate must be positive, not \(learningRate)")
+        }
     }
 
     /// `--strategies` read: each strategy, with the learning rate given after its `@`, if any.

@@ -33,7 +33,7 @@ struct TrainBenchCommand: ParsableCommand {
     @Option(help: "Optimizer steps of each fine-tuning (400 of 64: about 100 passes over a tenth of site 1's examples, 11 over all).")
     var steps = 400
     @Option(help: "Examples per step.") var batchSize = 64
-    @Option(help: "Peak learning rate (the demo campaign's by default).") var learningRate = CampaignDefinition.ExampleSettings().learningRate
+    @Option(help: "Peak learning rate (the demo campaign's by default).") var learningRate = CampaignDefinition.ExampleSettings().resolvedLearningRate
     @Option(help: "Items of site 1's own test set (MedSynth's default is 200, about 100 closed: ±5 points per run).") var siteTestItems = 1000
     @Option(help: "Labelled examples trained on: vqa (the demo campaign's), conversations or all.") var examples = LabelledExamples.vqa
     @Option(help: ArgumentHelp("The base model (default: the preset's recipe, built once and cached).", valueName: "DIR")) var base: String?

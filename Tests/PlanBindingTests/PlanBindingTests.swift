@@ -58,6 +58,22 @@ struct PlanBindingTests {
         }
     }
 
+    /// FFA trains B alone and takes a learning rate four times LoRA's (measured in `bench federation`);
+    /// one given explicitly is kept for any strategy.
+    @Test("the example campaign's learning rate follows the strategy unless one is given")
+    func learningRateFollowsStrategy() throws {
+        let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
+        func rate(_ strategy: String, _ given: Double? = nil) throws -> Double {
+            var settings = CampaignDefinition.ExampleSettings()
+            settings.strategy = strategy
+            settings.learningRate = given
+            return try CampaignDefinition(toml: CampaignDefinition.exampleTOML(settings), source: "example")
+                .plan(for: model.baseModelDescription).schedule.learningRate
+        }
+        #expect(try rate("fedavg") == 0.002 && rate("svd-merge") == 0.002 && rate("ffa") == 0.008)
+        #expect(try rate("ffa", 0.003) == 0.003 && rate("fedavg", 0.005) == 0.005)
+    }
+
     @Test("the example campaign makes a valid plan whose tensors follow the model")
     func exampleCampaign() throws {
         let model = LlavaModel(configuration: ModelPreset.tiny.configuration)
