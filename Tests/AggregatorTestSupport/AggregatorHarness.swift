@@ -38,12 +38,7 @@ package final class AggregatorHarness: @unchecked Sendable {
         authority = try CertificateAuthority.initialise(directory: directory.appendingPathComponent("ca"), commonName: "Test Consortium CA")
         let pki = directory.appendingPathComponent("pki")
         try FileManager.default.createDirectory(at: pki, withIntermediateDirectories: true)
-        try authority.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-            .write(certificateTo: pki.appendingPathComponent("server.pem"), privateKeyTo: pki.appendingPathComponent("server-key.pem"))
-        let ledgerKey = try Ed25519Key.generate()
-        try ledgerKey.write(to: pki.appendingPathComponent("ledger-key.pem"))
-        try Data(try authority.issueLedgerCertificate(for: try ledgerKey.publicKey()).pemRepresentation().utf8)
-            .write(to: pki.appendingPathComponent("ledger.pem"))
+        try authority.writeLoopbackAggregatorCredentials(to: pki)
         for site in sites {
             try authority.issueSiteCertificate(siteID: site)
                 .write(certificateTo: pki.appendingPathComponent("\(site).pem"), privateKeyTo: pki.appendingPathComponent("\(site)-key.pem"))

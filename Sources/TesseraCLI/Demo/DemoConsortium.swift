@@ -37,12 +37,7 @@ struct DemoConsortium {
         let pki = work.appendingPathComponent("pki")
         try FileManager.default.createDirectory(at: pki, withIntermediateDirectories: true)
         let authority = try CertificateAuthority.initialise(directory: pki.appendingPathComponent("ca"), commonName: "Tessera Demo Consortium CA")
-        try authority.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-            .write(certificateTo: pki.appendingPathComponent("server.pem"), privateKeyTo: pki.appendingPathComponent("server-key.pem"))
-        let ledgerKey = try Ed25519Key.generate()
-        try ledgerKey.write(to: pki.appendingPathComponent("ledger-key.pem"))
-        try Data(try authority.issueLedgerCertificate(for: try ledgerKey.publicKey()).pemRepresentation().utf8)
-            .write(to: pki.appendingPathComponent("ledger.pem"))
+        try authority.writeLoopbackAggregatorCredentials(to: pki)
         let consortium = DemoConsortium(work: work, sites: sites, authority: authority)
         for site in sites {
             let directory = consortium.siteDirectory(site)
