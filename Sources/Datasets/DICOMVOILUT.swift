@@ -4,6 +4,12 @@ public enum VOILUTFunction: String, Sendable {
     case linear = "LINEAR"
     case linearExact = "LINEAR_EXACT"
     case sigmoid = "SIGMOID"
+
+    /// Whether `width` is a Window Width this function can use: at least 1 for `LINEAR`, above 0
+    /// for the others (PS3.3 C.11.2.1.2–3).
+    public func accepts(width: Double) -> Bool {
+        width.isFinite && (self == .linear ? width >= 1 : width > 0)
+    }
 }
 
 /// The first item of a VOI LUT Sequence (0028,3010), PS3.3 C.11.2.1.1: a table mapping the rescaled

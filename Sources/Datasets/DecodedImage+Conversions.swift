@@ -48,7 +48,7 @@ extension DecodedImage {
     public func windowed(center: Double, width: Double, slope: Double = 1, intercept: Double = 0,
                          function: VOILUTFunction = .linear) throws(DataError) -> DecodedImage
     {
-        guard width.isFinite, center.isFinite, function == .linear ? width >= 1 : width > 0 else {
+        guard center.isFinite, function.accepts(width: width) else {
             throw .invalidWindow(center: center, width: width)
         }
         let (c, w) = function == .linear ? (center - 0.5, width - 1) : (center, width)

@@ -71,8 +71,7 @@ public struct ImageFile: Sendable {
                 let display: DecodedImage
                 if let lut = dicom.voiLUT {
                     display = try single.lookedUp(through: lut, slope: slope, intercept: intercept)
-                } else if let center = dicom.windowCenter, let width = dicom.windowWidth,
-                          width >= 1 || (dicom.voiLUTFunction != .linear && width > 0) {
+                } else if let center = dicom.windowCenter, let width = dicom.windowWidth, dicom.voiLUTFunction.accepts(width: width) {
                     display = try single.windowed(center: center, width: width, slope: slope, intercept: intercept,
                                                   function: dicom.voiLUTFunction)
                 } else {
